@@ -1,0 +1,96 @@
+/**
+ * Bundles every `functions/<name>/index.ts` into `dist/<name>/index.js`: CommonJS for the FC 3.0
+ * nodejs20 runtime, minified, with a source map, nothing left external. Run with `npm run build`.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const FUNCTIONS_DIR = join(ROOT, 'functions');
+export const DIST_DIR = join(ROOT, 'dist');
+
+export interface BundleResult {
+  name: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  ms: number;
+}
+
+/** Names of the functions in `functions/`, each a folder with an `index.ts`. */
+export function functionNames(): string[] {
+  if (!existsSync(FUNCTIONS_DIR)) return [];
+  return readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(FUNCTIONS_DIR, d.name, 'index.ts')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * Bundles one entry file into `<outDir>/index.js` with the same settings as the deployed functions.
+ * Tests use it for fixture functions, so the local runtime always loads real bundles.
+ */
+export async function bundleFunction(name: string, entry: string, outDir: string): Promise<BundleResult> {
+  const started = performance.now();
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, 'index.js');
+  const result = await build({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    alias: { 'proxy-agent': join(ROOT, 'scripts/build-stubs/proxy-agent.cjs') },
+    // The runtime's package.json marks the folder CommonJS even though the repository is ESM.
+    banner: { js: '"use strict";' },
+  });
+  await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  await mkdir(join(DIST_DIR, '.meta'), { recursive: true });
+  await writeFile(join(DIST_DIR, '.meta', `${name}.json`), JSON.stringify(result.metafile));
+  const bytes = (await stat(file)).size;
+  const gzipBytes = gzipSync(await readFile(file)).length;
+  return { name, file, bytes, gzipBytes, ms: performance.now() - started };
+}
+
+/** Builds the named functions (all by default) into `dist/`. */
+export async function buildFunctions(names: string[] = functionNames()): Promise<BundleResult[]> {
+  const unknown = names.filter((n) => !existsSync(join(FUNCTIONS_DIR, n, 'index.ts')));
+  if (unknown.length > 0) throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
+  return Promise.all(names.map((n) => bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(DIST_DIR, n))));
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const results = await buildFunctions(names.length > 0 ? names : undefined);
+  if (results.length === 0) {
+    console.log('No functions to build (functions/<name>/index.ts).');
+    return;
+  }
+  console.log(`${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'time'.padStart(8)}`);
+  for (const r of results) {
+    console.log(`${r.name.padEnd(20)} ${kib(r.bytes).padStart(12)} ${kib(r.gzipBytes).padStart(12)} ${`${r.ms.toFixed(0)} ms`.padStart(8)}  ${relative(ROOT, r.file)}`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

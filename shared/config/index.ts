@@ -1,0 +1,215 @@
+import { PackError } from '../errors';
+import { bucketNameProblem } from '../layout/names';
+import { normalizeRootDirectory } from '../layout/bucket-layout';
+import { type ApiToken, parseApiTokens } from './api-tokens';
+import { type ConfigProblem, type Env, EnvReader } from './env-reader';
+import { ParseProblem, parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger } from './parse';
+
+export { API_ACTIONS } from './api-tokens';
+export type { ApiAction, ApiToken } from './api-tokens';
+export type { ConfigProblem, Env } from './env-reader';
+export { formatByteSize, formatDuration, parseBoolean, parseByteSize, parseDuration } from './parse';
+
+/** Access key pair, optionally temporary (STS). Never log it: use `redactCredentials`. */
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** `scheme://host[:port]` of an endpoint, parsed once at cold start. */
+export interface Endpoint {
+  protocol: 'http:' | 'https:';
+  /** Host name with port when one was given. */
+  host: string;
+}
+
+export interface OssConfig {
+  bucket: string;
+  /** Bare region id, `cn-hangzhou` (an `oss-` prefix in the variable is removed). */
+  region: string;
+  /** Explicit endpoint for the functions' own traffic (`OSS_ENDPOINT`); derived from region when unset. */
+  endpoint: Endpoint | undefined;
+  /** Use the VPC-internal endpoint for the functions' own traffic (`OSS_INTERNAL`). */
+  internal: boolean;
+  /** Host put into presigned URLs (`OSS_PUBLIC_ENDPOINT`); a custom domain is used as a CNAME. */
+  publicEndpoint: Endpoint | undefined;
+  /** Presign against `oss-accelerate.aliyuncs.com` (`OSS_ACCELERATE`). */
+  accelerate: boolean;
+  /** https in URLs handed out and derived endpoints (`OSS_SECURE`). */
+  secure: boolean;
+  /** Bucket in the path instead of the host name (`OSS_PATH_STYLE`); for local servers and gateways only. */
+  pathStyle: boolean;
+  /** "" or a prefix ending in "/" under which the whole layout lives (`OSS_ROOT_DIRECTORY`). */
+  rootDirectory: string;
+  /** Server-side encryption applied to uploads (`OSS_ENCRYPT`, `OSS_KMS_KEY_ID`). */
+  encryption: { algorithm: 'AES256' | 'KMS'; kmsKeyId?: string } | undefined;
+  /** Multipart part size in bytes (`OSS_CHUNK_SIZE`). */
+  chunkSize: number;
+  signatureVersion: 'v1' | 'v4';
+}
+
+export interface PruneConfig {
+  dryRun: boolean;
+  keepCheckpoints: number;
+  inactiveAfterMs: number;
+  incompleteGraceMs: number;
+  sharedMinAgeMs: number;
+  savepointsMaxCount: number;
+  savepointsMaxAgeMs: number;
+}
+
+/** The whole validated configuration, read once at cold start. */
+export interface Config {
+  oss: OssConfig;
+  /** Credentials from the environment; FC `context.credentials` take precedence at run time. */
+  envCredentials: Credentials | undefined;
+  api: { tokens: readonly ApiToken[] };
+  catalog: { maxJava: number };
+  prune: PruneConfig;
+}
+
+/** Thrown once at cold start when any variable is bad; `problems` lists every one. */
+export class ConfigError extends PackError {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      'CONFIG_INVALID',
+      `Invalid configuration (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n` +
+        problems.map((p) => `  - ${p.variable} ${p.reason}`).join('\n'),
+    );
+  }
+}
+
+export const MIN_PART_SIZE = 100 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 ** 3;
+export const DEFAULT_CHUNK_SIZE = 10 * 1024 ** 2;
+
+/**
+ * Reads and validates every variable of the pack. Throws one `ConfigError` listing all bad variables;
+ * the returned object is deeply frozen.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const r = new EnvReader(env);
+
+  const bucket = r.required('OSS_BUCKET', parseBucket, 'the name of the workspace bucket');
+  const region = r.required('OSS_REGION', parseRegion, 'the bucket region, such as cn-hangzhou');
+  const secure = r.optional('OSS_SECURE', parseBoolean, true);
+  const endpoint = r.optional<Endpoint | undefined>('OSS_ENDPOINT', (v) => parseEndpoint(v, secure), undefined);
+  // FC sets FC_REGION; inside the bucket's region the internal endpoint is free and faster.
+  const sameRegion = region !== undefined && r.raw('FC_REGION') === region;
+  const internal = r.optional('OSS_INTERNAL', parseBoolean, sameRegion && endpoint === undefined);
+  const publicEndpoint = r.optional<Endpoint | undefined>('OSS_PUBLIC_ENDPOINT', (v) => parseEndpoint(v, secure), undefined);
+  const accelerate = r.optional('OSS_ACCELERATE', parseBoolean, false);
+  const pathStyle = r.optional('OSS_PATH_STYLE', parseBoolean, false);
+  const rootDirectory = r.optional('OSS_ROOT_DIRECTORY', normalizeRootDirectory, '');
+  const algorithm = r.optional<'AES256' | 'KMS' | undefined>('OSS_ENCRYPT', (v) => parseChoice(v, ['AES256', 'KMS'] as const), undefined);
+  const kmsKeyId = r.raw('OSS_KMS_KEY_ID');
+  if (kmsKeyId !== undefined && algorithm !== 'KMS') r.problem('OSS_KMS_KEY_ID', 'is set but OSS_ENCRYPT is not KMS');
+  const chunkSize = r.optional('OSS_CHUNK_SIZE', (v) => parseByteSize(v, { min: MIN_PART_SIZE, max: MAX_PART_SIZE }), DEFAULT_CHUNK_SIZE);
+  const signatureVersion = r.optional('OSS_SIGNATURE_VERSION', (v) => parseChoice(v, ['v4', 'v1'] as const), 'v4');
+
+  const envCredentials = readCredentials(r);
+  const tokens = r.optional('API_TOKENS', parseApiTokens, []);
+
+  const maxJava = r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11);
+  const day = 86_400_000;
+  const prune: PruneConfig = {
+    dryRun: r.optional('PRUNE_DRY_RUN', parseBoolean, true),
+    keepCheckpoints: r.optional('PRUNE_KEEP_CHECKPOINTS', (v) => parseInteger(v, { min: 1, max: 1000 }), 3),
+    inactiveAfterMs: r.optional('PRUNE_INACTIVE_AFTER', (v) => parseDuration(v, { min: 3_600_000 }), 7 * day),
+    incompleteGraceMs: r.optional('PRUNE_INCOMPLETE_GRACE', (v) => parseDuration(v, { min: 60_000 }), 3_600_000),
+    sharedMinAgeMs: r.optional('PRUNE_SHARED_MIN_AGE', (v) => parseDuration(v, { min: 3_600_000 }), day),
+    savepointsMaxCount: r.optional('PRUNE_SAVEPOINTS_MAX_COUNT', (v) => parseInteger(v, { min: 1, max: 10_000 }), 10),
+    savepointsMaxAgeMs: r.optional('PRUNE_SAVEPOINTS_MAX_AGE', (v) => parseDuration(v, { min: 3_600_000 }), 30 * day),
+  };
+
+  if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
+
+  return deepFreeze({
+    oss: {
+      bucket,
+      region,
+      endpoint,
+      internal,
+      publicEndpoint,
+      accelerate,
+      secure,
+      pathStyle,
+      rootDirectory,
+      encryption: algorithm === undefined ? undefined : kmsKeyId === undefined ? { algorithm } : { algorithm, kmsKeyId },
+      chunkSize,
+      signatureVersion,
+    },
+    envCredentials,
+    api: { tokens },
+    catalog: { maxJava },
+    prune,
+  });
+}
+
+/** ALIBABA_CLOUD_* (FC injects these from the function's role) first, then OSS_ACCESS_KEY_*. */
+function readCredentials(r: EnvReader): Credentials | undefined {
+  for (const [idVar, secretVar, tokenVar] of [
+    ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+    ['OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET', 'OSS_SECURITY_TOKEN'],
+  ] as const) {
+    const accessKeyId = r.raw(idVar);
+    const accessKeySecret = r.raw(secretVar);
+    if (accessKeyId === undefined && accessKeySecret === undefined) continue;
+    if (accessKeyId === undefined || accessKeySecret === undefined) {
+      r.problem(accessKeyId === undefined ? idVar : secretVar, `is required when ${accessKeyId === undefined ? secretVar : idVar} is set`);
+      return undefined;
+    }
+    const securityToken = r.raw(tokenVar);
+    return securityToken === undefined ? { accessKeyId, accessKeySecret } : { accessKeyId, accessKeySecret, securityToken };
+  }
+  return undefined;
+}
+
+function parseBucket(raw: string): string {
+  const problem = bucketNameProblem(raw);
+  if (problem) throw new ParseProblem(`"${raw}" ${problem}`);
+  return raw;
+}
+
+function parseRegion(raw: string): string {
+  const region = raw.toLowerCase().replace(/^oss-/, '');
+  if (!/^[a-z]{2,}(?:-[a-z0-9]+)+$/.test(region)) {
+    throw new ParseProblem(`"${raw}" is not a region id such as cn-hangzhou or oss-cn-hangzhou`);
+  }
+  return region;
+}
+
+/** `https://host[:port]`, `http://host`, or a bare host (scheme from `OSS_SECURE`). No path, query or credentials. */
+export function parseEndpoint(raw: string, secure: boolean): Endpoint {
+  const text = /^[a-z]+:\/\//i.test(raw) ? raw : `${secure ? 'https' : 'http'}://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ParseProblem(`"${raw}" is not a host name or http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ParseProblem(`"${raw}" must use http or https`);
+  if (url.username || url.password) throw new ParseProblem('must not contain credentials');
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new ParseProblem(`"${raw}" must be only a scheme and host, without a path or query`);
+  }
+  return { protocol: url.protocol, host: url.host };
+}
+
+/** Credentials safe to log: the key id's first characters only, secrets replaced. */
+export function redactCredentials(c: Credentials): Record<string, string> {
+  return {
+    accessKeyId: `${c.accessKeyId.slice(0, 4)}…`,
+    accessKeySecret: '[redacted]',
+    ...(c.securityToken ? { securityToken: '[redacted]' } : {}),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,68 @@
+import type { Credentials } from '../../config';
+import { type QueryPairs, v4Timestamp } from './encode';
+import { v1Signature, v1StringToSign } from './v1';
+import { V4_ALGORITHM, v4CanonicalRequest, v4Scope, v4Signature, v4SigningKey, v4StringToSign } from './v4';
+
+/** V4 presigned URLs live at most 7 days (oss-api.md §2.3). */
+export const MAX_PRESIGN_SECONDS_V4 = 604_800;
+
+export interface PresignRequest {
+  method: string;
+  bucket: string;
+  key: string;
+  credentials: Credentials;
+  /** Bare region id (`cn-hangzhou`), used by V4. */
+  region: string;
+  version: 'v1' | 'v4';
+  now: Date;
+  expiresSeconds: number;
+  /** Lowercase headers the client must send exactly (content-type, content-md5, x-oss-*…). */
+  headers?: Readonly<Record<string, string>>;
+  /** Further signed query parameters (response-*, uploadId, partNumber…). */
+  query?: QueryPairs;
+  /** V4 only: lowercase names of other headers bound by the signature, such as `content-length`. */
+  additionalHeaders?: readonly string[];
+}
+
+/**
+ * Signs a request for a URL and returns the whole query, signature included, in the order OSS and
+ * ali-oss produce it. Pure: no clock, no network, nothing shared is changed.
+ */
+export function presignQuery(req: PresignRequest): Array<[string, string]> {
+  const headers = req.headers ?? {};
+  const extra = (req.query ?? []).map(([k, v]): [string, string] => [k, v]);
+  if (req.version === 'v1') {
+    const expires = String(Math.floor(req.now.getTime() / 1000) + req.expiresSeconds);
+    const query: Array<[string, string]> = [...extra];
+    if (req.credentials.securityToken) query.push(['security-token', req.credentials.securityToken]);
+    const signature = v1Signature(
+      req.credentials.accessKeySecret,
+      v1StringToSign({ method: req.method, bucket: req.bucket, key: req.key, headers, query, date: expires }),
+    );
+    return [['OSSAccessKeyId', req.credentials.accessKeyId], ['Expires', expires], ['Signature', signature], ...query];
+  }
+  const timestamp = v4Timestamp(req.now);
+  const day = timestamp.slice(0, 8);
+  const scope = v4Scope(day, req.region);
+  const additional = [...new Set(req.additionalHeaders ?? [])].sort();
+  const query: Array<[string, string]> = [
+    ['x-oss-signature-version', V4_ALGORITHM],
+    ['x-oss-credential', `${req.credentials.accessKeyId}/${scope}`],
+    ['x-oss-date', timestamp],
+    ['x-oss-expires', String(req.expiresSeconds)],
+  ];
+  if (additional.length > 0) query.push(['x-oss-additional-headers', additional.join(';')]);
+  if (req.credentials.securityToken) query.push(['x-oss-security-token', req.credentials.securityToken]);
+  query.push(...extra);
+  const canonical = v4CanonicalRequest({
+    method: req.method,
+    bucket: req.bucket,
+    key: req.key,
+    headers,
+    query,
+    additionalHeaders: additional,
+  });
+  const key = v4SigningKey(req.credentials.accessKeySecret, day, req.region);
+  query.push(['x-oss-signature', v4Signature(key, v4StringToSign(timestamp, scope, canonical))]);
+  return query;
+}
