@@ -1,0 +1,327 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Credentials, OssConfig } from '../config';
+import { sameCredentials, type CredentialsProvider } from './credentials';
+import { serviceEndpoint } from './endpoints';
+import { StorageError, toStorageError } from './errors';
+import type {
+  ByteRange,
+  DeleteManyResult,
+  ListOptions,
+  ListPage,
+  MultipartUpload,
+  ObjectBody,
+  ObjectInfo,
+  ObjectStore,
+  PutOptions,
+  PutResult,
+  UploadedPart,
+} from './port';
+import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
+
+/** OSS accepts at most this many keys per DeleteMultipleObjects request. */
+export const DELETE_BATCH_SIZE = 1000;
+
+/** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
+interface AliOssClient {
+  head(name: string, options?: object): Promise<{ status: number; res: AliResponse }>;
+  getStream(name: string, options?: object): Promise<{ stream: Readable; res: AliResponse }>;
+  put(name: string, body: Buffer, options?: object): Promise<{ res: AliResponse }>;
+  putStream(name: string, body: Readable, options?: object): Promise<{ res: AliResponse }>;
+  copy(name: string, source: string, options?: object): Promise<{ res: AliResponse }>;
+  listV2(query: object, options?: object): Promise<{ objects?: AliListObject[]; prefixes?: string[] | null; isTruncated: boolean; nextContinuationToken: string | null }>;
+  delete(name: string): Promise<unknown>;
+  deleteMulti(names: string[], options?: object): Promise<{ deleted: Array<string | { Key: string }> }>;
+  initMultipartUpload(name: string, options?: object): Promise<{ uploadId: string }>;
+  _uploadPart(name: string, uploadId: string, partNo: number, data: { stream: Readable; size: number }, options?: object): Promise<{ etag: string }>;
+  listParts(name: string, uploadId: string, query?: object): Promise<{ parts: AliPart[] | AliPart; isTruncated: boolean | string; nextPartNumberMarker?: string }>;
+  completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>, options?: object): Promise<{ etag: string; res: AliResponse }>;
+  abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
+  listUploads(query: object): Promise<{ uploads: Array<{ name: string; uploadId: string; initiated: string }>; isTruncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }>;
+}
+
+interface AliResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+}
+interface AliListObject {
+  name: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+}
+interface AliPart {
+  PartNumber: string;
+  ETag: string;
+  Size: string;
+  LastModified: string;
+}
+
+export interface AliOssStoreOptions {
+  config: OssConfig;
+  credentials: CredentialsProvider;
+  retry?: RetryPolicy;
+  retryHooks?: RetryHooks;
+  /** Request timeout in ms (ali-oss default is 60 s). */
+  timeoutMs?: number;
+}
+
+/** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
+export function unquoteEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+/**
+ * The object-store port on the `ali-oss` client. The client is loaded on first use (it costs tens of
+ * milliseconds to load, which functions that only sign URLs should not pay at cold start) and rebuilt
+ * when the credentials rotate. Idempotent operations are retried with backoff; others are not.
+ */
+export class AliOssStore implements ObjectStore {
+  readonly bucket: string;
+  private client: { credentials: Credentials; instance: AliOssClient } | undefined;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: AliOssStoreOptions) {
+    this.bucket = options.config.bucket;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    return this.idempotent('HeadObject', key, async (c) => {
+      try {
+        const { res } = await c.head(key);
+        return infoFrom(key, res.headers);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | undefined> {
+    return this.idempotent('GetObject', key, async (c) => {
+      try {
+        const headers: Record<string, string> = {};
+        // Standard range semantics: an unsatisfiable range is an error, not the whole object (oss-api.md §4.2).
+        if (options.range) Object.assign(headers, { Range: `bytes=${options.range.start}-${options.range.end ?? ''}`, 'x-oss-range-behavior': 'standard' });
+        const { stream, res } = await c.getStream(key, { headers });
+        return { info: infoFrom(key, res.headers), body: stream };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async getBuffer(key: string, options: { range?: ByteRange } = {}): Promise<Buffer | undefined> {
+    // Retry the whole read: a stream that breaks half-way is as retryable as a failed request.
+    return this.idempotent('GetObject', key, async () => {
+      const found = await this.get(key, options);
+      if (!found) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of found.body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+  }
+
+  async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<PutResult> {
+    const headers = putHeaders(options);
+    if (body instanceof Readable) {
+      // A stream cannot be replayed, so a failed streamed PUT is not retried.
+      return this.once('PutObject', key, async (c) => ({ etag: unquoteEtag((await c.putStream(key, body, { headers })).res.headers.etag) }));
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const md5 = createHash('md5').update(bytes).digest('hex').toUpperCase();
+    let attempt = 0;
+    return this.idempotent('PutObject', key, async (c) => {
+      attempt += 1;
+      try {
+        return { etag: unquoteEtag((await c.put(key, bytes, { headers, mime: options.contentType })).res.headers.etag) };
+      } catch (error) {
+        // A retried forbid-overwrite PUT whose earlier attempt landed finds its own bytes: that is success.
+        if (attempt > 1 && options.forbidOverwrite && toStorageError(error, 'PutObject', key).code === 'OSS_ALREADY_EXISTS') {
+          const existing = await c.head(key).catch(() => undefined);
+          if (existing && unquoteEtag(existing.res.headers.etag) === md5) return { etag: md5 };
+        }
+        throw error;
+      }
+    });
+  }
+
+  async copy(sourceKey: string, targetKey: string, options: { forbidOverwrite?: boolean } = {}): Promise<PutResult> {
+    const headers = options.forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : {};
+    return this.idempotent('CopyObject', targetKey, async (c) => ({ etag: unquoteEtag((await c.copy(targetKey, sourceKey, { headers })).res.headers.etag) }));
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<ListPage> {
+    const pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
+    let token: string | undefined;
+    let first = true;
+    while (first || token !== undefined) {
+      const query: Record<string, string | number> = { 'max-keys': pageSize };
+      if (options.prefix) query.prefix = options.prefix;
+      if (options.delimiter) query.delimiter = options.delimiter;
+      if (first && options.startAfter) query['start-after'] = options.startAfter;
+      if (token !== undefined) query['continuation-token'] = token;
+      const page = await this.idempotent('ListObjectsV2', options.prefix, (c) => c.listV2({ ...query }));
+      first = false;
+      yield {
+        objects: (page.objects ?? []).map((o) => ({ key: o.name, size: Number(o.size), etag: unquoteEtag(o.etag), lastModified: new Date(o.lastModified) })),
+        prefixes: page.prefixes ?? [],
+      };
+      if (page.isTruncated && !page.nextContinuationToken) {
+        // A truncated page without a token would silently end the listing early.
+        throw new StorageError('OSS_REQUEST_FAILED', 'ListObjectsV2 returned a truncated page without a continuation token', { operation: 'ListObjectsV2' });
+      }
+      token = page.isTruncated ? page.nextContinuationToken ?? undefined : undefined;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.idempotent('DeleteObject', key, (c) => c.delete(key));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
+    const result: DeleteManyResult = { deleted: [], failed: [] };
+    for (let i = 0; i < keys.length; i += DELETE_BATCH_SIZE) {
+      const batch = keys.slice(i, i + DELETE_BATCH_SIZE);
+      try {
+        const { deleted } = await this.idempotent('DeleteMultipleObjects', undefined, (c) => c.deleteMulti([...batch], { quiet: false }));
+        const confirmed = new Set(deleted.map((d) => (typeof d === 'string' ? d : d.Key)));
+        for (const key of batch) {
+          if (confirmed.has(key)) result.deleted.push(key);
+          else result.failed.push({ key, code: 'OSS_NOT_CONFIRMED', message: 'OSS did not confirm the deletion' });
+        }
+      } catch (error) {
+        const e = toStorageError(error, 'DeleteMultipleObjects');
+        for (const key of batch) result.failed.push({ key, code: e.code, message: e.message });
+      }
+    }
+    return result;
+  }
+
+  readonly multipart = {
+    initiate: async (key: string, options: PutOptions = {}): Promise<string> =>
+      // Not retried: each attempt would open another upload that nobody completes.
+      this.once('InitiateMultipartUpload', key, async (c) => (await c.initMultipartUpload(key, { headers: putHeaders(options), mime: options.contentType })).uploadId),
+    uploadPart: async (key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }> =>
+      this.idempotent('UploadPart', key, async (c) => ({ etag: unquoteEtag((await c._uploadPart(key, uploadId, partNumber, { stream: Readable.from([body]), size: body.length })).etag) })),
+    listParts: async (key: string, uploadId: string): Promise<UploadedPart[]> => {
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const page = await this.idempotent('ListParts', key, (c) => c.listParts(key, uploadId, { 'max-parts': 1000, ...(marker && { 'part-number-marker': marker }) }));
+        const list = Array.isArray(page.parts) ? page.parts : page.parts ? [page.parts] : [];
+        for (const p of list) parts.push({ partNumber: Number(p.PartNumber), etag: unquoteEtag(p.ETag), size: Number(p.Size), lastModified: new Date(p.LastModified) });
+        const truncated = page.isTruncated === true || page.isTruncated === 'true';
+        if (!truncated || !page.nextPartNumberMarker) return parts;
+        marker = page.nextPartNumberMarker;
+      }
+    },
+    complete: async (key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>, options: { forbidOverwrite?: boolean } = {}): Promise<PutResult> =>
+      this.once('CompleteMultipartUpload', key, async (c) => {
+        const headers = options.forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : {};
+        const done = await c.completeMultipartUpload(key, uploadId, parts.map((p) => ({ number: p.partNumber, etag: `"${unquoteEtag(p.etag)}"` })), { headers });
+        return { etag: unquoteEtag(done.etag) };
+      }),
+    abort: async (key: string, uploadId: string): Promise<void> => {
+      await this.idempotent('AbortMultipartUpload', key, async (c) => {
+        try {
+          await c.abortMultipartUpload(key, uploadId);
+        } catch (error) {
+          // A retried abort whose first attempt landed finds no upload: the goal is reached.
+          if (!isNotFound(error)) throw error;
+        }
+      });
+    },
+    listUploads: (prefix?: string): AsyncIterable<MultipartUpload[]> => this.listUploads(prefix),
+  };
+
+  private async *listUploads(prefix?: string): AsyncIterable<MultipartUpload[]> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const query = { 'max-uploads': 1000, ...(prefix && { prefix }), ...(keyMarker && { 'key-marker': keyMarker }), ...(uploadIdMarker && { 'upload-id-marker': uploadIdMarker }) };
+      const page = await this.idempotent('ListMultipartUploads', prefix, (c) => c.listUploads(query));
+      yield page.uploads.map((u) => ({ key: u.name, uploadId: u.uploadId, initiated: new Date(u.initiated) }));
+      if (!page.isTruncated) return;
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
+    }
+  }
+
+  private async idempotent<T>(operation: string, key: string | undefined, run: (client: AliOssClient) => Promise<T>): Promise<T> {
+    return withRetry(async () => run(await this.clientNow()), (e) => toStorageError(e, operation, key), this.retry, this.options.retryHooks);
+  }
+
+  private async once<T>(operation: string, key: string | undefined, run: (client: AliOssClient) => Promise<T>): Promise<T> {
+    try {
+      return await run(await this.clientNow());
+    } catch (error) {
+      throw toStorageError(error, operation, key);
+    }
+  }
+
+  private async clientNow(): Promise<AliOssClient> {
+    const credentials = this.options.credentials();
+    if (this.client && sameCredentials(this.client.credentials, credentials)) return this.client.instance;
+    const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
+    const oss = this.options.config;
+    const endpoint = serviceEndpoint(oss);
+    const instance = new OSS({
+      bucket: oss.bucket,
+      region: `oss-${oss.region}`,
+      endpoint: `${endpoint.protocol}//${endpoint.host}`,
+      secure: endpoint.protocol === 'https:',
+      sldEnable: endpoint.style === 'path',
+      cname: endpoint.style === 'cname',
+      authorizationV4: oss.signatureVersion === 'v4',
+      accessKeyId: credentials.accessKeyId,
+      accessKeySecret: credentials.accessKeySecret,
+      ...(credentials.securityToken && { stsToken: credentials.securityToken, refreshSTSTokenInterval: Number.MAX_SAFE_INTEGER, refreshSTSToken: async () => this.options.credentials() }),
+      timeout: this.options.timeoutMs ?? 60_000,
+      retryMax: 0,
+    });
+    this.client = { credentials, instance };
+    return instance;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { status?: number }).status === 404;
+}
+
+function putHeaders(options: PutOptions): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (options.contentType) h['Content-Type'] = options.contentType;
+  if (options.contentMd5) h['Content-MD5'] = options.contentMd5;
+  if (options.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
+  if (options.encryption) {
+    h['x-oss-server-side-encryption'] = options.encryption.algorithm;
+    if (options.encryption.kmsKeyId) h['x-oss-server-side-encryption-key-id'] = options.encryption.kmsKeyId;
+  }
+  if (options.cacheControl) h['Cache-Control'] = options.cacheControl;
+  if (options.contentDisposition) h['Content-Disposition'] = options.contentDisposition;
+  if (options.contentEncoding) h['Content-Encoding'] = options.contentEncoding;
+  for (const [name, value] of Object.entries(options.meta ?? {})) h[`x-oss-meta-${name.toLowerCase()}`] = value;
+  return h;
+}
+
+function infoFrom(key: string, headers: Record<string, string | undefined>): ObjectInfo {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = value;
+  }
+  const range = headers['content-range'];
+  const total = range ? Number(range.split('/')[1]) : Number(headers['content-length'] ?? 0);
+  return {
+    key,
+    size: Number.isFinite(total) ? total : 0,
+    etag: unquoteEtag(headers.etag),
+    lastModified: new Date(headers['last-modified'] ?? 0),
+    meta,
+    ...(headers['content-type'] && { contentType: headers['content-type'] }),
+    ...(headers['x-oss-object-type'] && { objectType: headers['x-oss-object-type'] }),
+    ...(headers['x-oss-hash-crc64ecma'] && { crc64: headers['x-oss-hash-crc64ecma'] }),
+  };
+}

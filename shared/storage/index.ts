@@ -1,0 +1,13 @@
+export { AliOssStore, DELETE_BATCH_SIZE, unquoteEtag } from './ali-oss-store';
+export type { AliOssStoreOptions } from './ali-oss-store';
+export { resolveCredentials, sameCredentials } from './credentials';
+export type { CredentialsProvider } from './credentials';
+export { bucketUrl, objectUrl, publicUrlBase, regionHost, serviceEndpoint } from './endpoints';
+export type { AddressingStyle, UrlBase } from './endpoints';
+export { StorageError, toStorageError } from './errors';
+export type { StorageErrorCode, StorageErrorDetails } from './errors';
+export type * from './port';
+export { DEFAULT_RETRY, backoffDelay, withRetry } from './retry';
+export type { RetryHooks, RetryPolicy } from './retry';
+export { UrlSigner } from './url-signer';
+export type { SignPostRequest, SignUrlRequest, SignedPost, SignedUrl } from './url-signer';
