@@ -41,7 +41,7 @@ describe('UrlSigner', () => {
     const RealDate = Date;
     // ali-oss reads the clock itself; pin it to the same instant for the comparison.
     globalThis.Date = class extends RealDate {
-      constructor(...args: ConstructorParameters<typeof Date>) {
+      constructor(...args: unknown[]) {
         super(...((args.length === 0 ? [fixedNow.getTime()] : args) as [number]));
       }
     } as DateConstructor;
