@@ -3,7 +3,7 @@ import { bucketNameProblem } from '../layout/names';
 import { normalizeRootDirectory } from '../layout/bucket-layout';
 import { type ApiToken, parseApiTokens } from './api-tokens';
 import { type ConfigProblem, type Env, EnvReader } from './env-reader';
-import { ParseProblem, parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger } from './parse';
+import { ParseProblem, parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger, parseList } from './parse';
 
 export { API_ACTIONS } from './api-tokens';
 export type { ApiAction, ApiToken } from './api-tokens';
@@ -59,12 +59,26 @@ export interface PruneConfig {
   savepointsMaxAgeMs: number;
 }
 
+export interface PresignConfig {
+  /** Lifetime of an issued URL when the caller asks for none (`PRESIGN_EXPIRES`). */
+  defaultExpiresSeconds: number;
+  /** Longest lifetime a caller may ask for (`PRESIGN_MAX_EXPIRES`). */
+  maxExpiresSeconds: number;
+  /** Largest upload the API signs (`MAX_UPLOAD_BYTES`). */
+  maxUploadBytes: number;
+  /** Lowercase file extensions uploads may have, with the dot (`UPLOAD_EXTENSIONS`). */
+  allowedExtensions: readonly string[];
+  /** Origins allowed to call the API from a browser (`API_CORS_ORIGINS`); the API's own page needs none. */
+  corsOrigins: readonly string[];
+}
+
 /** The whole validated configuration, read once at cold start. */
 export interface Config {
   oss: OssConfig;
   /** Credentials from the environment; FC `context.credentials` take precedence at run time. */
   envCredentials: Credentials | undefined;
   api: { tokens: readonly ApiToken[] };
+  presign: PresignConfig;
   catalog: { maxJava: number };
   prune: PruneConfig;
 }
@@ -81,6 +95,11 @@ export class ConfigError extends PackError {
 }
 
 export const MIN_PART_SIZE = 100 * 1024;
+/** V4 presigned URLs cannot live longer than 7 days (oss-api.md §2.3). */
+export const MAX_URL_SECONDS = 604_800;
+/** OSS multipart: at most 10,000 parts of at most 5 GiB. */
+export const MAX_OBJECT_BYTES = 10_000 * 5 * 1024 ** 3;
+export const DEFAULT_EXTENSIONS = ['.jar', '.py', '.zip', '.whl', '.egg', '.tar.gz', '.tgz'] as const;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
 export const DEFAULT_CHUNK_SIZE = 10 * 1024 ** 2;
 
@@ -110,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const envCredentials = readCredentials(r);
   const tokens = r.optional('API_TOKENS', parseApiTokens, []);
+
+  const presign = readPresign(r);
 
   const maxJava = r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11);
   const day = 86_400_000;
@@ -142,9 +163,47 @@ export function loadConfig(env: Env = process.env): Config {
     },
     envCredentials,
     api: { tokens },
+    presign,
     catalog: { maxJava },
     prune,
   });
+}
+
+function readPresign(r: EnvReader): PresignConfig {
+  const seconds = (min: number) => (v: string) => Math.round(parseDuration(v, { min: min * 1000, max: MAX_URL_SECONDS * 1000 }) / 1000);
+  const maxExpiresSeconds = r.optional('PRESIGN_MAX_EXPIRES', seconds(60), 3600);
+  const defaultExpiresSeconds = r.optional('PRESIGN_EXPIRES', seconds(1), Math.min(900, maxExpiresSeconds));
+  if (defaultExpiresSeconds > maxExpiresSeconds) r.problem('PRESIGN_EXPIRES', `is longer than PRESIGN_MAX_EXPIRES (${maxExpiresSeconds}s)`);
+  return {
+    defaultExpiresSeconds,
+    maxExpiresSeconds,
+    maxUploadBytes: r.optional('MAX_UPLOAD_BYTES', (v) => parseByteSize(v, { min: 1, max: MAX_OBJECT_BYTES }), 5 * 1024 ** 3),
+    allowedExtensions: r.optional('UPLOAD_EXTENSIONS', parseExtensions, [...DEFAULT_EXTENSIONS]),
+    corsOrigins: r.optional('API_CORS_ORIGINS', parseOrigins, []),
+  };
+}
+
+function parseExtensions(raw: string): string[] {
+  const list = parseList(raw).map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase());
+  const bad = list.filter((e) => !/^(\.[a-z0-9_-]+)+$/.test(e));
+  if (bad.length > 0) throw new ParseProblem(`has invalid extension(s) ${bad.join(', ')}; use a comma-separated list such as .jar,.py,.zip`);
+  if (list.length === 0) throw new ParseProblem('lists no extension');
+  return [...new Set(list)];
+}
+
+function parseOrigins(raw: string): string[] {
+  const list = parseList(raw);
+  for (const origin of list) {
+    if (origin === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ParseProblem(`has "${origin}", which is not an origin such as https://console.example.com`);
+    }
+    if (url.origin !== origin) throw new ParseProblem(`has "${origin}"; an origin is scheme://host[:port] with no path (${url.origin})`);
+  }
+  return list;
 }
 
 /** ALIBABA_CLOUD_* (FC injects these from the function's role) first, then OSS_ACCESS_KEY_*. */

@@ -126,6 +126,17 @@ export class BucketLayout {
     return this.parseArtifactKey(artifactKey) ? artifactKey : undefined;
   }
 
+  /**
+   * `<root>catalog/_uploads/<uploadId>.json`: the plan of a multipart upload the API started, kept until
+   * it is completed or aborted. `_uploads` cannot clash with artifact records (`catalog/artifacts/…`).
+   */
+  uploadPlanKey(uploadId: string): string {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(uploadId) || uploadId.startsWith('.')) {
+      throw new ValidationError('UPLOAD_ID_INVALID', 'uploadId', `upload id ${quote(uploadId)} is not an OSS upload id`);
+    }
+    return `${this.areaPrefix('catalog')}_uploads/${uploadId}.json`;
+  }
+
   /** The area a key belongs to, or `undefined` for keys outside the root or outside every known area. */
   areaOf(key: string): LayoutArea | undefined {
     if (!key.startsWith(this.root)) return undefined;
