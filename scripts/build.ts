@@ -62,7 +62,7 @@ export function functionNames(): string[] {
  * Bundles one entry file into `<outDir>/index.js` with the same settings as the deployed functions.
  * Tests use it for fixture functions, so the local runtime always loads real bundles.
  */
-export async function bundleFunction(name: string, entry: string, outDir: string): Promise<BundleResult> {
+export async function bundleFunction(name: string, entry: string, outDir: string, options: { sideBundles?: boolean } = {}): Promise<BundleResult> {
   const started = performance.now();
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -84,7 +84,7 @@ export async function bundleFunction(name: string, entry: string, outDir: string
     ...common,
     entryPoints: [entry],
     outfile: file,
-    plugins: [sideBundles(used)],
+    plugins: options.sideBundles === false ? [] : [sideBundles(used)],
     banner: { js: '"use strict";' },
     define: { __PACK_VERSION__: JSON.stringify(packageVersion()) },
   });

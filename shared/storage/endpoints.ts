@@ -46,11 +46,12 @@ export function publicUrlBase(oss: OssConfig, accelerate = oss.accelerate): UrlB
   return { protocol, host: regionHost(oss.region, false), style: 'virtual-hosted' };
 }
 
-/** The URL of an object under a base, with an optional query. */
-export function objectUrl(base: UrlBase, bucket: string, key: string, query: QueryPairs = []): string {
+/** The URL of an object under a base, with an optional query (pairs, or a string already encoded). */
+export function objectUrl(base: UrlBase, bucket: string, key: string, query: QueryPairs | string = []): string {
   const host = base.style === 'virtual-hosted' ? `${bucket}.${base.host}` : base.host;
   const path = base.style === 'path' ? `/${bucket}/${encodePath(key)}` : `/${encodePath(key)}`;
-  const search = query.length > 0 ? `?${formatQuery(query)}` : '';
+  const encoded = typeof query === 'string' ? query : formatQuery(query);
+  const search = encoded.length > 0 ? `?${encoded}` : '';
   return `${base.protocol}//${host}${path}${search}`;
 }
 

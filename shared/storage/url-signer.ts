@@ -3,7 +3,7 @@ import type { CredentialsProvider } from './credentials';
 import { bucketUrl, objectUrl, publicUrlBase } from './endpoints';
 import type { QueryPairs } from './signing/encode';
 import { signPostPolicy } from './signing/post-policy';
-import { presignQuery } from './signing/presign';
+import { presignQueryString } from './signing/presign';
 
 export interface SignUrlRequest {
   method: 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'POST';
@@ -55,7 +55,7 @@ export class UrlSigner {
   signUrl(req: SignUrlRequest): SignedUrl {
     const now = this.now();
     const headers = { ...(req.headers ?? {}) };
-    const query = presignQuery({
+    const query = presignQueryString({
       method: req.method,
       bucket: this.oss.bucket,
       key: req.key,

@@ -1,7 +1,7 @@
 import type { Credentials } from '../../config';
-import { type QueryPairs, v4Timestamp } from './encode';
+import { type QueryPairs, formatQuery, v4Timestamp } from './encode';
 import { v1Signature, v1StringToSign } from './v1';
-import { V4_ALGORITHM, v4CanonicalRequest, v4Scope, v4Signature, v4SigningKey, v4StringToSign } from './v4';
+import { V4_ALGORITHM, v4CanonicalQuery, v4CanonicalRequest, v4Scope, v4Signature, v4SigningKey, v4StringToSign } from './v4';
 
 /** V4 presigned URLs live at most 7 days (oss-api.md §2.3). */
 export const MAX_PRESIGN_SECONDS_V4 = 604_800;
@@ -25,6 +25,16 @@ export interface PresignRequest {
 }
 
 /**
+ * Signs a request for a URL and returns the encoded query string, signature included, ready to follow
+ * "?". Under V4 it is the canonical query itself plus the signature, so nothing is encoded twice.
+ */
+export function presignQueryString(req: PresignRequest): string {
+  if (req.version === 'v1') return formatQuery(presignQuery(req));
+  const { canonicalQuery, signature } = signV4Query(req);
+  return `${canonicalQuery}&x-oss-signature=${signature}`;
+}
+
+/**
  * Signs a request for a URL and returns the whole query, signature included, in the order OSS and
  * ali-oss produce it. Pure: no clock, no network, nothing shared is changed.
  */
@@ -41,10 +51,18 @@ export function presignQuery(req: PresignRequest): Array<[string, string]> {
     );
     return [['OSSAccessKeyId', req.credentials.accessKeyId], ['Expires', expires], ['Signature', signature], ...query];
   }
+  const { query, signature } = signV4Query(req);
+  query.push(['x-oss-signature', signature]);
+  return query;
+}
+
+function signV4Query(req: PresignRequest): { query: Array<[string, string]>; canonicalQuery: string; signature: string } {
+  const headers = req.headers ?? {};
+  const extra = (req.query ?? []).map(([k, v]): [string, string] => [k, v]);
   const timestamp = v4Timestamp(req.now);
   const day = timestamp.slice(0, 8);
   const scope = v4Scope(day, req.region);
-  const additional = [...new Set(req.additionalHeaders ?? [])].sort();
+  const additional = req.additionalHeaders && req.additionalHeaders.length > 0 ? [...new Set(req.additionalHeaders)].sort() : [];
   const query: Array<[string, string]> = [
     ['x-oss-signature-version', V4_ALGORITHM],
     ['x-oss-credential', `${req.credentials.accessKeyId}/${scope}`],
@@ -54,15 +72,8 @@ export function presignQuery(req: PresignRequest): Array<[string, string]> {
   if (additional.length > 0) query.push(['x-oss-additional-headers', additional.join(';')]);
   if (req.credentials.securityToken) query.push(['x-oss-security-token', req.credentials.securityToken]);
   query.push(...extra);
-  const canonical = v4CanonicalRequest({
-    method: req.method,
-    bucket: req.bucket,
-    key: req.key,
-    headers,
-    query,
-    additionalHeaders: additional,
-  });
+  const canonicalQuery = v4CanonicalQuery(query);
+  const canonical = v4CanonicalRequest({ method: req.method, bucket: req.bucket, key: req.key, headers, query, additionalHeaders: additional }, canonicalQuery);
   const key = v4SigningKey(req.credentials.accessKeySecret, day, req.region);
-  query.push(['x-oss-signature', v4Signature(key, v4StringToSign(timestamp, scope, canonical))]);
-  return query;
+  return { query, canonicalQuery, signature: v4Signature(key, v4StringToSign(timestamp, scope, canonical)) };
 }

@@ -21,15 +21,23 @@ function alwaysSigned(name: string): boolean {
   return name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
 }
 
-/** The V4 canonical request (oss-api.md §2.2). */
-export function v4CanonicalRequest(req: V4Request): string {
-  const uri = encodePath(req.bucket === '' ? '/' : `/${req.bucket}/${req.key}`);
-  const query = req.query
+/**
+ * The V4 canonical query: every pair but `x-oss-signature`, RFC 3986-encoded, sorted by encoded name
+ * (then value), `k=v` or a bare `k` for an empty value. Also a valid URL query string.
+ */
+export function v4CanonicalQuery(query: V4Request['query']): string {
+  return query
     .filter(([name]) => name !== 'x-oss-signature')
     .map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
     .join('&');
+}
+
+/** The V4 canonical request (oss-api.md §2.2); `canonicalQuery` may be passed when already computed. */
+export function v4CanonicalRequest(req: V4Request, canonicalQuery = v4CanonicalQuery(req.query)): string {
+  const uri = encodePath(req.bucket === '' ? '/' : `/${req.bucket}/${req.key}`);
+  const query = canonicalQuery;
   const extra = new Set(req.additionalHeaders);
   const names = Object.keys(req.headers)
     .filter((name) => req.headers[name] !== undefined && (alwaysSigned(name) || extra.has(name)))
