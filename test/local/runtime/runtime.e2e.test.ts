@@ -43,7 +43,6 @@ const logs: string[] = [];
 const outcomes: AsyncOutcome[] = [];
 let credentialCalls = 0;
 const source = new FakeOssSource();
-let detach: () => void;
 let echoUrl: string;
 
 beforeAll(async () => {
@@ -61,7 +60,7 @@ beforeAll(async () => {
     log: (message) => logs.push(message),
     onAsyncOutcome: (outcome) => outcomes.push(outcome),
   });
-  detach = runtime.attach(source);
+  runtime.attach(source);
   echoUrl = runtime.urls['fixture-http-echo'] as string;
 });
 
@@ -191,8 +190,9 @@ describe('invocations', () => {
 
   it('runs one invocation per instance, scaling out when all are busy', async () => {
     const started = Date.now();
-    const results = await Promise.all([0, 1, 2].map(() => runtime.invoke('slow', { ms: 400 })));
-    expect(Date.now() - started).toBeLessThan(1100);
+    const results = await Promise.all([0, 1, 2].map(() => runtime.invoke('slow', { ms: 600 })));
+    // One after another would take at least 1800 ms; the margin covers two cold starts on a busy machine.
+    expect(Date.now() - started).toBeLessThan(1700);
     const instances = results.map((r) => (JSON.parse(r.payload.toString()) as { instance: string }).instance);
     expect(new Set(instances).size).toBe(3);
   });
@@ -287,7 +287,6 @@ describe('OSS trigger', () => {
     undo();
     expect(other.subscriptions[0]?.active).toBe(false);
     expect(source.subscriptions[0]?.active).toBe(true);
-    void detach;
   });
 });
 
