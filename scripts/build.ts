@@ -96,8 +96,10 @@ export async function bundleFunction(name: string, entry: string, outDir: string
     });
   }
   await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
-  await mkdir(join(DIST_DIR, '.meta'), { recursive: true });
-  await writeFile(join(DIST_DIR, '.meta', `${name}.json`), JSON.stringify(result.metafile));
+  // Beside the function folder, not in it: the folder is what gets deployed.
+  const metaDir = join(dirname(outDir), '.meta');
+  await mkdir(metaDir, { recursive: true });
+  await writeFile(join(metaDir, `${name}.json`), JSON.stringify(result.metafile));
   const bytes = (await stat(file)).size;
   const gzipBytes = gzipSync(await readFile(file)).length;
   return { name, file, bytes, gzipBytes, ms: performance.now() - started };
