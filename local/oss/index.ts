@@ -1,0 +1,124 @@
+import type { AddressInfo } from 'node:net';
+import { PackError } from '../../shared/errors';
+import type { DeliveryOptions, Deliver } from './notifications';
+import { Notifier } from './notifications';
+import type { OssEventPayload, Subscription } from './events';
+import { type Fault, FaultRegistry } from './faults';
+import { type OssServerOptions, resolveOptions } from './options';
+import { createOssHttpServer } from './server';
+import { DiskBackend } from './store/disk';
+import { ObjectStore } from './store/engine';
+import { MemoryBackend } from './store/memory';
+
+export type { OssEvent, OssEventPayload, Subscription } from './events';
+export type { DeliveryOptions } from './notifications';
+export type { Fault } from './faults';
+export type { OssServerOptions } from './options';
+export { DEFAULT_PORT, DEFAULT_ACCOUNT_ID } from './options';
+export { mintTemporaryCredentials } from './sts';
+export type { TemporaryCredentials } from './sts';
+
+/** A running server. */
+export interface RunningOssServer {
+  /** e.g. `http://127.0.0.1:9100`. */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (aborting them after a grace period), flushes storage. */
+  close(): Promise<void>;
+  notifications: {
+    /**
+     * Subscribes like an FC OSS trigger: `events` such as `oss:ObjectCreated:*` or
+     * `oss:ObjectRemoved:DeleteObject`, optional key prefix/suffix. `deliver` receives the exact FC OSS
+     * trigger payload and may throw to have it retried. Returns the unsubscribe function.
+     */
+    subscribe(sub: Subscription, deliver: (payload: OssEventPayload) => Promise<void>): () => void;
+    /** Resolves when no delivery is queued, running or waiting for a retry. */
+    idle(): Promise<void>;
+    /** Test knobs: duplicate deliveries, reordering window, retry policy. */
+    configure(options: DeliveryOptions): void;
+  };
+  /** Fault injection per operation name (`PutObject`, `GetObject`…, or `*`). */
+  faults: {
+    set(op: string, fault: Fault): void;
+    clear(): void;
+  };
+}
+
+/** How long `close()` lets in-flight requests run before cutting their connections. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Starts an OSS-compatible server (docs/local-oss-server.md): in memory, or on disk under `dataDir`.
+ * Rejects with a PackError `PORT_IN_USE` naming the port when it is taken.
+ */
+export async function startOssServer(options: OssServerOptions): Promise<RunningOssServer> {
+  const o = resolveOptions(options);
+  const log = o.log ?? (() => {});
+  const backend = o.dataDir === undefined ? new MemoryBackend() : await DiskBackend.open(o.dataDir, log);
+  let store: ObjectStore;
+  try {
+    store = await ObjectStore.open(backend, log);
+    for (const name of o.buckets) {
+      if (!store.bucket(name)) await store.createBucket({ name, created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' });
+    }
+  } catch (error) {
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+  const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
+  const faults = new FaultRegistry();
+  const { server, inflight } = createOssHttpServer({
+    state: { store, notifier, region: o.region, accountId: o.accountId, log },
+    faults,
+    addressing: { baseDomains: o.baseDomains },
+    keys: o.accessKeys,
+    requestLog: o.log,
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new PackError('PORT_IN_USE', `Port ${o.port} on ${o.host} is already in use; stop whatever listens there or choose another port (LOCAL_OSS_PORT).`, { cause: error });
+    }
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        await Promise.allSettled([...inflight]);
+        server.closeAllConnections();
+        clearTimeout(grace);
+        await stopped;
+        notifier.close();
+        await store.close();
+      })();
+      return closing;
+    },
+    notifications: {
+      subscribe: (sub, deliver: Deliver) => notifier.subscribe(sub, deliver),
+      idle: () => notifier.idle(),
+      configure: (opts) => notifier.configure(opts),
+    },
+    faults: {
+      set: (op, fault) => faults.set(op, fault),
+      clear: () => faults.clear(),
+    },
+  };
+}

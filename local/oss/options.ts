@@ -1,0 +1,70 @@
+import { PackError } from '../../shared/errors';
+import { bucketNameProblem } from '../../shared/layout';
+
+/** Options of `startOssServer`. */
+export interface OssServerOptions {
+  /** 0 picks a free port (tests). Default 9100. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** On-disk storage root; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** Region the server signs for and reports, `cn-hangzhou` or `oss-cn-hangzhou`. Default `cn-hangzhou`. */
+  region?: string;
+  /** Account id used as owner and in event ARNs. Default a fixed 16-digit id. */
+  accountId?: string;
+  /** Access key pairs the server accepts (STS keys minted from them are accepted too). */
+  accessKeys: Array<{ accessKeyId: string; accessKeySecret: string }>;
+  /** Buckets created at start when missing. */
+  buckets?: string[];
+  /** Extra virtual-host base domains: `<bucket>.<domain>` addresses a bucket. */
+  baseDomains?: string[];
+  /** Receives one line per request and notable events. */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  dataDir: string | undefined;
+  region: string;
+  accountId: string;
+  accessKeys: Array<{ accessKeyId: string; accessKeySecret: string }>;
+  buckets: string[];
+  baseDomains: string[];
+  log: ((line: string) => void) | undefined;
+}
+
+export const DEFAULT_PORT = 9100;
+export const DEFAULT_ACCOUNT_ID = '1686240967192623';
+
+/** Validates options and fills in defaults; a bad option is a PackError naming it. */
+export function resolveOptions(options: OssServerOptions): ResolvedOptions {
+  const bad = (field: string, message: string) => new PackError('OSS_SERVER_OPTION_INVALID', `${field} ${message}`);
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('port', 'must be an integer between 0 and 65535');
+  const region = (options.region ?? 'cn-hangzhou').replace(/^oss-/, '');
+  if (!/^[a-z0-9-]+$/.test(region)) throw bad('region', `"${region}" is not a region id such as cn-hangzhou`);
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  if (!/^\d+$/.test(accountId)) throw bad('accountId', 'must be digits');
+  for (const key of options.accessKeys) {
+    if (!key.accessKeyId || !key.accessKeySecret) throw bad('accessKeys', 'entries need a non-empty accessKeyId and accessKeySecret');
+    if (key.accessKeyId.startsWith('STS.')) throw bad('accessKeys', 'must be root keys; STS keys are minted from them');
+  }
+  const buckets = options.buckets ?? [];
+  for (const bucket of buckets) {
+    const problem = bucketNameProblem(bucket);
+    if (problem) throw bad('buckets', `"${bucket}" ${problem}`);
+  }
+  return {
+    port,
+    host: options.host ?? '127.0.0.1',
+    dataDir: options.dataDir,
+    region,
+    accountId,
+    accessKeys: options.accessKeys.map((k) => ({ ...k })),
+    buckets,
+    baseDomains: (options.baseDomains ?? []).map((d) => d.toLowerCase().replace(/^\./, '')),
+    log: options.log,
+  };
+}
