@@ -136,7 +136,7 @@ export class PresignService {
         expiresSeconds: expiresIn,
         headers,
         // V4 can bind Content-Length, so the URL cannot carry more (or fewer) bytes than declared.
-        bindHeaders: ['content-length'],
+        bindHeaders: { 'content-length': String(req.size) },
         ...(req.accelerate !== undefined && { accelerate: req.accelerate }),
       });
       this.audit(caller, 'upload', 'PUT', key, signed.expiresAt);
@@ -405,7 +405,7 @@ export class PresignService {
         key: plan.key,
         expiresSeconds: expiresIn,
         query: [['partNumber', String(partNumber)], ['uploadId', plan.uploadId]],
-        bindHeaders: ['content-length'],
+        bindHeaders: { 'content-length': String(size) },
         ...(accelerate !== undefined && { accelerate }),
       });
       expiresAt = signed.expiresAt;

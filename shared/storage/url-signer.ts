@@ -12,8 +12,12 @@ export interface SignUrlRequest {
   /** Lowercase headers the client must send exactly as given. */
   headers?: Readonly<Record<string, string>>;
   query?: QueryPairs;
-  /** V4 only: further lowercase header names bound by the signature (`content-length`). */
-  bindHeaders?: readonly string[];
+  /**
+   * V4 only: further headers bound by the signature, by lowercase name, such as `content-length`. The
+   * client sends them anyway (an HTTP client always sends Content-Length), so they are not listed in
+   * the returned `headers`; under V1 they are not bound.
+   */
+  bindHeaders?: Readonly<Record<string, string>>;
   /** Use the transfer-acceleration endpoint for this URL. */
   accelerate?: boolean;
 }
@@ -55,6 +59,7 @@ export class UrlSigner {
   signUrl(req: SignUrlRequest): SignedUrl {
     const now = this.now();
     const headers = { ...(req.headers ?? {}) };
+    const bind = this.oss.signatureVersion === 'v4' && req.bindHeaders ? req.bindHeaders : {};
     const query = presignQueryString({
       method: req.method,
       bucket: this.oss.bucket,
@@ -64,9 +69,9 @@ export class UrlSigner {
       version: this.oss.signatureVersion,
       now,
       expiresSeconds: req.expiresSeconds,
-      headers,
+      headers: { ...headers, ...bind },
       ...(req.query && { query: req.query }),
-      ...(this.oss.signatureVersion === 'v4' && req.bindHeaders && { additionalHeaders: req.bindHeaders }),
+      additionalHeaders: Object.keys(bind),
     });
     const base = publicUrlBase(this.oss, req.accelerate ?? this.oss.accelerate);
     return {

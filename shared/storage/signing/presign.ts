@@ -63,6 +63,9 @@ function signV4Query(req: PresignRequest): { query: Array<[string, string]>; can
   const day = timestamp.slice(0, 8);
   const scope = v4Scope(day, req.region);
   const additional = req.additionalHeaders && req.additionalHeaders.length > 0 ? [...new Set(req.additionalHeaders)].sort() : [];
+  // A header listed as signed but absent would make a URL no client can ever use.
+  const unsigned = additional.filter((name) => headers[name] === undefined);
+  if (unsigned.length > 0) throw new TypeError(`additionalHeaders ${unsigned.join(', ')} need a value in headers to be signed`);
   const query: Array<[string, string]> = [
     ['x-oss-signature-version', V4_ALGORITHM],
     ['x-oss-credential', `${req.credentials.accessKeyId}/${scope}`],

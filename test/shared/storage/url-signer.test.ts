@@ -61,7 +61,7 @@ describe('UrlSigner', () => {
 
   it('binds the declared size under V4 and lists the headers to send', () => {
     const signer = new UrlSigner(loadConfig(base).oss, () => credentials, () => fixedNow);
-    const signed = signer.signUrl({ method: 'PUT', key: 'k.jar', expiresSeconds: 60, headers: { 'x-oss-forbid-overwrite': 'true' }, bindHeaders: ['content-length'] });
+    const signed = signer.signUrl({ method: 'PUT', key: 'k.jar', expiresSeconds: 60, headers: { 'x-oss-forbid-overwrite': 'true' }, bindHeaders: { 'content-length': '5' } });
     expect(new URL(signed.url).searchParams.get('x-oss-additional-headers')).toBe('content-length');
     expect(signed.headers).toEqual({ 'x-oss-forbid-overwrite': 'true' });
   });
