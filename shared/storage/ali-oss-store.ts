@@ -23,7 +23,7 @@ import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './r
 export const DELETE_BATCH_SIZE = 1000;
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
-interface AliOssClient {
+export interface AliOssClient {
   head(name: string, options?: object): Promise<{ status: number; res: AliResponse }>;
   getStream(name: string, options?: object): Promise<{ stream: Readable; res: AliResponse }>;
   put(name: string, body: Buffer, options?: object): Promise<{ res: AliResponse }>;
@@ -64,6 +64,8 @@ export interface AliOssStoreOptions {
   retryHooks?: RetryHooks;
   /** Request timeout in ms (ali-oss default is 60 s). */
   timeoutMs?: number;
+  /** Builds the client from ali-oss options; tests substitute one. Default: `new OSS(options)`, loaded lazily. */
+  clientFactory?: (options: Record<string, unknown>) => AliOssClient | Promise<AliOssClient>;
 }
 
 /** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
@@ -265,10 +267,9 @@ export class AliOssStore implements ObjectStore {
   private async clientNow(): Promise<AliOssClient> {
     const credentials = this.options.credentials();
     if (this.client && sameCredentials(this.client.credentials, credentials)) return this.client.instance;
-    const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
     const oss = this.options.config;
     const endpoint = serviceEndpoint(oss);
-    const instance = new OSS({
+    const instance = await (this.options.clientFactory ?? defaultClientFactory)({
       bucket: oss.bucket,
       region: `oss-${oss.region}`,
       endpoint: `${endpoint.protocol}//${endpoint.host}`,
@@ -285,6 +286,11 @@ export class AliOssStore implements ObjectStore {
     this.client = { credentials, instance };
     return instance;
   }
+}
+
+async function defaultClientFactory(options: Record<string, unknown>): Promise<AliOssClient> {
+  const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
+  return new OSS(options);
 }
 
 function isNotFound(error: unknown): boolean {

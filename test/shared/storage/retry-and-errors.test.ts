@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { StorageError, backoffDelay, toStorageError, withRetry } from '../../../shared/storage';
+import { loadConfig } from '../../../shared/config';
+import { AliOssStore, StorageError, backoffDelay, toStorageError, withRetry } from '../../../shared/storage';
+import type { AliOssClient } from '../../../shared/storage/ali-oss-store';
 
 function ossError(status: number, code: string): Error {
   return Object.assign(new Error(`${code} message`), { status, code, name: `${code}Error`, requestId: 'RID' });
@@ -78,5 +81,41 @@ describe('withRetry', () => {
       expect(backoffDelay(retry, policy, () => 0.999999)).toBeLessThanOrEqual(Math.min(1000, 100 * 2 ** retry));
       expect(backoffDelay(retry, policy, () => 0)).toBe(0);
     }
+  });
+});
+
+describe('AliOssStore put with forbid-overwrite', () => {
+  // A PUT whose response is lost after OSS stored the object is retried; the retry then meets its own
+  // object. Simulated with a client whose first answer is lost; the local server cannot lose answers.
+  const config = { ...loadConfig({ OSS_BUCKET: 'b-k-t', OSS_REGION: 'cn-hangzhou' }).oss };
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex').toUpperCase();
+
+  function fakeClient(stored: Map<string, string>, loseFirstAnswer: boolean): AliOssClient {
+    let puts = 0;
+    return {
+      async put(name: string, body: Buffer, options?: { headers?: Record<string, string> }) {
+        puts += 1;
+        if (stored.has(name) && options?.headers?.['x-oss-forbid-overwrite'] === 'true') throw Object.assign(new Error('exists'), { status: 409, code: 'FileAlreadyExists' });
+        stored.set(name, body.toString());
+        if (loseFirstAnswer && puts === 1) throw Object.assign(new Error('socket hang up'), { status: -1, name: 'ResponseError', code: 'ECONNRESET' });
+        return { res: { status: 200, headers: { etag: `"${md5(body.toString())}"` } } };
+      },
+      async head(name: string) {
+        if (!stored.has(name)) throw Object.assign(new Error('missing'), { status: 404 });
+        return { status: 200, res: { status: 200, headers: { etag: `"${md5(stored.get(name)!)}"` } } };
+      },
+    } as unknown as AliOssClient;
+  }
+
+  it('counts a retry that finds its own bytes as success', async () => {
+    const stored = new Map<string, string>();
+    const store = new AliOssStore({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }, clientFactory: () => fakeClient(stored, true) });
+    await expect(store.put('k', 'mine', { forbidOverwrite: true })).resolves.toEqual({ etag: md5('mine') });
+  });
+
+  it('still refuses when the object there holds other bytes', async () => {
+    const stored = new Map([['k', 'someone else']]);
+    const store = new AliOssStore({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }, clientFactory: () => fakeClient(stored, false) });
+    await expect(store.put('k', 'mine', { forbidOverwrite: true })).rejects.toMatchObject({ code: 'OSS_ALREADY_EXISTS' });
   });
 });
