@@ -6,8 +6,21 @@
 export function encodeRfc3986(text: string): string {
   // Most names, values and keys need no escaping at all; skip the slow path for them.
   if (UNRESERVED.test(text)) return text;
+  // Long values (an STS security token is ~1 KB of base64) repeat on every URL signed with them.
+  if (text.length >= LONG_VALUE) {
+    let encoded = longValues.get(text);
+    if (encoded === undefined) {
+      encoded = encodeURIComponent(text).replace(RESERVED_BY_3986, escapeChar);
+      if (longValues.size >= 16) longValues.clear();
+      longValues.set(text, encoded);
+    }
+    return encoded;
+  }
   return encodeURIComponent(text).replace(RESERVED_BY_3986, escapeChar);
 }
+
+const LONG_VALUE = 128;
+const longValues = new Map<string, string>();
 
 const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 const UNRESERVED_PATH = /^[A-Za-z0-9\-_.~/]*$/;
