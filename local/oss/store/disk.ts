@@ -1,7 +1,7 @@
 import { constants, createWriteStream } from 'node:fs';
 import { type FileHandle, copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { JournalFile, readJsonLines } from './journal';
@@ -25,6 +25,8 @@ import type { Backend, BlobPlace, BlobSink, BucketConfig, IndexEntry, LiveRecord
  */
 
 const WRITE_BUFFER = 1 << 20;
+/** Data directories open in this process (the pid file cannot tell two servers of one process apart). */
+const openInThisProcess = new Set<string>();
 /** A journal is folded into a new snapshot once it has more lines than this and than live objects. */
 const COMPACT_MIN_LINES = 50_000;
 
@@ -47,11 +49,15 @@ export class DiskBackend implements Backend {
   private constructor(
     readonly root: string,
     private readonly log: (line: string) => void,
+    private readonly compactMinLines: number,
   ) {}
 
-  /** Opens (creating if needed) a data directory; refuses one another live server is using. */
-  static async open(root: string, log: (line: string) => void): Promise<DiskBackend> {
-    const backend = new DiskBackend(root, log);
+  /**
+   * Opens (creating if needed) a data directory; refuses one another live server is using.
+   * `compactMinLines` (tests) lowers the journal length that triggers a snapshot.
+   */
+  static async open(root: string, log: (line: string) => void, options: { compactMinLines?: number } = {}): Promise<DiskBackend> {
+    const backend = new DiskBackend(root, log, options.compactMinLines ?? COMPACT_MIN_LINES);
     await mkdir(join(root, 'buckets'), { recursive: true });
     await backend.lock();
     await rm(join(root, 'tmp'), { recursive: true, force: true });
@@ -66,6 +72,8 @@ export class DiskBackend implements Backend {
   }
 
   private async lock(): Promise<void> {
+    const key = resolve(this.root);
+    if (openInThisProcess.has(key)) throw new Error(`data directory ${this.root} is in use by another OSS server in this process`);
     const pidFile = join(this.root, 'server.pid');
     try {
       const pid = Number((await readFile(pidFile, 'utf8')).trim());
@@ -76,6 +84,7 @@ export class DiskBackend implements Backend {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     await writeFile(pidFile, `${process.pid}\n`);
+    openInThisProcess.add(key);
   }
 
   private bucketDir(bucket: string): string {
@@ -330,7 +339,7 @@ export class DiskBackend implements Backend {
     }
     await journal.active.append(entries.map((e) => JSON.stringify(e)));
     journal.sinceSnapshot += entries.length;
-    if (!journal.compacting && journal.sinceSnapshot > Math.max(COMPACT_MIN_LINES, live.count)) {
+    if (!journal.compacting && journal.sinceSnapshot > Math.max(this.compactMinLines, live.count)) {
       journal.compacting = true;
       const task = this.compact(bucket, journal, () => live.records()).catch((error: unknown) => this.log(`compaction of ${bucket} failed: ${String(error)}`));
       this.background.push(task);
@@ -416,6 +425,7 @@ export class DiskBackend implements Backend {
     this.journals.clear();
     await writeFile(join(this.root, 'clean-shutdown'), `${new Date().toISOString()}\n`);
     await unlink(join(this.root, 'server.pid')).catch(() => undefined);
+    openInThisProcess.delete(resolve(this.root));
   }
 }
 
