@@ -115,7 +115,9 @@ export class RequestContext {
   send(status: number, headers: Record<string, string | undefined> = {}, body?: string | Buffer): void {
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
     const all = this.common(headers);
-    if (all['content-length'] === undefined) all['content-length'] = String(payload?.length ?? 0);
+    // HEAD may announce the object's length; any other response must announce exactly what it carries.
+    if (this.method !== 'HEAD' || all['content-length'] === undefined) all['content-length'] = String(payload?.length ?? 0);
+    if (status === 204 || status === 304) delete all['content-length'];
     this.res.writeHead(status, all);
     this.res.end(this.method === 'HEAD' ? undefined : payload);
   }

@@ -119,3 +119,42 @@ export async function signedFetch(
     ...(options.body !== undefined ? { body: typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body) } : {}),
   });
 }
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * Many small PUTs, fast: V1-signed plain HTTP over keep-alive connections (ali-oss's per-request cost
+ * would dominate a test that only needs the keys to exist).
+ */
+export async function putMany(server: RunningOssServer, keys: readonly string[], concurrency = 32, bucket = BUCKET): Promise<void> {
+  const { v1Signature, v1StringToSign, encodePath } = await import('../../../shared/storage/signing');
+  const { request } = await import('node:http');
+  const queue = [...keys];
+  const putOne = (key: string) =>
+    new Promise<void>((resolve, reject) => {
+      const date = new Date().toUTCString();
+      const signature = v1Signature(ROOT.accessKeySecret, v1StringToSign({ method: 'PUT', bucket, key, headers: { 'x-oss-date': date }, query: [], date }));
+      const body = Buffer.from(key);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'PUT',
+          path: `/${bucket}/${encodePath(key)}`,
+          agent: keepAlive,
+          headers: { 'x-oss-date': date, authorization: `OSS ${ROOT.accessKeyId}:${signature}`, 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) await putOne(key);
+    }),
+  );
+}

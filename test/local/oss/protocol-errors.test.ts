@@ -172,3 +172,21 @@ describe('CORS on the wire', () => {
     await client.deleteBucketCORS(BUCKET);
   });
 });
+
+describe('encoding-type=url', () => {
+  it('URL-encodes keys, prefixes, delimiters, markers and tokens in listings, %XX for every reserved byte', async () => {
+    const client = aliClient(server);
+    for (const key of ['enc/a b+c.txt', 'enc/中/x', 'enc/z~_.-']) await client.put(key, Buffer.from('e'));
+    const v1 = await (await signedFetch(server, 'GET', '', { query: [['prefix', 'enc/'], ['delimiter', '/'], ['encoding-type', 'url'], ['max-keys', '1']] })).text();
+    expect(xmlField(v1, 'EncodingType')).toBe('url');
+    expect(xmlField(v1, 'Prefix')).toBe('enc%2F');
+    expect(xmlField(v1, 'Key')).toBe('enc%2Fa%20b%2Bc.txt');
+    expect(xmlField(v1, 'NextMarker')).toBe('enc%2Fa%20b%2Bc.txt');
+    const v2 = await (await signedFetch(server, 'GET', '', { query: [['list-type', '2'], ['prefix', 'enc/'], ['delimiter', '/'], ['encoding-type', 'url']] })).text();
+    expect(v2).toContain('<Prefix>enc%2F%E4%B8%AD%2F</Prefix>');
+    expect(v2).toContain('<Key>enc%2Fz~_.-</Key>');
+    expect(xmlField(v2, 'KeyCount')).toBe('3');
+    const bad = await signedFetch(server, 'GET', '', { query: [['encoding-type', 'base64']] });
+    expect(xmlField(await bad.text(), 'Code')).toBe('InvalidArgument');
+  });
+});
