@@ -7,6 +7,7 @@
  */
 
 const POLY_LO = 0xd7870f42;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const POLY_HI = 0xc96c5795;
 
 // TABLE_LO[k * 256 + n] / TABLE_HI[...]: CRC of byte n followed by k zero bytes.
@@ -67,19 +68,31 @@ export class Crc64 {
     const n = data.length;
     const T_LO = TABLE_LO;
     const T_HI = TABLE_HI;
-    for (const end8 = n - (n % 8); i < end8; i += 8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-      const b = (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
-      const i7 = 7 * 256 + (a & 0xff);
-      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
-      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
-      const i4 = 4 * 256 + (a >>> 24);
-      const i3 = 3 * 256 + (b & 0xff);
-      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
-      const i1 = 256 + ((b >>> 16) & 0xff);
-      const i0 = b >>> 24;
-      lo = T_LO[i7]! ^ T_LO[i6]! ^ T_LO[i5]! ^ T_LO[i4]! ^ T_LO[i3]! ^ T_LO[i2]! ^ T_LO[i1]! ^ T_LO[i0]!;
-      hi = T_HI[i7]! ^ T_HI[i6]! ^ T_HI[i5]! ^ T_HI[i4]! ^ T_HI[i3]! ^ T_HI[i2]! ^ T_HI[i1]! ^ T_HI[i0]!;
+    // Bytes up to a 4-byte boundary one at a time, so the bulk can be read as little-endian uint32 words
+    // (two loads per 8 bytes instead of eight), which is most of the speed.
+    for (; i < n && (data.byteOffset + i) % 4 !== 0; i++) {
+      const idx = (lo ^ data[i]!) & 0xff;
+      lo = T_LO[idx]! ^ ((lo >>> 8) | (hi << 24));
+      hi = T_HI[idx]! ^ (hi >>> 8);
+    }
+    const words = LITTLE_ENDIAN ? Math.floor((n - i) / 8) * 2 : 0;
+    if (words > 0) {
+      const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+      for (let w = 0; w < words; w += 2) {
+        const a = (lo ^ view[w]!) >>> 0;
+        const b = (hi ^ view[w + 1]!) >>> 0;
+        const i7 = 7 * 256 + (a & 0xff);
+        const i6 = 6 * 256 + ((a >>> 8) & 0xff);
+        const i5 = 5 * 256 + ((a >>> 16) & 0xff);
+        const i4 = 4 * 256 + (a >>> 24);
+        const i3 = 3 * 256 + (b & 0xff);
+        const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+        const i1 = 256 + ((b >>> 16) & 0xff);
+        const i0 = b >>> 24;
+        lo = T_LO[i7]! ^ T_LO[i6]! ^ T_LO[i5]! ^ T_LO[i4]! ^ T_LO[i3]! ^ T_LO[i2]! ^ T_LO[i1]! ^ T_LO[i0]!;
+        hi = T_HI[i7]! ^ T_HI[i6]! ^ T_HI[i5]! ^ T_HI[i4]! ^ T_HI[i3]! ^ T_HI[i2]! ^ T_HI[i1]! ^ T_HI[i0]!;
+      }
+      i += words * 4;
     }
     for (; i < n; i++) {
       const idx = (lo ^ data[i]!) & 0xff;

@@ -429,25 +429,37 @@ export class DiskBackend implements Backend {
   }
 }
 
-/** A sink writing sequentially from `position`, in 1 MiB batches, fsynced on finish. */
+/**
+ * A sink writing sequentially from `position`, in 1 MiB batches, fsynced on finish. One batch may be in
+ * flight while the next is filled and hashed, so disk writes overlap the CPU work of the upload.
+ */
 function bufferedSink(handle: FileHandle, position: number, done: () => Promise<string>, cleanup: () => Promise<void>): BlobSink {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let offset = position;
   let closed = false;
+  let inFlight: Promise<void> = Promise.resolve();
+  const writeAll = async (chunks: Buffer[], bytes: number, at: number) => {
+    let written = 0;
+    while (written < bytes) {
+      const slice = written === 0 ? chunks : [Buffer.concat(chunks).subarray(written)];
+      const { bytesWritten } = await handle.writev(slice, at + written);
+      written += bytesWritten;
+    }
+  };
   const flush = async () => {
+    // Wait for the previous batch first: at most one write is outstanding, so memory stays bounded.
+    await inFlight;
     if (pendingBytes === 0) return;
     const chunks = pending;
     const bytes = pendingBytes;
     pending = [];
     pendingBytes = 0;
-    let written = 0;
-    while (written < bytes) {
-      const slice = written === 0 ? chunks : [Buffer.concat(chunks).subarray(written)];
-      const { bytesWritten } = await handle.writev(slice, offset + written);
-      written += bytesWritten;
-    }
+    const at = offset;
     offset += bytes;
+    inFlight = writeAll(chunks, bytes, at);
+    // Marked as handled here; the failure surfaces at the next await of `inFlight`.
+    inFlight.catch(() => undefined);
   };
   return {
     async write(chunk) {
@@ -457,12 +469,14 @@ function bufferedSink(handle: FileHandle, position: number, done: () => Promise<
     },
     async finish() {
       await flush();
+      await inFlight;
       await handle.datasync();
       closed = true;
       await handle.close();
       return done();
     },
     async abort() {
+      await inFlight.catch(() => undefined);
       if (!closed) {
         closed = true;
         await handle.close().catch(() => undefined);

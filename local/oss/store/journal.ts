@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * An append-only file of JSON lines with group commit: lines appended while a write+fsync is running
@@ -62,15 +62,17 @@ export class JournalFile {
 
 /**
  * Reads a JSON-lines file. A line that does not parse is skipped: the last one may be torn by a crash
- * during its write (it was never acknowledged); one elsewhere is reported through `onBadLine`.
+ * during its write (it was never acknowledged); one elsewhere is reported through `onBadLine`. Lines are
+ * split by hand rather than with readline, which is several times slower on million-line snapshots.
  */
 export async function readJsonLines(path: string, onLine: (value: unknown) => void, onBadLine: (lineNumber: number) => void = () => {}): Promise<number> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   let count = 0;
   let pendingBad: number | undefined;
-  for await (const line of lines) {
+  const take = (line: string) => {
     count++;
-    if (line === '') continue;
+    if (line === '') return;
     if (pendingBad !== undefined) {
       onBadLine(pendingBad);
       pendingBad = undefined;
@@ -80,6 +82,17 @@ export async function readJsonLines(path: string, onLine: (value: unknown) => vo
     } catch {
       pendingBad = count;
     }
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const text = rest + decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      take(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
   }
+  rest += decoder.end();
+  if (rest !== '') take(rest);
   return count;
 }
