@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { presignQuery, signPostPolicy } from '../../../shared/storage/signing';
 import { readAuthClaim, type SignedRequest } from '../../../local/oss/auth/claim';
@@ -6,6 +7,7 @@ import { buildPayload, eventNameMatches, subscriptionMatches } from '../../../lo
 import { checkPostConditions, decodePostPolicy } from '../../../local/oss/post-policy';
 import { checkTemporaryCredentials, mintTemporaryCredentials } from '../../../local/oss/sts';
 
+const require = createRequire(import.meta.url);
 const root = { accessKeyId: 'root-ak', accessKeySecret: 'root secret' };
 const keys = [root];
 const now = new Date('2026-03-01T10:00:00Z');
@@ -93,6 +95,43 @@ describe('request verification with the shared signing functions', () => {
     const mixed: SignedRequest = { ...req, query: [['Signature', 'x']] };
     expect(() => readAuthClaim(mixed)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
     expect(readAuthClaim({ method: 'GET', headers: {}, query: [], emptyWithEquals: new Set() })).toEqual({ kind: 'anonymous' });
+  });
+});
+
+describe('empty query values under V4', () => {
+  const ctx = { keys, region: 'cn-hangzhou', now };
+  const aliSign = require('ali-oss/lib/common/signUtils.js') as {
+    authorizationV4(ak: string, sk: string, region: string, method: string, request: { headers: object; queries: object }, bucket: string, key?: string): string;
+  };
+  const timestamp = '20260301T100000Z';
+  const headers = { 'x-oss-date': timestamp, 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' };
+  const listTarget = [{ bucket: 'bkt', key: '', style: 'path' as const }];
+
+  it('verifies the OSS form (an empty value signs as a bare name)', () => {
+    const query = presignQuery({ method: 'GET', bucket: 'bkt', key: '', credentials: root, region: 'cn-hangzhou', version: 'v4', now, expiresSeconds: 60, query: [['prefix', ''], ['uploads', '']] });
+    // On the wire as `prefix=` or as `prefix`: both are the same canonical request.
+    for (const emptyWithEquals of [new Set<string>(), new Set(['prefix', 'uploads'])]) {
+      const req: SignedRequest = { method: 'GET', headers: {}, query, emptyWithEquals };
+      expect(verifyRequest(readAuthClaim(req), req, listTarget, ctx).principal?.accessKeyId).toBe('root-ak');
+    }
+  });
+
+  it("also verifies ali-oss's list({prefix: ''}), which signs `prefix=`, but only when the wire carried the `=`", () => {
+    const authorization = aliSign.authorizationV4('root-ak', 'root secret', 'cn-hangzhou', 'GET', { headers: { ...headers }, queries: { prefix: '', 'max-keys': 10 } }, 'bkt');
+    const query: Array<[string, string]> = [['prefix', ''], ['max-keys', '10']];
+    const wire: SignedRequest = { method: 'GET', headers: { ...headers, authorization }, query, emptyWithEquals: new Set(['prefix']) };
+    expect(verifyRequest(readAuthClaim(wire), wire, listTarget, ctx).principal).toBeDefined();
+    const bare: SignedRequest = { ...wire, emptyWithEquals: new Set() };
+    expect(() => verifyRequest(readAuthClaim(bare), bare, listTarget, ctx)).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+    // The looser forms never rescue a wrong signature.
+    const forged: SignedRequest = { ...wire, headers: { ...wire.headers, authorization: authorization.replace(/Signature=\w{4}/, 'Signature=0000') } };
+    expect(() => verifyRequest(readAuthClaim(forged), forged, listTarget, ctx)).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+  });
+
+  it('keeps sub-resources such as `uploads=` bare, as ali-oss signs them', () => {
+    const authorization = aliSign.authorizationV4('root-ak', 'root secret', 'cn-hangzhou', 'POST', { headers: { ...headers }, queries: { uploads: null } }, 'bkt', 'k');
+    const req: SignedRequest = { method: 'POST', headers: { ...headers, authorization }, query: [['uploads', '']], emptyWithEquals: new Set(['uploads']) };
+    expect(verifyRequest(readAuthClaim(req), req, [{ bucket: 'bkt', key: 'k', style: 'path' }], ctx).principal).toBeDefined();
   });
 });
 
