@@ -105,11 +105,11 @@ export async function bundleFunction(name: string, entry: string, outDir: string
   return { name, file, bytes, gzipBytes, ms: performance.now() - started };
 }
 
-/** Builds the named functions (all by default) into `dist/`. */
-export async function buildFunctions(names: string[] = functionNames()): Promise<BundleResult[]> {
+/** Builds the named functions (all by default) into `<outRoot>/<name>/` (default `dist/`). */
+export async function buildFunctions(names: string[] = functionNames(), outRoot: string = DIST_DIR): Promise<BundleResult[]> {
   const unknown = names.filter((n) => !existsSync(join(FUNCTIONS_DIR, n, 'index.ts')));
   if (unknown.length > 0) throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
-  return Promise.all(names.map((n) => bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(DIST_DIR, n))));
+  return Promise.all(names.map((n) => bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n))));
 }
 
 function packageVersion(): string {

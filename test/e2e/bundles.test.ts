@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BundleResult, ROOT, buildFunctions, functionNames } from '../../scripts/build';
+import { type BundleResult, buildFunctions, functionNames } from '../../scripts/build';
 import { tokenDigest } from '../../shared/presign/auth';
 
 const env = {
@@ -22,8 +23,10 @@ function loadWithNode(file: string, extraEnv: Record<string, string> = {}): { st
 
 describe('function bundles', () => {
   let results: BundleResult[];
+  // Built apart from dist/, which other test files are running from.
+  const outRoot = mkdtempSync(join(tmpdir(), 'bundles-'));
   beforeAll(async () => {
-    results = await buildFunctions();
+    results = await buildFunctions(undefined, outRoot);
   }, 120_000);
 
   it('builds one bundle per function', () => {
@@ -41,7 +44,7 @@ describe('function bundles', () => {
 
   it('side-bundled SDKs beside a function load too, so no require is left unresolved', () => {
     for (const r of results) {
-      const dir = join(ROOT, 'dist', r.name, 'sdk');
+      const dir = join(outRoot, r.name, 'sdk');
       let files: string[] = [];
       try {
         files = readdirSync(dir).filter((f) => f.endsWith('.js'));

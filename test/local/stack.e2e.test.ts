@@ -55,7 +55,7 @@ describe('the local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-data-'));
 
   beforeAll(async () => {
-    stack = await startLocalStack({ settings: settings(dataDir), stackFile, runtime: { output: () => undefined, log: () => undefined } });
+    stack = await startLocalStack({ settings: settings(dataDir), stackFile, build: false, runtime: { output: () => undefined, log: () => undefined } });
   }, 120_000);
   afterAll(async () => {
     await stack?.close();

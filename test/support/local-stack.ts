@@ -17,6 +17,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const stack = await startLocalStack({
     settings,
     persist: false,
+    // test/global-setup.ts built dist/ once for all files.
+    build: false,
     timers: false,
     env,
     runtime: { output: (line) => output.push(line), log: () => undefined, asyncRetry: { baseDelayMs: 50, maxDelayMs: 200 } },
