@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
 import type { DeliveryOptions, Deliver } from './notifications';
 import { Notifier } from './notifications';
@@ -91,6 +92,11 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
   let closing: Promise<void> | undefined;
 
@@ -100,11 +106,22 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        await Promise.allSettled([...inflight]);
-        server.closeAllConnections();
-        clearTimeout(grace);
+        // Idle keep-alive connections go now; busy ones once their request is answered (each pass
+        // closes what has become idle), and whatever is still busy after the grace period is cut, which
+        // rolls its upload back.
+        const deadline = Date.now() + CLOSE_GRACE_MS;
+        for (;;) {
+          server.closeIdleConnections();
+          if (sockets.size === 0 && inflight.size === 0) break;
+          if (Date.now() > deadline) {
+            server.closeAllConnections();
+            await Promise.allSettled([...inflight]);
+            break;
+          }
+          if (inflight.size > 0) await Promise.race([Promise.allSettled([...inflight]), sleep(20)]);
+          // A real turn of the event loop, so destroyed sockets get to emit 'close'.
+          await sleep(5);
+        }
         await stopped;
         notifier.close();
         await store.close();

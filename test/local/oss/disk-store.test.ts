@@ -177,3 +177,25 @@ describe.each([
     await server.close();
   });
 });
+
+describe('close()', () => {
+  it('stops accepting connections but lets an upload in flight finish and be kept', async () => {
+    let server = await start();
+    const body = bytes(500_000, 4);
+    const upload = slowPut(server, 'closing.bin', body.length);
+    await upload.write(body.subarray(0, 250_000));
+    // Close only once the server is receiving the body (it is being staged).
+    for (let i = 0; i < 100 && (await readdir(join(dir, 'tmp'))).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const closed = server.close();
+    let closedEarly = false;
+    void closed.then(() => (closedEarly = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closedEarly).toBe(false);
+    await expect(fetch(`${server.url}/${BUCKET}/x`)).rejects.toThrow();
+    expect(await upload.end(body.subarray(250_000))).toBe(200);
+    await closed;
+    server = await start();
+    expect(Buffer.from((await aliClient(server).get('closing.bin')).content).equals(body)).toBe(true);
+    await server.close();
+  });
+});
