@@ -139,6 +139,7 @@ function optional<K extends string, V>(name: K, value: V | undefined): Partial<R
   return value === undefined || (Array.isArray(value) && value.length === 0) ? {} : ({ [name]: value } as Record<K, V>);
 }
 
+/** The storage class named by a header (any case), the fallback when absent, 400 InvalidArgument otherwise. */
 export function storageClassOf(value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
   const match = STORAGE_CLASSES.find((c) => c.toLowerCase() === value.toLowerCase());
@@ -146,6 +147,7 @@ export function storageClassOf(value: string | undefined, fallback: string): str
   return match;
 }
 
+/** Server-side encryption requested by `x-oss-server-side-encryption` (AES256, KMS or SM4), validated. */
 export function sseOf(h: Readonly<Record<string, string | undefined>>): Pick<ObjectRecord, 'sse'> {
   const algorithm = h['x-oss-server-side-encryption'];
   if (algorithm === undefined) return {};
