@@ -41,7 +41,7 @@ async function signingRate(iterations: number): Promise<Record<string, Metric>> 
   await runTheirs();
   const ours: number[] = [];
   const theirs: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     ours.push(runOurs());
     theirs.push(await runTheirs());
   }

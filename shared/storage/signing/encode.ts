@@ -6,7 +6,7 @@
 export function encodeRfc3986(text: string): string {
   // Most names, values and keys need no escaping at all; skip the slow path for them.
   if (UNRESERVED.test(text)) return text;
-  // Long values (an STS security token is ~1 KB of base64) repeat on every URL signed with them.
+  // Long values (an STS security token is ~1 KB of base64, the credential scope) repeat on every URL signed with them.
   if (text.length >= LONG_VALUE) {
     let encoded = longValues.get(text);
     if (encoded === undefined) {
@@ -19,7 +19,7 @@ export function encodeRfc3986(text: string): string {
   return encodeURIComponent(text).replace(RESERVED_BY_3986, escapeChar);
 }
 
-const LONG_VALUE = 128;
+const LONG_VALUE = 32;
 const longValues = new Map<string, string>();
 
 const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;

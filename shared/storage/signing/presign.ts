@@ -1,5 +1,5 @@
 import type { Credentials } from '../../config';
-import { type QueryPairs, formatQuery, v4Timestamp } from './encode';
+import { type QueryPairs, encodeRfc3986, formatQuery, v4Timestamp } from './encode';
 import { v1Signature, v1StringToSign } from './v1';
 import { V4_ALGORITHM, v4CanonicalQuery, v4CanonicalRequest, v4Scope, v4Signature, v4SigningKey, v4StringToSign } from './v4';
 
@@ -56,6 +56,19 @@ export function presignQuery(req: PresignRequest): Array<[string, string]> {
   return query;
 }
 
+/**
+ * The canonical query when the request's own parameters all sort before the `x-oss-*` ones (partNumber,
+ * uploadId, response-*): those few are sorted, the signing parameters are emitted in their known order.
+ * Same result as `v4CanonicalQuery`, without building and sorting the whole list per URL.
+ */
+function fastCanonicalQuery(signing: ReadonlyArray<[string, string]>, extra: ReadonlyArray<[string, string]>): string {
+  const ordered = [...signing].sort(([a], [b]) => (a < b ? -1 : 1));
+  let out = '';
+  if (extra.length > 0) out = v4CanonicalQuery(extra);
+  for (const [k, v] of ordered) out += `${out === '' ? '' : '&'}${k}=${encodeRfc3986(v)}`;
+  return out;
+}
+
 function signV4Query(req: PresignRequest): { query: Array<[string, string]>; canonicalQuery: string; signature: string } {
   const headers = req.headers ?? {};
   const extra = (req.query ?? []).map(([k, v]): [string, string] => [k, v]);
@@ -75,7 +88,7 @@ function signV4Query(req: PresignRequest): { query: Array<[string, string]>; can
   if (additional.length > 0) query.push(['x-oss-additional-headers', additional.join(';')]);
   if (req.credentials.securityToken) query.push(['x-oss-security-token', req.credentials.securityToken]);
   query.push(...extra);
-  const canonicalQuery = v4CanonicalQuery(query);
+  const canonicalQuery = extra.length === 0 || extra.every(([k]) => k < 'x-oss-') ? fastCanonicalQuery(query.slice(0, query.length - extra.length), extra) : v4CanonicalQuery(query);
   const canonical = v4CanonicalRequest({ method: req.method, bucket: req.bucket, key: req.key, headers, query, additionalHeaders: additional }, canonicalQuery);
   const key = v4SigningKey(req.credentials.accessKeySecret, day, req.region);
   return { query, canonicalQuery, signature: v4Signature(key, v4StringToSign(timestamp, scope, canonical)) };
