@@ -80,7 +80,7 @@ export function planBucketSetup(current: { cors: CorsRule[]; lifecycle: Lifecycl
     cors.push(desiredCorsRule(missing));
     changes.push(`CORS: allow direct uploads from ${missing.join(', ')} (methods ${CORS_METHODS.join(', ')}, exposing ${CORS_EXPOSE.join(', ')})`);
   } else if (options.corsOrigins.length > 0) {
-    unchanged.push(`CORS: ${options.corsOrigins.join(', ')} already allowed`);
+    unchanged.push(`CORS: ${options.corsOrigins.join(', ')} allowed`);
   }
 
   const owned = new Map<string, LifecycleRule>();
@@ -104,7 +104,7 @@ export function planBucketSetup(current: { cors: CorsRule[]; lifecycle: Lifecycl
     }
     owned.delete(rule.id);
     if (sameRule(rule, want)) {
-      unchanged.push(`lifecycle: ${describeRule(want)} already set`);
+      unchanged.push(`lifecycle: ${describeRule(want)}`);
       lifecycle.push(rule);
     } else {
       changes.push(`lifecycle: ${describeRule(want)} (was: ${describeRule(rule)})`);
