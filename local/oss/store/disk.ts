@@ -365,22 +365,7 @@ export class DiskBackend implements Backend {
     const records = live();
     try {
       const tmp = join(this.root, 'tmp', `snapshot-${bucket}-${randomBytes(4).toString('hex')}`);
-      const out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
-      const write = async (text: string) => {
-        if (!out.write(text)) await once(out, 'drain');
-      };
-      await write(`${JSON.stringify({ snapshot: 1, from: oldGen })}\n`);
-      let batch = '';
-      for (const record of records) {
-        batch += `${JSON.stringify(record)}\n`;
-        if (batch.length > WRITE_BUFFER) {
-          await write(batch);
-          batch = '';
-        }
-      }
-      await write(batch);
-      out.end();
-      await once(out, 'close');
+      await writeSnapshotFile(tmp, oldGen, records);
       const handle = await open(tmp, 'r+');
       await handle.datasync();
       await handle.close();
@@ -522,20 +507,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/**
- * Benchmark and bulk-seeding fast path: writes a bucket and an index snapshot straight into a data
- * directory that no server is running on. The records' bodies are not written: use it to measure
- * listing and index loading, not reads.
- */
-export async function seedBucketIndex(root: string, config: BucketConfig, records: Iterable<ObjectRecord>): Promise<void> {
-  const dir = join(root, 'buckets', config.name);
-  await mkdir(join(dir, 'index'), { recursive: true });
-  await writeFileAtomic(join(dir, 'bucket.json'), JSON.stringify(config));
-  const out = createWriteStream(join(dir, 'index', 'snapshot.jsonl'), { highWaterMark: WRITE_BUFFER });
+/** Writes an index snapshot (a header line, then one JSON record per line) in large batches. */
+async function writeSnapshotFile(file: string, from: number, records: Iterable<ObjectRecord>): Promise<void> {
+  const out = createWriteStream(file, { highWaterMark: WRITE_BUFFER });
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write(`${JSON.stringify({ snapshot: 1, from: 1 })}\n`);
+  await write(`${JSON.stringify({ snapshot: 1, from })}\n`);
   let batch = '';
   for (const record of records) {
     batch += `${JSON.stringify(record)}\n`;
@@ -547,5 +525,17 @@ export async function seedBucketIndex(root: string, config: BucketConfig, record
   await write(batch);
   out.end();
   await once(out, 'close');
+}
+
+/**
+ * Benchmark and bulk-seeding fast path: writes a bucket and an index snapshot straight into a data
+ * directory that no server is running on. The records' bodies are not written: use it to measure
+ * listing and index loading, not reads.
+ */
+export async function seedBucketIndex(root: string, config: BucketConfig, records: Iterable<ObjectRecord>): Promise<void> {
+  const dir = join(root, 'buckets', config.name);
+  await mkdir(join(dir, 'index'), { recursive: true });
+  await writeFileAtomic(join(dir, 'bucket.json'), JSON.stringify(config));
+  await writeSnapshotFile(join(dir, 'index', 'snapshot.jsonl'), 1, records);
   await writeFile(join(root, 'clean-shutdown'), 'seeded\n');
 }
