@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FcCredentials } from '../../shared/fc/types';
+import type { FcContext } from '../../shared/fc/types';
 import { RuntimeError, type RuntimeErrorCode } from './errors';
 import type { FunctionSpec } from './stack';
 
@@ -30,14 +30,7 @@ export type InvocationOutcome =
   | { ok: false; kind: 'unhandled' | 'timeout' | 'crashed'; error: FcFunctionError };
 
 /** The serialisable part of the FC context; the child adds `logger`. */
-export interface WireContext {
-  requestId: string;
-  credentials?: FcCredentials;
-  function: { name: string; handler: string; memory: number; timeout: number };
-  service: { logProject: string; logStore: string; qualifier: string; versionId: string };
-  region: string;
-  accountId: string;
-}
+export type WireContext = Omit<FcContext, 'logger' | 'tracing'>;
 
 /** One line a function wrote, with where it came from. `requestId` is "" for output outside any invocation. */
 export interface OutputLine {

@@ -1,9 +1,9 @@
 import type { Notifier } from '../notifications';
 import type { ObjectStore, Committed } from '../store/engine';
-import type { BucketConfig, ObjectRecord } from '../store/types';
+import type { BucketConfig, ObjectRecord, StagedBlob } from '../store/types';
 import type { RequestContext } from '../http/context';
 import { OssErrors } from '../errors';
-import { quoteEtag } from '../etag';
+import { etagFromMd5, quoteEtag } from '../etag';
 import { keyProblem } from '../keys';
 import { el, type XmlElement } from '../xml';
 
@@ -184,6 +184,30 @@ export function objectHeaders(record: ObjectRecord): Record<string, string | und
 /** The ACL in force for an object: its own, else the bucket's. */
 export function effectiveAcl(record: ObjectRecord | undefined, bucket: BucketConfig): string {
   return record?.acl ?? bucket.acl;
+}
+
+/**
+ * Commits a staged body as a Normal object (PutObject, PostObject): ETag from its MD5, CRC-64, the
+ * request's attributes; then announces it under `eventName`.
+ */
+export async function commitNormalObject(
+  ctx: RequestContext,
+  state: ServerState,
+  eventName: string,
+  target: { bucket: string; key: string; forbidOverwrite: boolean },
+  staged: StagedBlob,
+  attrs: ObjectAttrs,
+): Promise<{ committed: Committed; etag: string }> {
+  const etag = etagFromMd5(staged.md5);
+  const committed = await state.store.putObject(
+    target.bucket,
+    target.key,
+    staged,
+    { ...attrs, size: staged.size, etag, contentMd5: staged.md5.toString('base64'), crc64: staged.crc64, lastModified: nowSeconds(), type: 'Normal' },
+    { forbidOverwrite: target.forbidOverwrite },
+  );
+  notifyCreated(ctx, state, eventName, target.bucket, committed);
+  return { committed, etag };
 }
 
 /** Announces a committed write to subscribers (after it is durable). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Preconditions, evaluatePreconditions } from '../conditions';
 import { OssErrors } from '../errors';
-import { etagFromMd5, quoteEtag } from '../etag';
+import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { decideRange } from '../range';
 import type { ReadPlan } from '../store/engine';
@@ -12,6 +12,7 @@ import {
   MAX_OBJECT_BYTES,
   type ServerState,
   attrsFromHeaders,
+  commitNormalObject,
   checkTags,
   effectiveAcl,
   expectedMd5,
@@ -55,15 +56,7 @@ export const putObject: Handler = async (ctx, state) => {
   if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
   const staged = await state.store.stage(ctx.body(), { maxBytes: MAX_OBJECT_BYTES, tooLarge: () => OssErrors.entityTooLarge() });
   await checkDigests(ctx, state, staged, md5);
-  const etag = etagFromMd5(staged.md5);
-  const committed = await state.store.putObject(
-    bucket,
-    key,
-    staged,
-    { ...attrs, size: staged.size, etag, contentMd5: staged.md5.toString('base64'), crc64: staged.crc64, lastModified: nowSeconds(), type: 'Normal' },
-    { forbidOverwrite: forbid },
-  );
-  notifyCreated(ctx, state, 'ObjectCreated:PutObject', bucket, committed);
+  const { committed, etag } = await commitNormalObject(ctx, state, 'ObjectCreated:PutObject', { bucket, key, forbidOverwrite: forbid }, staged, attrs);
   ctx.send(200, {
     etag: quoteEtag(etag),
     'x-oss-hash-crc64ecma': staged.crc64,

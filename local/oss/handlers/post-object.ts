@@ -2,14 +2,14 @@ import busboy from 'busboy';
 import type { Readable } from 'node:stream';
 import { V4_ALGORITHM, parseV4Timestamp, v1Signature, v4Signature, v4SigningKey } from '../../../shared/storage/signing';
 import { OssErrors } from '../errors';
-import { etagFromMd5, quoteEtag } from '../etag';
+import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { keyProblem } from '../keys';
 import { checkPostConditions, decodePostPolicy } from '../post-policy';
 import { checkTemporaryCredentials } from '../sts';
 import { timingSafeEqual } from 'node:crypto';
 import { el } from '../xml';
-import { type Handler, MAX_OBJECT_BYTES, type ServerState, attrsFromHeaders, notifyCreated, nowSeconds, sseHeaders } from './common';
+import { type Handler, MAX_OBJECT_BYTES, type ServerState, attrsFromHeaders, commitNormalObject, sseHeaders } from './common';
 
 /** Form fields other than the file may be at most 4 KB each (oss-api.md §3). */
 const MAX_FIELD_BYTES = 4096;
@@ -163,15 +163,7 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         await state.store.discard(staged);
         throw OssErrors.entityTooSmall();
       }
-      const etag = etagFromMd5(staged.md5);
-      const committed = await state.store.putObject(
-        bucket,
-        key,
-        staged,
-        { ...attrs, size: staged.size, etag, contentMd5: staged.md5.toString('base64'), crc64: staged.crc64, lastModified: nowSeconds(), type: 'Normal' },
-        { forbidOverwrite: forbid },
-      );
-      notifyCreated(ctx, state, 'ObjectCreated:PostObject', bucket, committed);
+      const { committed, etag } = await commitNormalObject(ctx, state, 'ObjectCreated:PostObject', { bucket, key, forbidOverwrite: forbid }, staged, attrs);
       const headers = { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': staged.crc64, ...sseHeaders(committed.record) };
       const redirect = fields.get('success_action_redirect');
       if (redirect) {
