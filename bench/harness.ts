@@ -38,7 +38,14 @@ export function defineBenchmark(benchmark: Benchmark): Benchmark {
 }
 
 /** Median and percentiles of a list of samples. */
-export function summarize(samples: number[]): { p50: number; p90: number; p99: number; mean: number; min: number; max: number } {
+export function summarize(samples: number[]): {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+} {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
   const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);

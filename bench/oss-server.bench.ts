@@ -35,7 +35,15 @@ async function startServer(dataDir: string): Promise<Child> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'local/oss/main.ts')], {
     cwd: repo,
-    env: { ...process.env, LOCAL_OSS_PORT: '0', LOCAL_DATA_DIR: dataDir, LOCAL_OSS_QUIET: 'true', LOCAL_BUCKET: BUCKET, LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId, LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret },
+    env: {
+      ...process.env,
+      LOCAL_OSS_PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      LOCAL_OSS_QUIET: 'true',
+      LOCAL_BUCKET: BUCKET,
+      LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId,
+      LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for await (const line of createInterface({ input: child.stdout! })) {
@@ -74,10 +82,20 @@ function signed(method: string, key: string, query: Array<[string, string]> = []
 function put(port: number, key: string, size: number): Promise<number> {
   const block = randomBytes(MiB);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/${BUCKET}/${encodePath(key)}`, agent, headers: { ...signed('PUT', key), 'content-length': size } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: `/${BUCKET}/${encodePath(key)}`,
+        agent,
+        headers: { ...signed('PUT', key), 'content-length': size },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = () => {
@@ -98,11 +116,21 @@ function put(port: number, key: string, size: number): Promise<number> {
 /** Reads an object whole, discarding it; resolves with the byte count. */
 function get(port: number, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', path: `/${BUCKET}/${encodePath(key)}`, agent, headers: signed('GET', key) }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`GET ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'GET',
+        path: `/${BUCKET}/${encodePath(key)}`,
+        agent,
+        headers: signed('GET', key),
+      },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`GET ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -111,11 +139,25 @@ function get(port: number, key: string): Promise<number> {
 /** One ListObjectsV2 page as XML text. */
 function listPage(port: number, query: Array<[string, string]>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', path: `/${BUCKET}/?${formatQuery(query)}`, agent, headers: signed('GET', '', query) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`LIST ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'GET',
+        path: `/${BUCKET}/?${formatQuery(query)}`,
+        agent,
+        headers: signed('GET', '', query),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks).toString('utf8'))
+            : reject(new Error(`LIST ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -128,13 +170,23 @@ function* records(count: number): Generator<ObjectRecord> {
   for (let i = 0; i < count; i++) {
     const job = String(Math.floor(i / perJob)).padStart(4, '0');
     const file = String(i % perJob).padStart(7, '0');
-    yield { key: `checkpoints/job-${job}/shared/${file}`, blob: 'seeded', size: 1024, etag: 'D41D8CD98F00B204E9800998ECF8427E', crc64: '0', lastModified: now, type: 'Normal', storageClass: 'Standard' };
+    yield {
+      key: `checkpoints/job-${job}/shared/${file}`,
+      blob: 'seeded',
+      size: 1024,
+      etag: 'D41D8CD98F00B204E9800998ECF8427E',
+      crc64: '0',
+      lastModified: now,
+      type: 'Normal',
+      storageClass: 'Standard',
+    };
   }
 }
 
 export default defineBenchmark({
   name: 'oss-server',
-  description: 'local OSS server: 1 GiB PUT/GET over loopback with server peak RSS; listing 1,000,000 keys page by page',
+  description:
+    'local OSS server: 1 GiB PUT/GET over loopback with server peak RSS; listing 1,000,000 keys page by page',
   async run(ctx) {
     const objectBytes = ctx.quick ? 64 * MiB : 1024 * MiB;
     const keyCount = ctx.quick ? 100_000 : 1_000_000;
@@ -142,7 +194,9 @@ export default defineBenchmark({
     try {
       let server = await startServer(dir);
       const idle = memory(server.process.pid!);
-      ctx.log(`server up in ${server.startMs.toFixed(0)} ms, ${idle.now.toFixed(0)} MiB resident; PUT ${objectBytes / MiB} MiB`);
+      ctx.log(
+        `server up in ${server.startMs.toFixed(0)} ms, ${idle.now.toFixed(0)} MiB resident; PUT ${objectBytes / MiB} MiB`,
+      );
       let t = performance.now();
       const status = await put(server.port, 'large/object.bin', objectBytes);
       if (status !== 200) throw new Error(`PUT answered ${status}`);
@@ -158,7 +212,11 @@ export default defineBenchmark({
 
       ctx.log(`seeding ${keyCount} keys through the snapshot fast path`);
       const listDir = join(dir, 'list');
-      await seedBucketIndex(join(listDir, 'oss'), { name: BUCKET, created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' }, records(keyCount));
+      await seedBucketIndex(
+        join(listDir, 'oss'),
+        { name: BUCKET, created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' },
+        records(keyCount),
+      );
       server = await startServer(listDir);
       const loadMs = server.startMs;
       ctx.log(`restart with ${keyCount} keys took ${loadMs.toFixed(0)} ms; listing`);
@@ -167,7 +225,11 @@ export default defineBenchmark({
       let pages = 0;
       let token: string | undefined;
       do {
-        const xml = await listPage(server.port, [['list-type', '2'], ['max-keys', '1000'], ...(token ? ([['continuation-token', token]] as Array<[string, string]>) : [])]);
+        const xml = await listPage(server.port, [
+          ['list-type', '2'],
+          ['max-keys', '1000'],
+          ...(token ? ([['continuation-token', token]] as Array<[string, string]>) : []),
+        ]);
         listed += (xml.match(/<Contents>/g) ?? []).length;
         pages++;
         token = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1];
@@ -179,15 +241,60 @@ export default defineBenchmark({
 
       return {
         metrics: {
-          putThroughput: { value: objectBytes / MiB / putSeconds, unit: 'MiB/s', better: 'higher', label: `PUT of one ${objectBytes / MiB} MiB object` },
-          getThroughput: { value: objectBytes / MiB / getSeconds, unit: 'MiB/s', better: 'higher', label: `GET of the same object` },
-          serverIdleRss: { value: idle.now, unit: 'MiB', better: 'lower', label: 'server resident memory before the transfer' },
-          serverPeakRssPut: { value: afterPut.peak, unit: 'MiB', better: 'lower', label: 'server peak resident memory after the PUT' },
-          serverPeakRssGet: { value: afterGet.peak, unit: 'MiB', better: 'lower', label: 'server peak resident memory after the GET' },
-          listAllKeys: { value: listSeconds, unit: 's', better: 'lower', label: `ListObjectsV2 over ${keyCount} keys, 1000 per page` },
-          listPageMs: { value: (listSeconds * 1000) / pages, unit: 'ms', better: 'lower', label: 'mean time per 1000-key page (HTTP round trip included)' },
-          indexLoad: { value: loadMs, unit: 'ms', better: 'lower', label: `server start with ${keyCount} keys (process start, index load, listen)` },
-          serverRssWithIndex: { value: afterList.now, unit: 'MiB', better: 'lower', label: `server resident memory holding ${keyCount} keys` },
+          putThroughput: {
+            value: objectBytes / MiB / putSeconds,
+            unit: 'MiB/s',
+            better: 'higher',
+            label: `PUT of one ${objectBytes / MiB} MiB object`,
+          },
+          getThroughput: {
+            value: objectBytes / MiB / getSeconds,
+            unit: 'MiB/s',
+            better: 'higher',
+            label: `GET of the same object`,
+          },
+          serverIdleRss: {
+            value: idle.now,
+            unit: 'MiB',
+            better: 'lower',
+            label: 'server resident memory before the transfer',
+          },
+          serverPeakRssPut: {
+            value: afterPut.peak,
+            unit: 'MiB',
+            better: 'lower',
+            label: 'server peak resident memory after the PUT',
+          },
+          serverPeakRssGet: {
+            value: afterGet.peak,
+            unit: 'MiB',
+            better: 'lower',
+            label: 'server peak resident memory after the GET',
+          },
+          listAllKeys: {
+            value: listSeconds,
+            unit: 's',
+            better: 'lower',
+            label: `ListObjectsV2 over ${keyCount} keys, 1000 per page`,
+          },
+          listPageMs: {
+            value: (listSeconds * 1000) / pages,
+            unit: 'ms',
+            better: 'lower',
+            label: 'mean time per 1000-key page (HTTP round trip included)',
+          },
+          indexLoad: {
+            value: loadMs,
+            unit: 'ms',
+            better: 'lower',
+            label: `server start with ${keyCount} keys (process start, index load, listen)`,
+          },
+          serverRssWithIndex: {
+            value: afterList.now,
+            unit: 'MiB',
+            better: 'lower',
+            label: `server resident memory holding ${keyCount} keys`,
+          },
         },
         notes: [
           `object ${objectBytes / MiB} MiB streamed over loopback HTTP/1.1 from this process to the server child process, on-disk storage (fsync before the PUT answers)`,

@@ -6,7 +6,10 @@ import { type Metric, summarize } from './harness';
  * p50/p99 latency of `POST /v1/uploads` on the local stack (real HTTP over loopback into the warm
  * presign-api bundle), single-part and multipart, measured one request at a time.
  */
-export async function measureUploadLatency(requests: number, log: (m: string) => void): Promise<Record<string, Metric>> {
+export async function measureUploadLatency(
+  requests: number,
+  log: (m: string) => void,
+): Promise<Record<string, Metric>> {
   const settings = { ...readLocalSettings({}), ossPort: 0, apiPort: 0, logsPort: 0 };
   const stack = await startLocalStack({
     settings,
@@ -27,18 +30,30 @@ export async function measureUploadLatency(requests: number, log: (m: string) =>
     };
     for (let i = 0; i < 50; i++) await time({ namespace: 'bench', name: `warm-${i}.jar`, size: 1024 });
     const single: number[] = [];
-    for (let i = 0; i < requests; i++) single.push(await time({ namespace: 'bench', name: `job-${i}.jar`, size: 5 * 1024 * 1024 }));
+    for (let i = 0; i < requests; i++)
+      single.push(await time({ namespace: 'bench', name: `job-${i}.jar`, size: 5 * 1024 * 1024 }));
     log(`${requests} single-part requests done`);
     const multi: number[] = [];
     const multiRequests = Math.max(20, Math.floor(requests / 10));
-    for (let i = 0; i < multiRequests; i++) multi.push(await time({ namespace: 'bench', name: `big-${i}.jar`, size: 1024 * 1024 * 1024 }));
+    for (let i = 0; i < multiRequests; i++)
+      multi.push(await time({ namespace: 'bench', name: `big-${i}.jar`, size: 1024 * 1024 * 1024 }));
     log(`${multiRequests} multipart requests done`);
     const s = summarize(single);
     const m = summarize(multi);
     return {
-      uploadSingleP50Ms: { value: round(s.p50), unit: 'ms', better: 'lower', label: `POST /v1/uploads, 5 MiB file, ${requests} requests` },
+      uploadSingleP50Ms: {
+        value: round(s.p50),
+        unit: 'ms',
+        better: 'lower',
+        label: `POST /v1/uploads, 5 MiB file, ${requests} requests`,
+      },
       uploadSingleP99Ms: { value: round(s.p99), unit: 'ms', better: 'lower' },
-      uploadMultipartP50Ms: { value: round(m.p50), unit: 'ms', better: 'lower', label: `1 GiB file: InitiateMultipartUpload + plan + 20 part URLs, ${multiRequests} requests` },
+      uploadMultipartP50Ms: {
+        value: round(m.p50),
+        unit: 'ms',
+        better: 'lower',
+        label: `1 GiB file: InitiateMultipartUpload + plan + 20 part URLs, ${multiRequests} requests`,
+      },
       uploadMultipartP99Ms: { value: round(m.p99), unit: 'ms', better: 'lower' },
     };
   } finally {

@@ -1,39 +1,64 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { buildFunctions, bundleFunction, ROOT } from '../scripts/build';
 import { loadConfig } from '../shared/config';
 import { tokenDigest } from '../shared/presign/auth';
 import { UrlSigner } from '../shared/storage/url-signer';
-import { ROOT, buildFunctions, bundleFunction } from '../scripts/build';
-import { defineBenchmark, summarize, type Metric } from './harness';
+import { defineBenchmark, type Metric, summarize } from './harness';
 import { measureUploadLatency } from './presign-latency';
 
 const require = createRequire(import.meta.url);
 // Real STS tokens are about a kilobyte of base64; signing cost depends on it, so the bench uses one as long.
-const credentials = { accessKeyId: 'STS.NUgYrLnoC37mZZCNnAbez2nzzU', accessKeySecret: 'bench-secret-0123456789abcdefghij', securityToken: randomBytes(768).toString('base64') };
+const credentials = {
+  accessKeyId: 'STS.NUgYrLnoC37mZZCNnAbez2nzzU',
+  accessKeySecret: 'bench-secret-0123456789abcdefghij',
+  securityToken: randomBytes(768).toString('base64'),
+};
 const key = 'artifacts/namespaces/team-a/flink-job-1.0.jar';
 
 /** Signatures per second: our V4 signer against ali-oss's signatureUrlV4, same key, headers and credentials. */
 async function signingRate(iterations: number): Promise<Record<string, Metric>> {
   const config = loadConfig({ OSS_BUCKET: 'flink-ws', OSS_REGION: 'cn-hangzhou' });
   const signer = new UrlSigner(config.oss, () => credentials);
-  const OSS = require('ali-oss') as new (o: object) => { signatureUrlV4(m: string, e: number, r: object, k: string, a?: string[]): Promise<string> };
-  const client = new OSS({ ...credentials, stsToken: credentials.securityToken, refreshSTSToken: async () => credentials, bucket: 'flink-ws', region: 'oss-cn-hangzhou', authorizationV4: true });
+  const OSS = require('ali-oss') as new (
+    o: object,
+  ) => { signatureUrlV4(m: string, e: number, r: object, k: string, a?: string[]): Promise<string> };
+  const client = new OSS({
+    ...credentials,
+    stsToken: credentials.securityToken,
+    refreshSTSToken: async () => credentials,
+    bucket: 'flink-ws',
+    region: 'oss-cn-hangzhou',
+    authorizationV4: true,
+  });
   const headers = { 'content-type': 'application/java-archive', 'x-oss-forbid-overwrite': 'true' };
 
   const runOurs = () => {
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) signer.signUrl({ method: 'PUT', key, expiresSeconds: 900, headers, bindHeaders: { 'content-length': '1048576' } });
+    for (let i = 0; i < iterations; i++)
+      signer.signUrl({
+        method: 'PUT',
+        key,
+        expiresSeconds: 900,
+        headers,
+        bindHeaders: { 'content-length': '1048576' },
+      });
     return iterations / ((performance.now() - start) / 1000);
   };
   const runTheirs = async () => {
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) await client.signatureUrlV4('PUT', 900, { headers: { 'Content-Type': headers['content-type'], 'x-oss-forbid-overwrite': 'true' } }, key);
+    for (let i = 0; i < iterations; i++)
+      await client.signatureUrlV4(
+        'PUT',
+        900,
+        { headers: { 'Content-Type': headers['content-type'], 'x-oss-forbid-overwrite': 'true' } },
+        key,
+      );
     return iterations / ((performance.now() - start) / 1000);
   };
   // Warm both, then alternate rounds so drift on a shared machine hits both alike.
@@ -49,7 +74,12 @@ async function signingRate(iterations: number): Promise<Record<string, Metric>> 
   const t = summarize(theirs).p50;
   return {
     signV4PerSecond: { value: Math.round(o), unit: 'sig/s', better: 'higher', label: 'this pack, UrlSigner.signUrl' },
-    aliOssSignatureUrlV4PerSecond: { value: Math.round(t), unit: 'sig/s', better: 'higher', label: 'ali-oss signatureUrlV4, same run' },
+    aliOssSignatureUrlV4PerSecond: {
+      value: Math.round(t),
+      unit: 'sig/s',
+      better: 'higher',
+      label: 'ali-oss signatureUrlV4, same run',
+    },
     signSpeedup: { value: Math.round((o / t) * 100) / 100, unit: '×', better: 'higher', label: 'target ≥ 3×' },
   };
 }
@@ -63,10 +93,14 @@ function probe(bundle: string, mode: 'bare' | 'handler'): number {
     LOG_LEVEL: 'error',
     API_TOKENS: JSON.stringify([{ id: 'bench', sha256: tokenDigest('bench-token'), namespaces: '*', actions: '*' }]),
   };
-  const run = spawnSync(process.execPath, [join(ROOT, 'bench/fixtures/cold-start-probe.cjs'), bundle, mode], { env, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(ROOT, 'bench/fixtures/cold-start-probe.cjs'), bundle, mode], {
+    env,
+    encoding: 'utf8',
+  });
   const last = run.stdout.trim().split('\n').at(-1) ?? '';
   const parsed = JSON.parse(last) as { ms: number; status: number };
-  if (mode === 'handler' && parsed.status !== 201) throw new Error(`${bundle} answered ${parsed.status}: ${run.stdout}${run.stderr}`);
+  if (mode === 'handler' && parsed.status !== 201)
+    throw new Error(`${bundle} answered ${parsed.status}: ${run.stdout}${run.stderr}`);
   return parsed.ms;
 }
 
@@ -74,7 +108,9 @@ async function coldStart(runs: number, log: (m: string) => void): Promise<Record
   log('building presign-api and the ali-oss reference bundle');
   const [built] = await buildFunctions(['presign-api']);
   const refDir = mkdtempSync(join(tmpdir(), 'cold-ref-'));
-  const ref = await bundleFunction('reference', join(ROOT, 'bench/fixtures/reference-handler.cjs'), refDir, { sideBundles: false });
+  const ref = await bundleFunction('reference', join(ROOT, 'bench/fixtures/reference-handler.cjs'), refDir, {
+    sideBundles: false,
+  });
   const samples = { bare: [] as number[], ours: [] as number[], ref: [] as number[] };
   log(`${runs} fresh processes each, interleaved`);
   for (let i = 0; i < runs; i++) {
@@ -89,11 +125,25 @@ async function coldStart(runs: number, log: (m: string) => void): Promise<Record
   const addedRef = refMs - bare;
   const gz = (file: string) => gzipSync(readFileSync(file)).length;
   return {
-    bundleBytes: { value: built!.bytes, unit: 'B', better: 'lower', label: 'dist/presign-api/index.js (ali-oss side bundle not loaded at start)' },
+    bundleBytes: {
+      value: built!.bytes,
+      unit: 'B',
+      better: 'lower',
+      label: 'dist/presign-api/index.js (ali-oss side bundle not loaded at start)',
+    },
     bundleGzipBytes: { value: gz(built!.file), unit: 'B', better: 'lower' },
-    referenceBundleBytes: { value: statSync(ref.file).size, unit: 'B', label: 'bundle whose handler builds the ali-oss client' },
+    referenceBundleBytes: {
+      value: statSync(ref.file).size,
+      unit: 'B',
+      label: 'bundle whose handler builds the ali-oss client',
+    },
     coldStartBareNodeMs: { value: round(bare), unit: 'ms', label: 'p50, process start to end of script' },
-    coldStartPresignApiMs: { value: round(ours), unit: 'ms', better: 'lower', label: 'p50, start to first POST /v1/uploads answered' },
+    coldStartPresignApiMs: {
+      value: round(ours),
+      unit: 'ms',
+      better: 'lower',
+      label: 'p50, start to first POST /v1/uploads answered',
+    },
     coldStartReferenceMs: { value: round(refMs), unit: 'ms', label: 'p50, same request via ali-oss client' },
     addedOverBareMs: { value: round(addedOurs), unit: 'ms', better: 'lower' },
     referenceAddedOverBareMs: { value: round(addedRef), unit: 'ms' },
@@ -107,7 +157,8 @@ function round(n: number): number {
 
 export default defineBenchmark({
   name: 'presign',
-  description: 'presign-api: V4 signing rate vs ali-oss, POST /v1/uploads latency on the local stack, bundle size and cold start',
+  description:
+    'presign-api: V4 signing rate vs ali-oss, POST /v1/uploads latency on the local stack, bundle size and cold start',
   async run({ quick, log }) {
     log('signing rate');
     const signing = await signingRate(quick ? 2000 : 20000);

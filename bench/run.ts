@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const wanted = args.filter((a) => !a.startsWith('--'));
-  const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   const all: Benchmark[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark };
@@ -25,13 +27,26 @@ async function main(): Promise<void> {
   }
   const selected = wanted.length > 0 ? all.filter((b) => wanted.includes(b.name)) : all;
   await mkdir(join(here, 'results'), { recursive: true });
-  const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 1024 ** 3) };
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  };
   for (const bench of selected) {
     console.log(`\n▶ ${bench.name}: ${bench.description}`);
     const started = Date.now();
     const outcome: BenchOutcome = await bench.run({ quick, log: (m) => console.log(`  … ${m}`) });
     printTable(outcome);
-    const result = { name: bench.name, description: bench.description, at: new Date().toISOString(), quick, machine, seconds: (Date.now() - started) / 1000, ...outcome };
+    const result = {
+      name: bench.name,
+      description: bench.description,
+      at: new Date().toISOString(),
+      quick,
+      machine,
+      seconds: (Date.now() - started) / 1000,
+      ...outcome,
+    };
     await writeFile(join(here, 'results', `${bench.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     console.log(`  → bench/results/${bench.name}.json`);
   }

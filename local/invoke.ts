@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildFunctions, ROOT } from '../scripts/build';
 import { describeError } from '../shared/errors';
-import { ROOT, buildFunctions } from '../scripts/build';
-import { type RunningOssServer, mintTemporaryCredentials, startOssServer } from './oss';
+import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from './oss';
 import { type FunctionSpec, LOCAL_ACCOUNT_ID, loadStack, startRuntime } from './runtime';
 import { readLocalSettings } from './settings';
 import { localStackEnv } from './stack';
@@ -32,12 +32,19 @@ export function eventFor(fn: FunctionSpec, given: string | undefined, now = new 
     try {
       JSON.parse(text);
     } catch {
-      throw new Error(`--event must be a JSON file or JSON text; ${existsSync(given) ? `${given} does not hold JSON` : 'the text is not JSON'}`);
+      throw new Error(
+        `--event must be a JSON file or JSON text; ${existsSync(given) ? `${given} does not hold JSON` : 'the text is not JSON'}`,
+      );
     }
     return text;
   }
   const timer = fn.triggers.find((t) => t.type === 'timer');
-  if (timer && timer.type === 'timer') return JSON.stringify({ triggerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: timer.name, payload: timer.payload });
+  if (timer && timer.type === 'timer')
+    return JSON.stringify({
+      triggerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      triggerName: timer.name,
+      payload: timer.payload,
+    });
   if (fn.triggers.some((t) => t.type === 'http')) {
     return JSON.stringify({
       version: 'v1',
@@ -50,18 +57,29 @@ export function eventFor(fn: FunctionSpec, given: string | undefined, now = new 
         accountId: LOCAL_ACCOUNT_ID,
         domainName: 'localhost',
         domainPrefix: 'local',
-        http: { method: 'GET', path: '/healthz', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'npm-run-invoke' },
+        http: {
+          method: 'GET',
+          path: '/healthz',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'npm-run-invoke',
+        },
         requestId: 'invoke',
         time: now.toISOString(),
         timeEpoch: String(now.getTime()),
       },
     });
   }
-  throw new Error(`${fn.resource} has no timer or HTTP trigger to make a default event from; pass one with --event <file or JSON>`);
+  throw new Error(
+    `${fn.resource} has no timer or HTTP trigger to make a default event from; pass one with --event <file or JSON>`,
+  );
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { event: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { event: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
   const settings = readLocalSettings();
   const name = positionals[0];
   if (values.help || !name) {
@@ -75,14 +93,26 @@ async function main(): Promise<void> {
   if (await ossAnswers(port)) {
     console.error(`Using the OSS server already running on port ${port}.`);
   } else {
-    ownServer = await startOssServer({ port: 0, dataDir: join(settings.dataDir, 'oss'), region: settings.region, accessKeys: [{ accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret }], buckets: [settings.bucket] });
+    ownServer = await startOssServer({
+      port: 0,
+      dataDir: join(settings.dataDir, 'oss'),
+      region: settings.region,
+      accessKeys: [{ accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret }],
+      buckets: [settings.bucket],
+    });
     port = ownServer.port;
     console.error(`No OSS server on port ${settings.ossPort}; started one on ${settings.dataDir} for this call.`);
   }
   try {
-    const stack = loadStack(join(ROOT, 's.yaml'), { env: { ...process.env, ...localStackEnv(settings, port) }, config: { AccountID: LOCAL_ACCOUNT_ID } });
+    const stack = loadStack(join(ROOT, 's.yaml'), {
+      env: { ...process.env, ...localStackEnv(settings, port) },
+      config: { AccountID: LOCAL_ACCOUNT_ID },
+    });
     const fn = stack.functions.find((f) => f.resource === name || f.name === name);
-    if (!fn) throw new Error(`No function "${name}" in s.yaml; there are: ${stack.functions.map((f) => f.resource).join(', ')}`);
+    if (!fn)
+      throw new Error(
+        `No function "${name}" in s.yaml; there are: ${stack.functions.map((f) => f.resource).join(', ')}`,
+      );
     const event = eventFor(fn, values.event);
     await buildFunctions([fn.resource]);
     const root = { accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret };
@@ -98,7 +128,9 @@ async function main(): Promise<void> {
     });
     try {
       const result = await runtime.invoke(fn.name, event);
-      console.error(`${result.error ? 'Failed' : 'Done'} in ${result.durationMs.toFixed(0)} ms (request ${result.requestId})`);
+      console.error(
+        `${result.error ? 'Failed' : 'Done'} in ${result.durationMs.toFixed(0)} ms (request ${result.requestId})`,
+      );
       console.log(pretty(result.payload.toString('utf8')));
       if (result.error) process.exitCode = 1;
     } finally {

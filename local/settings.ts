@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../shared/config';
 import { bucketNameProblem } from '../shared/layout';
 
-/** The local stack's settings (DESIGN.md, "Local stack"), each overridable by the variable named. */
+/** The local stack's settings (README, "Local stack"), each overridable by the variable named. */
 export interface LocalSettings {
   ossPort: number;
   apiPort: number;
@@ -30,7 +30,10 @@ export const LOCAL_DEFAULTS = {
 } as const;
 
 /** Reads the LOCAL_* variables; throws one `ConfigError` naming every bad one. */
-export function readLocalSettings(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): LocalSettings {
+export function readLocalSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd = process.cwd(),
+): LocalSettings {
   const problems: ConfigProblem[] = [];
   const get = (name: keyof typeof LOCAL_DEFAULTS) => {
     const value = env[name]?.trim();
@@ -39,7 +42,8 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   const port = (name: 'LOCAL_OSS_PORT' | 'LOCAL_API_PORT' | 'LOCAL_LOGS_PORT') => {
     const raw = get(name);
     const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > 65535) problems.push({ variable: name, reason: `must be a port number from 1 to 65535, got "${raw}"` });
+    if (!/^\d+$/.test(raw) || n < 1 || n > 65535)
+      problems.push({ variable: name, reason: `must be a port number from 1 to 65535, got "${raw}"` });
     return n;
   };
   const settings: LocalSettings = {
@@ -62,7 +66,8 @@ export function readLocalSettings(env: Readonly<Record<string, string | undefine
   ] as const;
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {
-      if (ports[i]![1] === ports[j]![1]) problems.push({ variable: ports[j]![0], reason: `is the same port as ${ports[i]![0]} (${ports[i]![1]})` });
+      if (ports[i]![1] === ports[j]![1])
+        problems.push({ variable: ports[j]![0], reason: `is the same port as ${ports[i]![0]} (${ports[i]![1]})` });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

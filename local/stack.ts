@@ -5,11 +5,11 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildFunctions, ROOT } from '../scripts/build';
 import type { Credentials } from '../shared/config';
 import { tokenDigest } from '../shared/presign/auth';
-import { ROOT, buildFunctions } from '../scripts/build';
-import { type RunningOssServer, mintTemporaryCredentials, startOssServer } from './oss';
-import { LOCAL_ACCOUNT_ID, type LocalRuntime, type RuntimeOptions, loadStack, startRuntime } from './runtime';
+import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from './oss';
+import { LOCAL_ACCOUNT_ID, type LocalRuntime, loadStack, type RuntimeOptions, startRuntime } from './runtime';
 import type { LocalSettings } from './settings';
 import { applyBucketSetup, type BucketAdminClient } from './setup/apply';
 import type { BucketSetupPlan } from './setup/bucket-plan';
@@ -37,7 +37,12 @@ export interface LocalStackOptions {
   /** Where the stack's own messages go. */
   log?: (line: string) => void;
   /** Forwarded to the runtime (function output, async outcomes…). */
-  runtime?: Partial<Pick<RuntimeOptions, 'output' | 'log' | 'onAsyncOutcome' | 'asyncRetry' | 'maxInstancesPerFunction' | 'prewarm' | 'invokeApi'>>;
+  runtime?: Partial<
+    Pick<
+      RuntimeOptions,
+      'output' | 'log' | 'onAsyncOutcome' | 'asyncRetry' | 'maxInstancesPerFunction' | 'prewarm' | 'invokeApi'
+    >
+  >;
   /** Log every OSS request. */
   ossRequestLog?: (line: string) => void;
 }
@@ -63,14 +68,16 @@ export function localStackEnv(settings: LocalSettings, ossPort: number): Record<
     FC_ROLE_ARN: `acs:ram::${LOCAL_ACCOUNT_ID}:role/flink-artifact-lifecycle-local`,
     OSS_BUCKET: settings.bucket,
     // A host name (not an IP) keeps ali-oss from rewriting the Host header; path style because
-    // <bucket>.localhost does not resolve everywhere (oss-api.md §7).
+    // <bucket>.localhost does not resolve everywhere (docs/oss-protocol.md §7).
     OSS_ENDPOINT: `http://localhost:${ossPort}`,
     OSS_PUBLIC_ENDPOINT: `http://localhost:${ossPort}`,
     OSS_PATH_STYLE: 'true',
     OSS_SECURE: 'false',
     OSS_INTERNAL: 'false',
     OSS_ACCELERATE: 'false',
-    API_TOKENS: JSON.stringify([{ id: 'local-dev', sha256: tokenDigest(settings.apiToken), namespaces: '*', actions: '*' }]),
+    API_TOKENS: JSON.stringify([
+      { id: 'local-dev', sha256: tokenDigest(settings.apiToken), namespaces: '*', actions: '*' },
+    ]),
   };
 }
 
@@ -110,12 +117,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const change of bucketSetup.changes) log(`Bucket ${settings.bucket}: ${change}`);
 
     const stackEnv = { ...process.env, ...localStackEnv(settings, oss.port) };
-    const stack = loadStack(options.stackFile ?? join(ROOT, 's.yaml'), { env: stackEnv, config: { AccountID: LOCAL_ACCOUNT_ID } });
+    const stack = loadStack(options.stackFile ?? join(ROOT, 's.yaml'), {
+      env: stackEnv,
+      config: { AccountID: LOCAL_ACCOUNT_ID },
+    });
     let minted: { credentials: Credentials; renewAt: number } | undefined;
     const credentials = (): Credentials => {
       if (!minted || Date.now() > minted.renewAt) {
         const c = mintTemporaryCredentials(root, STS_TTL_SECONDS);
-        minted = { credentials: { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }, renewAt: Date.now() + (STS_TTL_SECONDS / 2) * 1000 };
+        minted = {
+          credentials: {
+            accessKeyId: c.accessKeyId,
+            accessKeySecret: c.accessKeySecret,
+            securityToken: c.securityToken,
+          },
+          renewAt: Date.now() + (STS_TTL_SECONDS / 2) * 1000,
+        };
       }
       return minted.credentials;
     };
@@ -158,5 +175,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 async function adminClient(endpoint: string, settings: LocalSettings): Promise<BucketAdminClient> {
   const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (o: object) => BucketAdminClient };
-  return new OSS({ endpoint, sldEnable: true, region: `oss-${settings.region}`, accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret, authorizationV4: true });
+  return new OSS({
+    endpoint,
+    sldEnable: true,
+    region: `oss-${settings.region}`,
+    accessKeyId: settings.accessKeyId,
+    accessKeySecret: settings.accessKeySecret,
+    authorizationV4: true,
+  });
 }

@@ -5,13 +5,21 @@
  */
 import { parseArgs } from 'node:util';
 import { describeError } from '../shared/errors';
-import { type LocalStack, startLocalStack } from './stack';
 import { readLocalSettings } from './settings';
+import { type LocalStack, startLocalStack } from './stack';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { fresh: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      fresh: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
-    console.log('Usage: npm start [-- --fresh] [-- --quiet]\n  --fresh  start with an empty bucket (deletes LOCAL_DATA_DIR)\n  --quiet  do not print each OSS request');
+    console.log(
+      'Usage: npm start [-- --fresh] [-- --quiet]\n  --fresh  start with an empty bucket (deletes LOCAL_DATA_DIR)\n  --quiet  do not print each OSS request',
+    );
     return;
   }
   const settings = readLocalSettings();

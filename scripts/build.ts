@@ -2,13 +2,12 @@
  * Bundles every `functions/<name>/index.ts` into `dist/<name>/index.js`: CommonJS for the FC 3.0
  * nodejs20 runtime, minified, with a source map, nothing left external. Run with `npm run build`.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { readFile } from 'node:fs/promises';
-import { type Plugin, build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 /**
  * SDKs that cost tens of milliseconds to load (ali-oss drags in 500 KB of encoding tables). The pack
@@ -62,7 +61,12 @@ export function functionNames(): string[] {
  * Bundles one entry file into `<outDir>/index.js` with the same settings as the deployed functions.
  * Tests use it for fixture functions, so the local runtime always loads real bundles.
  */
-export async function bundleFunction(name: string, entry: string, outDir: string, options: { sideBundles?: boolean } = {}): Promise<BundleResult> {
+export async function bundleFunction(
+  name: string,
+  entry: string,
+  outDir: string,
+  options: { sideBundles?: boolean } = {},
+): Promise<BundleResult> {
   const started = performance.now();
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -106,9 +110,13 @@ export async function bundleFunction(name: string, entry: string, outDir: string
 }
 
 /** Builds the named functions (all by default) into `<outRoot>/<name>/` (default `dist/`). */
-export async function buildFunctions(names: string[] = functionNames(), outRoot: string = DIST_DIR): Promise<BundleResult[]> {
+export async function buildFunctions(
+  names: string[] = functionNames(),
+  outRoot: string = DIST_DIR,
+): Promise<BundleResult[]> {
   const unknown = names.filter((n) => !existsSync(join(FUNCTIONS_DIR, n, 'index.ts')));
-  if (unknown.length > 0) throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
+  if (unknown.length > 0)
+    throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
   return Promise.all(names.map((n) => bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n))));
 }
 
@@ -129,7 +137,9 @@ async function main(): Promise<void> {
   }
   console.log(`${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'time'.padStart(8)}`);
   for (const r of results) {
-    console.log(`${r.name.padEnd(20)} ${kib(r.bytes).padStart(12)} ${kib(r.gzipBytes).padStart(12)} ${`${r.ms.toFixed(0)} ms`.padStart(8)}  ${relative(ROOT, r.file)}`);
+    console.log(
+      `${r.name.padEnd(20)} ${kib(r.bytes).padStart(12)} ${kib(r.gzipBytes).padStart(12)} ${`${r.ms.toFixed(0)} ms`.padStart(8)}  ${relative(ROOT, r.file)}`,
+    );
   }
 }
 

@@ -11,7 +11,9 @@ function hasServerlessDevs(): boolean {
 
 async function main(): Promise<void> {
   if (!hasServerlessDevs()) {
-    console.error('Serverless Devs is not installed: run `npm install -g @serverless-devs/s`, then `s config add` to store your Alibaba Cloud access key, and try again.');
+    console.error(
+      'Serverless Devs is not installed: run `npm install -g @serverless-devs/s`, then `s config add` to store your Alibaba Cloud access key, and try again.',
+    );
     process.exit(1);
   }
   const results = await buildFunctions();

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Installs the project's dependencies when they are missing or older than package-lock.json, so that
 // `npm start` and `npm test` work on a fresh clone with no earlier command. Plain Node on purpose:
 // nothing from node_modules can be assumed to exist yet.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
-import { loadStack, parseStack } from '../local/runtime';
+import { FC3_SCHEMA_FILE, loadStack, parseStack } from '../local/runtime';
 import { ROOT } from '../scripts/build';
 
-const SCHEMA = resolve(ROOT, '../shared/reference/fc3-props.schema.json');
+const SCHEMA = FC3_SCHEMA_FILE;
 const deployEnv = {
   FC_REGION_ID: 'cn-hangzhou',
   OSS_BUCKET: 'flink-ws',
@@ -14,7 +13,10 @@ const deployEnv = {
 };
 
 describe('s.yaml', () => {
-  const raw = parse(readFileSync(join(ROOT, 's.yaml'), 'utf8')) as { edition: string; resources: Record<string, { component: string; props: Record<string, unknown> }> };
+  const raw = parse(readFileSync(join(ROOT, 's.yaml'), 'utf8')) as {
+    edition: string;
+    resources: Record<string, { component: string; props: Record<string, unknown> }>;
+  };
 
   it('is a Serverless Devs 3 project of fc3 resources', () => {
     expect(raw.edition).toBe('3.0.0');
@@ -33,17 +35,21 @@ describe('s.yaml', () => {
     }
   });
 
-  it('has props that validate against the fc3 component schema in ../shared/reference', () => {
+  it('has props that validate against the fc3 component schema vendored in local/runtime/schema', () => {
     // loadStack resolves ${...} and validates every function's props against the schema it is given.
     const stack = loadStack(join(ROOT, 's.yaml'), { env: deployEnv, schemaFile: SCHEMA });
     expect(stack.functions.length).toBe(Object.keys(raw.resources).length);
     // The same check catches a broken value: the validation is real, not vacuous.
     const broken = readFileSync(join(ROOT, 's.yaml'), 'utf8').replace('memorySize: 512', 'memorySize: 100');
-    expect(() => parseStack(broken, join(ROOT, 's.yaml'), { env: deployEnv, schemaFile: SCHEMA })).toThrowError(/memorySize/);
+    expect(() => parseStack(broken, join(ROOT, 's.yaml'), { env: deployEnv, schemaFile: SCHEMA })).toThrowError(
+      /memorySize/,
+    );
   });
 
   it('refuses to resolve without the deploy-time variables it needs, naming them', () => {
-    expect(() => loadStack(join(ROOT, 's.yaml'), { env: {}, schemaFile: SCHEMA })).toThrowError(/OSS_BUCKET|FC_ROLE_ARN/);
+    expect(() => loadStack(join(ROOT, 's.yaml'), { env: {}, schemaFile: SCHEMA })).toThrowError(
+      /OSS_BUCKET|FC_ROLE_ARN/,
+    );
   });
 
   it('passes every environment value as a string, as FC requires', () => {

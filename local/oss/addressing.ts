@@ -17,7 +17,7 @@ export interface AddressingConfig {
 const ALIYUN_DOMAIN = /^oss-[a-z0-9-]+\.aliyuncs\.com$/;
 
 /**
- * Every reading of a request's Host and path (oss-api.md §7), most likely first. There are two only when
+ * Every reading of a request's Host and path (docs/oss-protocol.md §7), most likely first. There are two only when
  * the Host names a bucket and the path starts with that same bucket: an IP endpoint with `sldEnable`
  * sends the bucket in both, which looks exactly like an IP endpoint without it and a key starting with
  * the bucket name. The signature decides between them (the canonical resources differ).

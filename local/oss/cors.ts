@@ -1,5 +1,5 @@
 import { OssErrors } from './errors';
-import { type XmlElement, children, el, parseXml, text } from './xml';
+import { children, el, parseXml, text, type XmlElement } from './xml';
 
 export interface CorsRule {
   allowedOrigins: string[];
@@ -22,16 +22,26 @@ export function parseCorsXml(body: string): CorsConfig {
   const root = doc.CORSConfiguration;
   if (root === undefined) throw OssErrors.malformedXml();
   const rules = children(root, 'CORSRule').map((rule): CorsRule => {
-    const list = (name: string) => children(rule, name).map((v) => (typeof v === 'string' ? v.trim() : '')).filter((v) => v !== '');
+    const list = (name: string) =>
+      children(rule, name)
+        .map((v) => (typeof v === 'string' ? v.trim() : ''))
+        .filter((v) => v !== '');
     const allowedMethods = list('AllowedMethod').map((m) => m.toUpperCase());
     const allowedOrigins = list('AllowedOrigin');
     if (allowedOrigins.length === 0 || allowedMethods.length === 0) throw OssErrors.malformedXml();
-    if (allowedMethods.some((m) => !METHODS.includes(m))) throw OssErrors.invalidArgument('Unsupported method in AllowedMethod.', 'AllowedMethod', allowedMethods.join(','));
+    if (allowedMethods.some((m) => !METHODS.includes(m)))
+      throw OssErrors.invalidArgument(
+        'Unsupported method in AllowedMethod.',
+        'AllowedMethod',
+        allowedMethods.join(','),
+      );
     for (const origin of allowedOrigins) {
-      if (origin.split('*').length > 2) throw OssErrors.invalidArgument('AllowedOrigin can contain at most one wildcard.', 'AllowedOrigin', origin);
+      if (origin.split('*').length > 2)
+        throw OssErrors.invalidArgument('AllowedOrigin can contain at most one wildcard.', 'AllowedOrigin', origin);
     }
     const maxAge = text(rule, 'MaxAgeSeconds');
-    if (maxAge !== undefined && !/^\d+$/.test(maxAge.trim())) throw OssErrors.invalidArgument('MaxAgeSeconds must be a non-negative integer.', 'MaxAgeSeconds', maxAge);
+    if (maxAge !== undefined && !/^\d+$/.test(maxAge.trim()))
+      throw OssErrors.invalidArgument('MaxAgeSeconds must be a non-negative integer.', 'MaxAgeSeconds', maxAge);
     return {
       allowedOrigins,
       allowedMethods,
@@ -72,7 +82,12 @@ export function wildcardMatch(pattern: string, value: string): boolean {
 }
 
 /** The first rule allowing `origin`, `method` and every requested header, as OSS evaluates rules in order. */
-export function matchCorsRule(config: CorsConfig, origin: string, method: string, requestHeaders: readonly string[]): CorsRule | undefined {
+export function matchCorsRule(
+  config: CorsConfig,
+  origin: string,
+  method: string,
+  requestHeaders: readonly string[],
+): CorsRule | undefined {
   return config.rules.find(
     (rule) =>
       rule.allowedOrigins.some((o) => wildcardMatch(o, origin)) &&
@@ -82,7 +97,11 @@ export function matchCorsRule(config: CorsConfig, origin: string, method: string
 }
 
 /** Headers granting an actual (non-preflight) cross-origin request, or none when no rule allows it. */
-export function corsResponseHeaders(config: CorsConfig | undefined, origin: string | undefined, method: string): Record<string, string> {
+export function corsResponseHeaders(
+  config: CorsConfig | undefined,
+  origin: string | undefined,
+  method: string,
+): Record<string, string> {
   if (!config || origin === undefined) return {};
   const rule = matchCorsRule(config, origin, method, []);
   if (!rule) return {};
@@ -109,7 +128,10 @@ export function preflight(
     throw OssErrors.corsForbidden('Insufficient information. Origin request header needed.');
   }
   if (!config) throw OssErrors.corsForbidden('CORSResponse: CORS is not enabled for this bucket.');
-  const requested = (requestHeadersLine ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const requested = (requestHeadersLine ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   const rule = matchCorsRule(config, origin, requestMethod, requested);
   if (!rule) {
     throw OssErrors.corsForbidden(

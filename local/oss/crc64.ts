@@ -1,5 +1,5 @@
 /**
- * CRC-64/XZ (OSS calls it "ECMA-182"; oss-api.md §6): reflected polynomial 0xC96C5795D7870F42, init and
+ * CRC-64/XZ (OSS calls it "ECMA-182"; docs/oss-protocol.md §6): reflected polynomial 0xC96C5795D7870F42, init and
  * xorout all ones. OSS sends it as a decimal uint64 in `x-oss-hash-crc64ecma`.
  *
  * The 64-bit state is kept as two uint32 halves because BigInt arithmetic per byte would be far too slow

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * ETags are stored unquoted and uppercase (the form OSS events carry) and quoted on the wire
- * (oss-api.md §4: `"` + UPPER(hex MD5) + `"`).
+ * (docs/oss-protocol.md §4: `"` + UPPER(hex MD5) + `"`).
  */
 
 /** Uppercase hex of an MD5 digest: the ETag of a simple upload. */
@@ -21,7 +21,7 @@ export function normalizeEtag(text: string): string {
 }
 
 /**
- * The ETag of a completed multipart upload as OSS computes it (oss-api.md §0 fact 9, §4.8): MD5 over the
+ * The ETag of a completed multipart upload as OSS computes it (docs/oss-protocol.md §0 fact 9, §4.8): MD5 over the
  * concatenated UPPERCASE hex MD5s of the parts, as ASCII text, then `-<part count>`. Not the S3 formula.
  */
 export function multipartEtag(partEtags: readonly string[]): string {

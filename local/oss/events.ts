@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** One record of an OSS trigger payload, exactly as FC delivers it (fc.md §2, oss-api.md §9). */
+/** One record of an OSS trigger payload, exactly as FC delivers it (docs/fc-runtime.md §2, docs/oss-protocol.md §9). */
 export interface OssEvent {
   /** Without the `oss:` prefix: `ObjectCreated:PutObject`, `ObjectRemoved:DeleteObjects`… */
   eventName: string;
@@ -66,7 +66,10 @@ export interface ObjectChange {
 }
 
 /** Whether a subscription wants a change: same bucket, an event name or wildcard that covers it, prefix and suffix. */
-export function subscriptionMatches(sub: Subscription, change: Pick<ObjectChange, 'bucket' | 'eventName' | 'key'>): boolean {
+export function subscriptionMatches(
+  sub: Subscription,
+  change: Pick<ObjectChange, 'bucket' | 'eventName' | 'key'>,
+): boolean {
   if (sub.bucket !== change.bucket) return false;
   if (sub.prefix && !change.key.startsWith(sub.prefix)) return false;
   if (sub.suffix && !change.key.endsWith(sub.suffix)) return false;
@@ -83,11 +86,16 @@ export function eventNameMatches(pattern: string, eventName: string): boolean {
 
 /** A stable 40-hex rule id per subscription, like the ids OSS gives notification rules. */
 export function ruleIdOf(sub: Subscription): string {
-  return createHash('sha1').update(JSON.stringify([sub.bucket, [...sub.events].sort(), sub.prefix ?? '', sub.suffix ?? ''])).digest('hex');
+  return createHash('sha1')
+    .update(JSON.stringify([sub.bucket, [...sub.events].sort(), sub.prefix ?? '', sub.suffix ?? '']))
+    .digest('hex');
 }
 
 /** Shapes a change as the payload a subscriber receives. */
-export function buildPayload(change: ObjectChange, ctx: { region: string; accountId: string; ruleId: string }): OssEventPayload {
+export function buildPayload(
+  change: ObjectChange,
+  ctx: { region: string; accountId: string; ruleId: string },
+): OssEventPayload {
   return {
     events: [
       {

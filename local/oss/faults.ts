@@ -38,7 +38,8 @@ export class FaultRegistry {
   set(op: string, fault: Fault): void {
     for (const p of ['internalError', 'slowDown', 'reset'] as const) {
       const v = fault[p];
-      if (v !== undefined && !(v >= 0 && v <= 1)) throw new RangeError(`fault ${p} must be a probability between 0 and 1`);
+      if (v !== undefined && !(v >= 0 && v <= 1))
+        throw new RangeError(`fault ${p} must be a probability between 0 and 1`);
     }
     this.faults.set(op, { ...fault, ...(fault.times !== undefined ? { remaining: fault.times } : {}) });
   }

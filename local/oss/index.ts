@@ -1,10 +1,10 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
-import type { DeliveryOptions, Deliver } from './notifications';
-import { Notifier } from './notifications';
 import type { OssEventPayload, Subscription } from './events';
 import { type Fault, FaultRegistry } from './faults';
+import type { Deliver, DeliveryOptions } from './notifications';
+import { Notifier } from './notifications';
 import { type OssServerOptions, resolveOptions } from './options';
 import { createOssHttpServer } from './server';
 import { DiskBackend } from './store/disk';
@@ -12,12 +12,12 @@ import { ObjectStore } from './store/engine';
 import { MemoryBackend } from './store/memory';
 
 export type { OssEvent, OssEventPayload, Subscription } from './events';
-export type { DeliveryOptions } from './notifications';
 export type { Fault } from './faults';
+export type { DeliveryOptions } from './notifications';
 export type { OssServerOptions } from './options';
-export { DEFAULT_PORT, DEFAULT_ACCOUNT_ID } from './options';
-export { mintTemporaryCredentials } from './sts';
+export { DEFAULT_ACCOUNT_ID, DEFAULT_PORT } from './options';
 export type { TemporaryCredentials } from './sts';
+export { mintTemporaryCredentials } from './sts';
 
 /** A running server. */
 export interface RunningOssServer {
@@ -60,7 +60,14 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   try {
     store = await ObjectStore.open(backend, log);
     for (const name of o.buckets) {
-      if (!store.bucket(name)) await store.createBucket({ name, created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' });
+      if (!store.bucket(name))
+        await store.createBucket({
+          name,
+          created: Date.now(),
+          storageClass: 'Standard',
+          redundancy: 'LRS',
+          acl: 'private',
+        });
     }
   } catch (error) {
     await backend.close().catch(() => undefined);
@@ -87,7 +94,11 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   } catch (error) {
     await store.close().catch(() => undefined);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new PackError('PORT_IN_USE', `Port ${o.port} on ${o.host} is already in use; stop whatever listens there or choose another port (LOCAL_OSS_PORT).`, { cause: error });
+      throw new PackError(
+        'PORT_IN_USE',
+        `Port ${o.port} on ${o.host} is already in use; stop whatever listens there or choose another port (LOCAL_OSS_PORT).`,
+        { cause: error },
+      );
     }
     throw error;
   }

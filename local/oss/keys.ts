@@ -1,6 +1,6 @@
 import { MAX_KEY_BYTES, utf8Length } from '../../shared/layout';
 import { encodeRfc3986 } from '../../shared/storage/signing';
-import { OssErrors, type OssError } from './errors';
+import { type OssError, OssErrors } from './errors';
 
 // A key must be valid Unicode to have a UTF-8 form at all.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -12,7 +12,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);
@@ -27,12 +27,14 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Why OSS would refuse `key` as an object name, or undefined (oss-api.md §5 InvalidObjectName). */
+/** Why OSS would refuse `key` as an object name, or undefined (docs/oss-protocol.md §5 InvalidObjectName). */
 export function keyProblem(key: string): OssError | undefined {
   if (key.length === 0) return OssErrors.invalidObjectName('The specified object is not valid.');
   if (LONE_SURROGATE.test(key)) return OssErrors.invalidObjectName('The specified object is not valid.');
-  if (utf8Length(key) > MAX_KEY_BYTES) return OssErrors.invalidObjectName('The Length of Object name must be less than 1024.');
-  if (key.startsWith('/') || key.startsWith('\\')) return OssErrors.invalidObjectName('Object name can not start with / or \\.');
+  if (utf8Length(key) > MAX_KEY_BYTES)
+    return OssErrors.invalidObjectName('The Length of Object name must be less than 1024.');
+  if (key.startsWith('/') || key.startsWith('\\'))
+    return OssErrors.invalidObjectName('Object name can not start with / or \\.');
   return undefined;
 }
 

@@ -64,9 +64,11 @@ export function listPage(index: SortedKeySet, req: ListRequest): ListPage {
 /** Parses `max-keys` (1..1000, default 100) as OSS does; anything else is 400 InvalidArgument. */
 export function parseMaxKeys(raw: string | undefined, name = 'max-keys', max = 1000, fallback = 100): number {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw OssErrors.invalidArgument(`Argument ${name} must be an integer between 1 and ${max}.`, name, raw);
+  if (!/^\d+$/.test(raw))
+    throw OssErrors.invalidArgument(`Argument ${name} must be an integer between 1 and ${max}.`, name, raw);
   const n = Number(raw);
-  if (n < 1 || n > max) throw OssErrors.invalidArgument(`Argument ${name} must be an integer between 1 and ${max}.`, name, raw);
+  if (n < 1 || n > max)
+    throw OssErrors.invalidArgument(`Argument ${name} must be an integer between 1 and ${max}.`, name, raw);
   return n;
 }
 
@@ -84,6 +86,7 @@ export function decodeContinuationToken(token: string): string {
     throw OssErrors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
   }
   const key = Buffer.from(token.replace(/-/g, '='), 'base64').toString('utf8');
-  if (encodeContinuationToken(key) !== token) throw OssErrors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
+  if (encodeContinuationToken(key) !== token)
+    throw OssErrors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
   return key;
 }

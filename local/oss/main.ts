@@ -1,10 +1,10 @@
 /**
  * `npm run oss-server`: the local OSS-compatible server on its own, configured like the local stack
- * (DESIGN.md "Local stack"): LOCAL_OSS_PORT (9100), LOCAL_DATA_DIR (.local; data under <dir>/oss),
+ * (README, "Local stack"): LOCAL_OSS_PORT (9100), LOCAL_DATA_DIR (.local; data under <dir>/oss),
  * LOCAL_BUCKET (flink-workspace, created on first start), LOCAL_OSS_ACCESS_KEY_ID / _SECRET.
  */
 import { join, resolve } from 'node:path';
-import { PackError, describeError } from '../../shared/errors';
+import { describeError, PackError } from '../../shared/errors';
 import { DEFAULT_PORT, startOssServer } from './index';
 
 function env(name: string, fallback: string): string {
@@ -15,7 +15,8 @@ function env(name: string, fallback: string): string {
 async function main(): Promise<void> {
   const rawPort = env('LOCAL_OSS_PORT', String(DEFAULT_PORT));
   const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) throw new PackError('CONFIG_INVALID', `LOCAL_OSS_PORT must be a port number, got "${rawPort}"`);
+  if (!/^\d+$/.test(rawPort) || port > 65535)
+    throw new PackError('CONFIG_INVALID', `LOCAL_OSS_PORT must be a port number, got "${rawPort}"`);
   const dataDir = join(resolve(env('LOCAL_DATA_DIR', '.local')), 'oss');
   const bucket = env('LOCAL_BUCKET', 'flink-workspace');
   const accessKeyId = env('LOCAL_OSS_ACCESS_KEY_ID', 'local-access-key');

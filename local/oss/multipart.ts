@@ -2,7 +2,7 @@ import { OssErrors } from './errors';
 import { normalizeEtag } from './etag';
 import type { PartRecord } from './store/types';
 
-/** OSS's minimum size for every part but the last (oss-api.md §0 fact 8): 100 KB, not S3's 5 MB. */
+/** OSS's minimum size for every part but the last (docs/oss-protocol.md §0 fact 8): 100 KB, not S3's 5 MB. */
 export const MIN_PART_BYTES = 100 * 1024;
 export const MAX_PARTS = 10_000;
 
@@ -14,11 +14,14 @@ export interface RequestedPart {
 
 /**
  * Checks a CompleteMultipartUpload part list against the uploaded parts and returns the parts to join,
- * in order (oss-api.md §4.8): part numbers strictly ascending (400 InvalidPartOrder); each part uploaded
+ * in order (docs/oss-protocol.md §4.8): part numbers strictly ascending (400 InvalidPartOrder); each part uploaded
  * with that ETag, quotes ignored (400 InvalidPart); every part but the last at least 100 KB (400
  * EntityTooSmall). Pure.
  */
-export function selectParts(uploaded: ReadonlyMap<number, PartRecord>, requested: readonly RequestedPart[]): PartRecord[] {
+export function selectParts(
+  uploaded: ReadonlyMap<number, PartRecord>,
+  requested: readonly RequestedPart[],
+): PartRecord[] {
   if (requested.length === 0) throw OssErrors.malformedXml();
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw OssErrors.invalidPartOrder();
@@ -37,7 +40,11 @@ export function selectParts(uploaded: ReadonlyMap<number, PartRecord>, requested
 /** Parses `partNumber`: an integer 1..10000, else OSS's 400 InvalidArgument naming it. */
 export function parsePartNumber(raw: string | undefined): number {
   if (raw === undefined || !/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
-    throw OssErrors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', 'PartNumber', raw ?? '');
+    throw OssErrors.invalidArgument(
+      'Part number must be an integer between 1 and 10000, inclusive.',
+      'PartNumber',
+      raw ?? '',
+    );
   }
   return Number(raw);
 }

@@ -1,4 +1,11 @@
-import { type ObjectChange, type OssEventPayload, type Subscription, buildPayload, ruleIdOf, subscriptionMatches } from './events';
+import {
+  buildPayload,
+  type ObjectChange,
+  type OssEventPayload,
+  ruleIdOf,
+  type Subscription,
+  subscriptionMatches,
+} from './events';
 
 /** Receives one payload; throwing (or rejecting) asks for a retry, as a failed FC invocation does. */
 export type Deliver = (payload: OssEventPayload) => Promise<void>;
@@ -31,7 +38,12 @@ export class Notifier {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private timers = new Set<NodeJS.Timeout>();
-  private options: Required<DeliveryOptions> = { duplicateProbability: 0, reorderWindowMs: 0, maxAttempts: 8, retryBaseMs: 50 };
+  private options: Required<DeliveryOptions> = {
+    duplicateProbability: 0,
+    reorderWindowMs: 0,
+    maxAttempts: 8,
+    retryBaseMs: 50,
+  };
   private closed = false;
 
   constructor(
@@ -40,7 +52,12 @@ export class Notifier {
 
   /** Subscribes like an FC OSS trigger; returns the unsubscribe function. */
   subscribe(sub: Subscription, deliver: Deliver): () => void {
-    const subscriber: Subscriber = { sub: { ...sub, events: [...sub.events] }, deliver, ruleId: ruleIdOf(sub), active: true };
+    const subscriber: Subscriber = {
+      sub: { ...sub, events: [...sub.events] },
+      deliver,
+      ruleId: ruleIdOf(sub),
+      active: true,
+    };
     this.subscribers.push(subscriber);
     return () => {
       subscriber.active = false;
@@ -58,7 +75,11 @@ export class Notifier {
     if (this.closed) return;
     for (const subscriber of this.subscribers) {
       if (!subscriptionMatches(subscriber.sub, change)) continue;
-      const payload = buildPayload(change, { region: this.ctx.region, accountId: this.ctx.accountId, ruleId: subscriber.ruleId });
+      const payload = buildPayload(change, {
+        region: this.ctx.region,
+        accountId: this.ctx.accountId,
+        ruleId: subscriber.ruleId,
+      });
       this.schedule(subscriber, payload, 1, this.jitter());
     }
   }
@@ -105,7 +126,9 @@ export class Notifier {
       } catch (error) {
         const event = payload.events[0]!;
         if (attempt >= this.options.maxAttempts) {
-          this.ctx.log(`event ${event.eventName} ${event.oss.bucket.name}/${event.oss.object.key} dropped after ${attempt} attempts: ${String(error)}`);
+          this.ctx.log(
+            `event ${event.eventName} ${event.oss.bucket.name}/${event.oss.object.key} dropped after ${attempt} attempts: ${String(error)}`,
+          );
           return;
         }
         const delay = Math.min(5000, this.options.retryBaseMs * 2 ** (attempt - 1)) + this.jitter();

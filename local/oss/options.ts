@@ -48,7 +48,8 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!/^\d+$/.test(accountId)) throw bad('accountId', 'must be digits');
   for (const key of options.accessKeys) {
-    if (!key.accessKeyId || !key.accessKeySecret) throw bad('accessKeys', 'entries need a non-empty accessKeyId and accessKeySecret');
+    if (!key.accessKeyId || !key.accessKeySecret)
+      throw bad('accessKeys', 'entries need a non-empty accessKeyId and accessKeySecret');
     if (key.accessKeyId.startsWith('STS.')) throw bad('accessKeys', 'must be root keys; STS keys are minted from them');
   }
   const buckets = options.buckets ?? [];

@@ -1,6 +1,6 @@
 import { OssErrors } from './errors';
 
-/** A decoded PostObject policy (oss-api.md §3). */
+/** A decoded PostObject policy (docs/oss-protocol.md §3). */
 export interface PostPolicyDocument {
   expiration: Date;
   conditions: unknown[];
@@ -35,20 +35,27 @@ export function decodePostPolicy(policyBase64: string, now: Date): PostPolicyDoc
  * the bucket posted to) and returns the size bounds the upload must then respect. A failed condition is
  * OSS's 403 AccessDenied naming it.
  */
-export function checkPostConditions(policy: PostPolicyDocument, fields: ReadonlyMap<string, string>, bucket: string): LengthRange {
+export function checkPostConditions(
+  policy: PostPolicyDocument,
+  fields: ReadonlyMap<string, string>,
+  bucket: string,
+): LengthRange {
   const range: LengthRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
-  const valueOf = (name: string): string | undefined => (name === 'bucket' ? bucket : fields.get(name));
-  const fail = (condition: unknown) => OssErrors.accessDenied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
+  const fieldValue = (name: string): string | undefined => (name === 'bucket' ? bucket : fields.get(name));
+  const fail = (condition: unknown) =>
+    OssErrors.accessDenied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
   const fieldName = (ref: unknown, condition: unknown): string => {
-    if (typeof ref !== 'string' || !ref.startsWith('$')) throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
+    if (typeof ref !== 'string' || !ref.startsWith('$'))
+      throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
     return ref.slice(1).toLowerCase();
   };
   for (const condition of policy.conditions) {
     if (condition !== null && typeof condition === 'object' && !Array.isArray(condition)) {
       const entries = Object.entries(condition as Record<string, unknown>);
-      if (entries.length !== 1 || typeof entries[0]![1] !== 'string') throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
+      if (entries.length !== 1 || typeof entries[0]![1] !== 'string')
+        throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
       const [name, expected] = entries[0] as [string, string];
-      if (valueOf(name.toLowerCase()) !== expected) throw fail(condition);
+      if (fieldValue(name.toLowerCase()) !== expected) throw fail(condition);
       continue;
     }
     if (!Array.isArray(condition) || condition.length !== 3 || typeof condition[0] !== 'string') {
@@ -58,18 +65,19 @@ export function checkPostConditions(policy: PostPolicyDocument, fields: Readonly
     switch (op.toLowerCase()) {
       case 'eq': {
         if (typeof b !== 'string') throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        if ((valueOf(fieldName(a, condition)) ?? '') !== b) throw fail(condition);
+        if ((fieldValue(fieldName(a, condition)) ?? '') !== b) throw fail(condition);
         break;
       }
       case 'starts-with': {
         if (typeof b !== 'string') throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        if (!(valueOf(fieldName(a, condition)) ?? '').startsWith(b)) throw fail(condition);
+        if (!(fieldValue(fieldName(a, condition)) ?? '').startsWith(b)) throw fail(condition);
         break;
       }
       case 'in':
       case 'not-in': {
-        if (!Array.isArray(b) || b.some((v) => typeof v !== 'string')) throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        const value = valueOf(fieldName(a, condition));
+        if (!Array.isArray(b) || b.some((v) => typeof v !== 'string'))
+          throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
+        const value = fieldValue(fieldName(a, condition));
         const listed = value !== undefined && (b as string[]).includes(value);
         if (op.toLowerCase() === 'in' ? !listed : listed) throw fail(condition);
         break;

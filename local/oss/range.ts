@@ -1,8 +1,11 @@
 /** What to send for a GetObject `Range` header. `end` is inclusive. */
-export type RangeDecision = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
+export type RangeDecision =
+  | { kind: 'full' }
+  | { kind: 'partial'; start: number; end: number }
+  | { kind: 'unsatisfiable' };
 
 /**
- * Decides a `Range: bytes=…` request on an object of `size` bytes (oss-api.md §4.2). OSS only honours a
+ * Decides a `Range: bytes=…` request on an object of `size` bytes (docs/oss-protocol.md §4.2). OSS only honours a
  * single range. By default it keeps its legacy behaviour: any invalid or unsatisfiable range returns the
  * whole object with 200. With `x-oss-range-behavior: standard` an unsatisfiable range is 416 and an end
  * beyond the object is cut to the last byte.

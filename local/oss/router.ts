@@ -45,13 +45,41 @@ export type Operation =
 export type Route = { op: Operation } | { unsupported: string } | { methodNotAllowed: true };
 
 // Sub-resources that select an operation; anything else in this list that we do not implement is 501.
-const UNSUPPORTED = ['website', 'logging', 'referer', 'versioning', 'versions', 'policy', 'encryption', 'inventory', 'worm', 'tagging', 'symlink', 'restore', 'replication', 'stat', 'requestPayment', 'x-oss-process', 'callback', 'asyncFetch', 'transferAcceleration', 'qos', 'live', 'img'];
+const UNSUPPORTED = [
+  'website',
+  'logging',
+  'referer',
+  'versioning',
+  'versions',
+  'policy',
+  'encryption',
+  'inventory',
+  'worm',
+  'tagging',
+  'symlink',
+  'restore',
+  'replication',
+  'stat',
+  'requestPayment',
+  'x-oss-process',
+  'callback',
+  'asyncFetch',
+  'transferAcceleration',
+  'qos',
+  'live',
+  'img',
+];
 
 /**
  * Picks the operation for a request from method, bucket/key presence and sub-resources (query names).
  * Pure: no store access.
  */
-export function route(method: string, target: Target, query: ReadonlyArray<readonly [string, string]>, headers: Readonly<Record<string, string | undefined>>): Route {
+export function route(
+  method: string,
+  target: Target,
+  query: ReadonlyArray<readonly [string, string]>,
+  headers: Readonly<Record<string, string | undefined>>,
+): Route {
   const has = (name: string) => query.some(([k]) => k === name);
   const value = (name: string) => query.find(([k]) => k === name)?.[1];
   if (method === 'OPTIONS') return { op: 'Options' };
@@ -91,7 +119,8 @@ export function route(method: string, target: Target, query: ReadonlyArray<reado
     case 'PUT':
       if (has('acl')) return { op: 'PutObjectAcl' };
       if (has('tagging')) return { op: 'PutObjectTagging' };
-      if (has('uploadId') || has('partNumber')) return { op: headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart' };
+      if (has('uploadId') || has('partNumber'))
+        return { op: headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart' };
       if (headers['x-oss-copy-source'] !== undefined) return unsupportedOr(query, { op: 'CopyObject' });
       return unsupportedOr(query, { op: 'PutObject' });
     case 'GET':

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AddressingConfig, resolveTargets } from './addressing';
 import { readAuthClaim } from './auth/claim';
@@ -7,7 +7,7 @@ import { corsResponseHeaders } from './cors';
 import { OssError, OssErrors } from './errors';
 import type { FaultRegistry } from './faults';
 import * as buckets from './handlers/buckets';
-import { type Handler, type ServerState } from './handlers/common';
+import type { Handler, ServerState } from './handlers/common';
 import * as listing from './handlers/listing';
 import * as multipart from './handlers/multipart';
 import * as objects from './handlers/objects';
@@ -89,7 +89,8 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     ListParts: multipart.listParts,
   };
 
-  const hostId = (bucket: string) => (bucket ? `${bucket}.oss-${state.region}.aliyuncs.com` : `oss-${state.region}.aliyuncs.com`);
+  const hostId = (bucket: string) =>
+    bucket ? `${bucket}.oss-${state.region}.aliyuncs.com` : `oss-${state.region}.aliyuncs.com`;
 
   async function dispatch(ctx: RequestContext): Promise<void> {
     const targets = resolveTargets(ctx.headers.host, ctx.rawPath, config.addressing);
@@ -102,10 +103,15 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
       buckets.answerPreflight(ctx, state);
       return;
     }
-    if (bucketName !== '' && !bucket && !targets.some((t) => t.key === '' && ctx.method === 'PUT')) throw OssErrors.noSuchBucket(bucketName);
+    if (bucketName !== '' && !bucket && !targets.some((t) => t.key === '' && ctx.method === 'PUT'))
+      throw OssErrors.noSuchBucket(bucketName);
     const signed = { method: ctx.method, headers: ctx.headers, query: ctx.query, emptyWithEquals: ctx.emptyWithEquals };
     const claim = readAuthClaim(signed);
-    const { target, principal } = verifyRequest(claim, signed, targets, { keys: config.keys, region: state.region, now: new Date() });
+    const { target, principal } = verifyRequest(claim, signed, targets, {
+      keys: config.keys,
+      region: state.region,
+      now: new Date(),
+    });
     ctx.target = target;
     ctx.principal = principal;
     const routed = route(ctx.method, target, ctx.query, ctx.headers);
@@ -127,7 +133,10 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     if (!principal) {
       const access = ANONYMOUS[op] ?? 'never';
       const acl = target.bucket === '' ? 'private' : (state.store.bucket(target.bucket)?.config.acl ?? 'private');
-      const allowed = access === 'handler' || (access === 'read' && acl !== 'private') || (access === 'write' && acl === 'public-read-write');
+      const allowed =
+        access === 'handler' ||
+        (access === 'read' && acl !== 'private') ||
+        (access === 'write' && acl === 'public-read-write');
       if (!allowed) throw OssErrors.accessDenied('You have no right to access this bucket because of bucket acl.');
     }
     await handlers[op](ctx, state);
@@ -142,7 +151,9 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
       if (error instanceof OssError) ctx.sendError(error);
       else if (isClientGone(error, req)) res.destroy();
       else {
-        state.log(`internal error on ${ctx.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        state.log(
+          `internal error on ${ctx.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         ctx.sendError(OssErrors.internalError());
       }
     }
@@ -161,7 +172,10 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     inflight.add(task);
     void task.finally(() => inflight.delete(task));
   };
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 64 * 1024 }, (req, res) => track(req, res, false));
+  const server = createServer(
+    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 64 * 1024 },
+    (req, res) => track(req, res, false),
+  );
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => track(req, res, true));
   server.on('clientError', (error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -173,5 +187,10 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
 /** An upload the client abandoned: nothing to answer. */
 function isClientGone(error: unknown, req: IncomingMessage): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return req.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error | undefined)?.message === 'aborted';
+  return (
+    req.destroyed ||
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error as Error | undefined)?.message === 'aborted'
+  );
 }

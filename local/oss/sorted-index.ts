@@ -54,7 +54,8 @@ export class SortedKeySet {
     if (at < chunk.length && chunk[at] === key) return false;
     chunk.splice(at, 0, key);
     this.count++;
-    if (chunk.length > MAX_CHUNK) this.chunks.splice(c, 1, chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
+    if (chunk.length > MAX_CHUNK)
+      this.chunks.splice(c, 1, chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
     return true;
   }
 

@@ -42,11 +42,18 @@ function tokenMac(rootSecret: string, claims: string): Buffer {
 }
 
 function temporarySecret(rootSecret: string, accessKeyId: string, expiry: number): string {
-  return createHmac('sha256', rootSecret).update(`local-oss-sts-secret\n${accessKeyId}\n${expiry}`).digest('base64url').slice(0, 30);
+  return createHmac('sha256', rootSecret)
+    .update(`local-oss-sts-secret\n${accessKeyId}\n${expiry}`)
+    .digest('base64url')
+    .slice(0, 30);
 }
 
 /** Mints temporary credentials valid for `ttlSeconds` from `now` under `root`. Pure apart from a random key id. */
-export function mintTemporaryCredentials(root: RootKey, ttlSeconds: number, now: Date = new Date()): TemporaryCredentials {
+export function mintTemporaryCredentials(
+  root: RootKey,
+  ttlSeconds: number,
+  now: Date = new Date(),
+): TemporaryCredentials {
   if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive number');
   const expiry = Math.floor(now.getTime() / 1000) + Math.floor(ttlSeconds);
   const accessKeyId = `STS.${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -82,7 +89,14 @@ export function checkTemporaryCredentials(
   } catch {
     return { ok: false, reason: 'invalid' };
   }
-  if (claims === null || typeof claims !== 'object' || claims.v !== 1 || typeof claims.r !== 'string' || typeof claims.a !== 'string' || typeof claims.e !== 'number') {
+  if (
+    claims === null ||
+    typeof claims !== 'object' ||
+    claims.v !== 1 ||
+    typeof claims.r !== 'string' ||
+    typeof claims.a !== 'string' ||
+    typeof claims.e !== 'number'
+  ) {
     return { ok: false, reason: 'invalid' };
   }
   const root = roots.find((k) => k.accessKeyId === claims.r);
@@ -92,5 +106,10 @@ export function checkTemporaryCredentials(
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
   if (claims.a !== accessKeyId) return { ok: false, reason: 'invalid' };
   if (now.getTime() >= claims.e * 1000) return { ok: false, reason: 'expired' };
-  return { ok: true, accessKeySecret: temporarySecret(root.accessKeySecret, claims.a, claims.e), rootAccessKeyId: root.accessKeyId, expiresAt: new Date(claims.e * 1000) };
+  return {
+    ok: true,
+    accessKeySecret: temporarySecret(root.accessKeySecret, claims.a, claims.e),
+    rootAccessKeyId: root.accessKeyId,
+    expiresAt: new Date(claims.e * 1000),
+  };
 }

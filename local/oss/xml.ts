@@ -73,9 +73,11 @@ const parser = new XMLParser({
  * could expand entities without bound) is OSS's 400 MalformedXML.
  */
 export function parseXml(body: string): XmlObject {
-  if (body.trim() === '' || /<!DOCTYPE/i.test(body) || XMLValidator.validate(body) !== true) throw OssErrors.malformedXml();
+  if (body.trim() === '' || /<!DOCTYPE/i.test(body) || XMLValidator.validate(body) !== true)
+    throw OssErrors.malformedXml();
   const parsed = parser.parse(body) as unknown;
-  if (parsed === null || typeof parsed !== 'object' || Object.keys(parsed as object).length === 0) throw OssErrors.malformedXml();
+  if (parsed === null || typeof parsed !== 'object' || Object.keys(parsed as object).length === 0)
+    throw OssErrors.malformedXml();
   return parsed as XmlObject;
 }
 

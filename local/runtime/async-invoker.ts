@@ -38,7 +38,11 @@ export function retryDelayMs(retry: number, baseMs: number, maxMs: number): numb
 }
 
 /** Whether a failed attempt (1-based) gets another one under the function's policy, given the event's age then. */
-export function shouldRetry(attempt: number, policy: AsyncInvokeSpec, ageAtRetryMs: number): 'retry' | 'exhausted' | 'expired' {
+export function shouldRetry(
+  attempt: number,
+  policy: AsyncInvokeSpec,
+  ageAtRetryMs: number,
+): 'retry' | 'exhausted' | 'expired' {
   if (attempt > policy.maxAsyncRetryAttempts) return 'exhausted';
   if (ageAtRetryMs > policy.maxAsyncEventAgeInSeconds * 1000) return 'expired';
   return 'retry';
@@ -67,7 +71,12 @@ export class AsyncInvoker {
   }
 
   /** Accepts an invocation (like FC's 202) and runs it in the background. */
-  enqueue(functionName: string, event: Buffer, source: string, requestId: string = newRequestId()): { requestId: string } {
+  enqueue(
+    functionName: string,
+    event: Buffer,
+    source: string,
+    requestId: string = newRequestId(),
+  ): { requestId: string } {
     if (this.closed) throw new Error('the runtime is closed');
     const job: Job = { functionName, requestId, event, source, enqueuedAt: Date.now(), attempts: 0 };
     this.jobs.add(job);

@@ -23,7 +23,8 @@ function send(message) {
 
 function captureStream(stream, name) {
   stream.write = function write(chunk, encoding, callback) {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
+    const text =
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
     send({ t: 'out', stream: name, requestId: currentRequestId, text });
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') process.nextTick(done);
@@ -39,10 +40,20 @@ process.on('disconnect', () => process.exit(0));
 /** FC's error payload for a thrown value: `{errorMessage, errorType, stackTrace}`. */
 function toFcError(error) {
   if (error instanceof Error) {
-    const stack = typeof error.stack === 'string' ? error.stack.split('\n').slice(1).map((l) => l.trim()) : [];
+    const stack =
+      typeof error.stack === 'string'
+        ? error.stack
+            .split('\n')
+            .slice(1)
+            .map((l) => l.trim())
+        : [];
     return { errorMessage: error.message, errorType: error.name || 'Error', stackTrace: stack };
   }
-  return { errorMessage: typeof error === 'string' ? error : util.inspect(error), errorType: typeof error, stackTrace: [] };
+  return {
+    errorMessage: typeof error === 'string' ? error : util.inspect(error),
+    errorType: typeof error,
+    stackTrace: [],
+  };
 }
 
 function fail(code, message, detail) {
@@ -65,9 +76,11 @@ function findModuleFile() {
 }
 
 function makeLogger() {
-  const line = (level) => (...args) => {
-    process.stdout.write(`${new Date().toISOString()} ${currentRequestId} [${level}] ${util.format(...args)}\n`);
-  };
+  const line =
+    (level) =>
+    (...args) => {
+      process.stdout.write(`${new Date().toISOString()} ${currentRequestId} [${level}] ${util.format(...args)}\n`);
+    };
   return { debug: line('DEBUG'), info: line('INFO'), warn: line('WARN'), error: line('ERROR'), log: line('INFO') };
 }
 
@@ -99,36 +112,45 @@ async function main() {
   try {
     mod = file.endsWith('.mjs') ? await import(pathToFileURL(file).href) : require(file);
   } catch (error) {
-    return fail('HANDLER_LOAD_FAILED', `${file} threw while loading: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, error instanceof Error ? error.stack : undefined);
+    return fail(
+      'HANDLER_LOAD_FAILED',
+      `${file} threw while loading: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      error instanceof Error ? error.stack : undefined,
+    );
   }
-  const handler = mod && (typeof mod[handlerExport] === 'function' ? mod[handlerExport] : mod.default && mod.default[handlerExport]);
+  const handler = mod && (typeof mod[handlerExport] === 'function' ? mod[handlerExport] : mod.default?.[handlerExport]);
   if (typeof handler !== 'function') {
     const exported = mod && typeof mod === 'object' ? Object.keys(mod).join(', ') || 'nothing' : typeof mod;
-    return fail('HANDLER_MISSING', `${file} does not export a function named "${handlerExport}" (it exports: ${exported})`);
+    return fail(
+      'HANDLER_MISSING',
+      `${file} does not export a function named "${handlerExport}" (it exports: ${exported})`,
+    );
   }
 
   process.on('message', (message) => {
-    if (!message || message.t !== 'invoke') return;
+    if (message?.t !== 'invoke') return;
     const { id, event, context: wire } = message;
     currentRequestId = wire.requestId;
     currentInvocation = id;
     const context = { ...wire, logger: makeLogger() };
     const eventBuffer = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
-    callHandler(handler, eventBuffer, context).then(
-      (value) => {
-        let payload;
-        try {
-          payload = toPayload(value);
-        } catch (error) {
-          send({ t: 'result', id, ok: false, error: toFcError(error) });
-          return;
-        }
-        send({ t: 'result', id, ok: true, payload });
-      },
-      (error) => send({ t: 'result', id, ok: false, error: toFcError(error) }),
-    ).finally(() => {
-      currentInvocation = undefined;
-    });
+    callHandler(handler, eventBuffer, context)
+      .then(
+        (value) => {
+          let payload;
+          try {
+            payload = toPayload(value);
+          } catch (error) {
+            send({ t: 'result', id, ok: false, error: toFcError(error) });
+            return;
+          }
+          send({ t: 'result', id, ok: true, payload });
+        },
+        (error) => send({ t: 'result', id, ok: false, error: toFcError(error) }),
+      )
+      .finally(() => {
+        currentInvocation = undefined;
+      });
   });
 
   // An exception nobody caught kills the instance, as it does on FC; the parent fails the invocation.
@@ -140,4 +162,4 @@ async function main() {
   send({ t: 'ready', loadMs: Date.now() - started });
 }
 
-main().catch((error) => fail('HANDLER_LOAD_FAILED', `bootstrap failed: ${error && error.message}`, error && error.stack));
+main().catch((error) => fail('HANDLER_LOAD_FAILED', `bootstrap failed: ${error?.message}`, error?.stack));

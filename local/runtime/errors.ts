@@ -42,7 +42,10 @@ export class StackError extends RuntimeError {
       'STACK_INVALID',
       `${file} is invalid (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n` +
         problems
-          .map((p) => `  - ${p.resource === undefined ? '' : `resource "${p.resource}": `}${p.path ? `${p.path}: ` : ''}${p.message}`)
+          .map(
+            (p) =>
+              `  - ${p.resource === undefined ? '' : `resource "${p.resource}": `}${p.path ? `${p.path}: ` : ''}${p.message}`,
+          )
           .join('\n'),
     );
   }

@@ -1,7 +1,7 @@
 /**
  * Pure translation between HTTP and FC 3.0's HTTP trigger contract: a received request becomes the exact
  * event struct FC builds, and a handler's return payload becomes the response FC would send. FC's front
- * end is written in Go, which shows in the events it delivers (see the `s invoke` template in fc.md):
+ * end is written in Go, which shows in the events it delivers (see the `s invoke` template in docs/fc-runtime.md):
  * header keys in Go's canonical form, repeated values comma-joined, and no `Host` header (Go keeps it apart).
  */
 import { defaultIsContentTypeBinary } from '../../shared/fc/http';
@@ -52,7 +52,8 @@ export function toFcHttpEvent(request: ReceivedRequest, meta: EventMeta): FcHttp
   const rawTargetPath = queryAt >= 0 ? target.slice(0, queryAt) : target;
   const rawQuery = queryAt >= 0 ? target.slice(queryAt + 1) : '';
   // Go's URL parser refuses a `%` without two hex digits; FC answers such a request with a 400.
-  if (/%(?![0-9a-fA-F]{2})/.test(rawTargetPath)) throw new BadRequestError(`malformed percent-encoding in path ${JSON.stringify(rawTargetPath)}`);
+  if (/%(?![0-9a-fA-F]{2})/.test(rawTargetPath))
+    throw new BadRequestError(`malformed percent-encoding in path ${JSON.stringify(rawTargetPath)}`);
   const rawPath = encodeLoosePath(rawTargetPath || '/');
   const path = percentDecode(rawPath);
 
@@ -75,7 +76,9 @@ export function toFcHttpEvent(request: ReceivedRequest, meta: EventMeta): FcHttp
   }
 
   const contentType = headers['Content-Type'] ?? '';
-  const text = request.body.length === 0 || (contentType !== '' && !defaultIsContentTypeBinary(contentType) && isUtf8(request.body));
+  const text =
+    request.body.length === 0 ||
+    (contentType !== '' && !defaultIsContentTypeBinary(contentType) && isUtf8(request.body));
   return {
     version: 'v1',
     rawPath,
@@ -121,9 +124,10 @@ export function toHttpResponse(payload: Buffer): ResponseParts {
     grouped.set(key, entry);
   }
   // Set-Cookie may repeat (the adapter sends extra cookies under case variants); other headers may not.
-  const headers = [...grouped.entries()].map(
-    ([key, { name, values }]): [string, string | string[]] => [name, key === 'set-cookie' ? values : values.join(', ')],
-  );
+  const headers = [...grouped.entries()].map(([key, { name, values }]): [string, string | string[]] => [
+    name,
+    key === 'set-cookie' ? values : values.join(', '),
+  ]);
   const body = result.body;
   const bytes =
     body === undefined || body === null
@@ -147,7 +151,12 @@ export function functionErrorResponse(error: FcFunctionError): ResponseParts {
 }
 
 /** An error answered by FC's front end itself (method not allowed, payload too large): `{Code, Message, RequestId}`. */
-export function gatewayErrorResponse(statusCode: number, code: string, message: string, requestId: string): ResponseParts {
+export function gatewayErrorResponse(
+  statusCode: number,
+  code: string,
+  message: string,
+  requestId: string,
+): ResponseParts {
   return {
     statusCode,
     headers: [['Content-Type', 'application/json']],
@@ -172,7 +181,8 @@ function parseResult(payload: Buffer): ParsedResult | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { statusCode, headers } = value as Record<string, unknown>;
-  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)
+    return undefined;
   if (headers !== undefined && (typeof headers !== 'object' || headers === null)) return undefined;
   return value as ParsedResult;
 }

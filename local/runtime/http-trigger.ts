@@ -3,13 +3,20 @@
  * the FC 3.0 HTTP event, is invoked synchronously, and the handler's result becomes the response.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { newRequestId } from './request-id';
-import { BadRequestError, functionErrorResponse, gatewayErrorResponse, type ResponseParts, toFcHttpEvent, toHttpResponse } from './http-event';
+import {
+  BadRequestError,
+  functionErrorResponse,
+  gatewayErrorResponse,
+  type ResponseParts,
+  toFcHttpEvent,
+  toHttpResponse,
+} from './http-event';
 import { closeServer, listen, urlOf } from './listen';
+import { newRequestId } from './request-id';
 import type { FunctionSpec, HttpTriggerSpec } from './stack';
 import type { Invoke } from './types';
 
-/** FC's limit for a synchronous request body (fc.md §7). */
+/** FC's limit for a synchronous request body (docs/fc-runtime.md §7). */
 export const MAX_SYNC_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface HttpTriggerOptions {
@@ -38,7 +45,12 @@ export async function startHttpTrigger(options: HttpTriggerOptions): Promise<Run
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       options.log(`${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) send(res, gatewayErrorResponse(500, 'InternalError', 'The local runtime failed to handle the request', ''), false);
+      if (!res.headersSent)
+        send(
+          res,
+          gatewayErrorResponse(500, 'InternalError', 'The local runtime failed to handle the request', ''),
+          false,
+        );
       else res.destroy();
     });
   });
@@ -54,12 +66,24 @@ export async function startHttpTrigger(options: HttpTriggerOptions): Promise<Run
     }
     const body = await readBody(req, MAX_SYNC_BODY_BYTES);
     if (body === undefined) {
-      return send(res, gatewayErrorResponse(413, 'PayloadTooLarge', `Request body exceeds ${MAX_SYNC_BODY_BYTES} bytes`, requestId), head, requestId);
+      return send(
+        res,
+        gatewayErrorResponse(413, 'PayloadTooLarge', `Request body exceeds ${MAX_SYNC_BODY_BYTES} bytes`, requestId),
+        head,
+        requestId,
+      );
     }
-    let event;
+    let event: ReturnType<typeof toFcHttpEvent>;
     try {
       event = toFcHttpEvent(
-        { method, url: req.url ?? '/', httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress ?? '', body },
+        {
+          method,
+          url: req.url ?? '/',
+          httpVersion: req.httpVersion,
+          rawHeaders: req.rawHeaders,
+          remoteAddress: req.socket.remoteAddress ?? '',
+          body,
+        },
         { requestId, accountId: options.accountId, domainPrefix: spec.name, now: new Date() },
       );
     } catch (error) {
@@ -70,7 +94,12 @@ export async function startHttpTrigger(options: HttpTriggerOptions): Promise<Run
     send(res, result.error ? functionErrorResponse(result.error) : toHttpResponse(result.payload), head, requestId);
   }
 
-  const port = await listen(server, { port: options.port, host: options.host, purpose: `HTTP trigger of ${spec.name}`, ...(options.portVariable ? { portVariable: options.portVariable } : {}) });
+  const port = await listen(server, {
+    port: options.port,
+    host: options.host,
+    purpose: `HTTP trigger of ${spec.name}`,
+    ...(options.portVariable ? { portVariable: options.portVariable } : {}),
+  });
   return { functionName: spec.name, url: urlOf(options.host, port), port, close: () => closeServer(server) };
 }
 
@@ -88,7 +117,8 @@ function send(res: ServerResponse, parts: ResponseParts, head: boolean, requestI
   res.removeHeader('Transfer-Encoding');
   const bodiless = parts.statusCode === 204 || parts.statusCode === 304 || parts.statusCode < 200;
   if (bodiless) res.removeHeader('Content-Length');
-  else res.setHeader('Content-Length', head ? (res.getHeader('Content-Length') ?? parts.body.length) : parts.body.length);
+  else
+    res.setHeader('Content-Length', head ? (res.getHeader('Content-Length') ?? parts.body.length) : parts.body.length);
   res.end(head || bodiless ? undefined : parts.body);
 }
 

@@ -1,17 +1,17 @@
 /** @module Local FC 3.0 runtime: reads s.yaml and runs its functions with FC's triggers and invocation semantics. */
-export { retryDelayMs, shouldRetry } from './async-invoker';
+
 export type { AsyncOutcome } from './async-invoker';
-export { RuntimeError, StackError } from './errors';
+export { retryDelayMs, shouldRetry } from './async-invoker';
 export type { RuntimeErrorCode, StackProblem } from './errors';
+export { RuntimeError, StackError } from './errors';
 export { canonicalHeaderKey, toFcHttpEvent, toHttpResponse } from './http-event';
 export type { FcFunctionError, OutputLine } from './instance';
 export type { AttachOptions, OssEventSource, OssEventSubscription } from './oss-trigger';
-export { formatOutputLine, startRuntime } from './runtime';
 export type { InvokeEvent, ListenOptions, LocalRuntime, RuntimeOptions } from './runtime';
-export { nextFireTimes, parseTimerExpression } from './schedule';
+export { formatOutputLine, startRuntime } from './runtime';
 export type { TimerSchedule } from './schedule';
+export { nextFireTimes, parseTimerExpression } from './schedule';
 export { FC3_SCHEMA_FILE, validateProps } from './schema';
-export { LOCAL_ACCOUNT_ID, loadStack, parseStack } from './stack';
 export type {
   AsyncInvokeSpec,
   FunctionSpec,
@@ -23,4 +23,5 @@ export type {
   TriggerSpec,
   UnsupportedTriggerSpec,
 } from './stack';
+export { LOCAL_ACCOUNT_ID, loadStack, parseStack } from './stack';
 export type { CredentialsProvider, InvocationResult } from './types';

@@ -71,7 +71,9 @@ export class FunctionInstance {
   loadMs = 0;
   private child!: ChildProcess;
   private nextId = 1;
-  private pending: { id: number; requestId: string; resolve: (outcome: InvocationOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private pending:
+    | { id: number; requestId: string; resolve: (outcome: InvocationOutcome) => void; timer: NodeJS.Timeout }
+    | undefined;
   private exited = false;
   /** Set the moment the instance is condemned (timeout, fatal error, stop), before the exit event arrives. */
   private doomed = false;
@@ -89,7 +91,10 @@ export class FunctionInstance {
    */
   static async start(options: InstanceOptions): Promise<FunctionInstance> {
     const { spec } = options;
-    if (!existsSync(spec.codeDir) || !['.js', '.cjs', '.mjs', ''].some((ext) => existsSync(join(spec.codeDir, spec.handlerModule + ext)))) {
+    if (
+      !existsSync(spec.codeDir) ||
+      !['.js', '.cjs', '.mjs', ''].some((ext) => existsSync(join(spec.codeDir, spec.handlerModule + ext)))
+    ) {
       throw new RuntimeError(
         'BUNDLE_MISSING',
         `Function ${spec.name}: no bundle at ${join(spec.codeDir, `${spec.handlerModule}.js`)} (handler ${spec.handler}); build it first (npm run build)`,
@@ -114,7 +119,12 @@ export class FunctionInstance {
       this.child = child;
       let ready = false;
       const loadTimer = setTimeout(() => {
-        settle(new RuntimeError('HANDLER_LOAD_TIMEOUT', `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${spec.timeout}s`));
+        settle(
+          new RuntimeError(
+            'HANDLER_LOAD_TIMEOUT',
+            `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${spec.timeout}s`,
+          ),
+        );
       }, spec.timeout * 1000);
       const settle = (error?: Error) => {
         if (ready) return;
@@ -143,26 +153,51 @@ export class FunctionInstance {
             this.output(message.stream, message.requestId, message.text);
             break;
           case 'result':
-            this.finish(message.id, message.ok ? { ok: true, payload: toBuffer(message.payload) } : { ok: false, kind: 'unhandled', error: message.error });
+            this.finish(
+              message.id,
+              message.ok
+                ? { ok: true, payload: toBuffer(message.payload) }
+                : { ok: false, kind: 'unhandled', error: message.error },
+            );
             break;
           case 'fatal':
             this.doomed = true;
-            this.output('stderr', this.lastRequestId, `Uncaught ${message.error.errorType}: ${message.error.errorMessage}\n`);
-            if (message.id !== undefined) this.finish(message.id, { ok: false, kind: 'unhandled', error: message.error });
+            this.output(
+              'stderr',
+              this.lastRequestId,
+              `Uncaught ${message.error.errorType}: ${message.error.errorMessage}\n`,
+            );
+            if (message.id !== undefined)
+              this.finish(message.id, { ok: false, kind: 'unhandled', error: message.error });
             break;
         }
       });
-      child.on('error', (error) => settle(new RuntimeError('HANDLER_LOAD_FAILED', `Function ${spec.name}: cannot start node for ${this.bundlePath()}: ${error.message}`)));
+      child.on('error', (error) =>
+        settle(
+          new RuntimeError(
+            'HANDLER_LOAD_FAILED',
+            `Function ${spec.name}: cannot start node for ${this.bundlePath()}: ${error.message}`,
+          ),
+        ),
+      );
       child.on('exit', (code, signal) => {
         this.exited = true;
         this.flushOutput();
-        settle(new RuntimeError('HANDLER_LOAD_FAILED', `Function ${spec.name}: the instance exited while loading ${this.bundlePath()} (${signal ?? `exit code ${code}`})`));
+        settle(
+          new RuntimeError(
+            'HANDLER_LOAD_FAILED',
+            `Function ${spec.name}: the instance exited while loading ${this.bundlePath()} (${signal ?? `exit code ${code}`})`,
+          ),
+        );
         const pending = this.pending;
         if (pending) {
           this.finish(pending.id, {
             ok: false,
             kind: 'crashed',
-            error: { errorMessage: `Process exited unexpectedly before completing request (${signal ?? `exit code ${code}`})`, errorType: 'ProcessExited' },
+            error: {
+              errorMessage: `Process exited unexpectedly before completing request (${signal ?? `exit code ${code}`})`,
+              errorType: 'ProcessExited',
+            },
           });
         }
         if (ready) this.options.onExit?.(this);
@@ -186,7 +221,11 @@ export class FunctionInstance {
   invoke(event: Buffer, context: WireContext): Promise<InvocationOutcome> {
     if (this.pending) throw new Error(`instance ${this.id} is busy`); // the pool never does this
     if (!this.alive) {
-      return Promise.resolve({ ok: false, kind: 'crashed', error: { errorMessage: 'Instance is not running', errorType: 'ProcessExited' } });
+      return Promise.resolve({
+        ok: false,
+        kind: 'crashed',
+        error: { errorMessage: 'Instance is not running', errorType: 'ProcessExited' },
+      });
     }
     const id = this.nextId++;
     this.lastRequestId = context.requestId;
@@ -194,7 +233,11 @@ export class FunctionInstance {
       const seconds = this.spec.timeout;
       const timer = setTimeout(() => {
         this.doomed = true;
-        this.finish(id, { ok: false, kind: 'timeout', error: { errorMessage: `Function timed out after ${seconds} seconds`, errorType: 'FunctionTimeoutError' } });
+        this.finish(id, {
+          ok: false,
+          kind: 'timeout',
+          error: { errorMessage: `Function timed out after ${seconds} seconds`, errorType: 'FunctionTimeoutError' },
+        });
         this.child.kill('SIGKILL');
       }, seconds * 1000);
       this.pending = { id, requestId: context.requestId, resolve, timer };
@@ -236,7 +279,13 @@ export class FunctionInstance {
   }
 
   private emit(stream: 'stdout' | 'stderr', requestId: string, text: string): void {
-    this.options.onOutput({ functionName: this.spec.name, instanceId: this.id, requestId, stream, text: text.replace(/\r$/, '') });
+    this.options.onOutput({
+      functionName: this.spec.name,
+      instanceId: this.id,
+      requestId,
+      stream,
+      text: text.replace(/\r$/, ''),
+    });
   }
 
   private bundlePath(): string {

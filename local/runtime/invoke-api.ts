@@ -33,7 +33,11 @@ const INVOCATIONS = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 export async function startInvokeApi(options: InvokeApiOptions): Promise<RunningInvokeApi> {
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) reply(res, 500, newRequestId(), { Code: 'InternalError', Message: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent)
+        reply(res, 500, newRequestId(), {
+          Code: 'InternalError',
+          Message: error instanceof Error ? error.message : String(error),
+        });
       else res.destroy();
     });
   });
@@ -44,7 +48,10 @@ export async function startInvokeApi(options: InvokeApiOptions): Promise<Running
     const requestId = newRequestId();
     if (!match || req.method !== 'POST') {
       req.resume();
-      return reply(res, 404, requestId, { Code: 'NotFound', Message: `${req.method} ${url.pathname} is not an API this local endpoint serves (only POST /2023-03-30/functions/{name}/invocations)` });
+      return reply(res, 404, requestId, {
+        Code: 'NotFound',
+        Message: `${req.method} ${url.pathname} is not an API this local endpoint serves (only POST /2023-03-30/functions/{name}/invocations)`,
+      });
     }
     const requested = decodeURIComponent(match[1] as string);
     const name = options.resolveName(requested);
@@ -55,12 +62,18 @@ export async function startInvokeApi(options: InvokeApiOptions): Promise<Running
     const type = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
     if (type !== 'Sync' && type !== 'Async') {
       req.resume();
-      return reply(res, 400, requestId, { Code: 'InvalidArgument', Message: `x-fc-invocation-type must be Sync or Async, got ${type}` });
+      return reply(res, 400, requestId, {
+        Code: 'InvalidArgument',
+        Message: `x-fc-invocation-type must be Sync or Async, got ${type}`,
+      });
     }
     const limit = type === 'Async' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_BODY_BYTES;
     const body = await readAll(req);
     if (body.length > limit) {
-      return reply(res, 413, requestId, { Code: 'PayloadTooLarge', Message: `${type} invocation payload is ${body.length} bytes; at most ${limit} allowed` });
+      return reply(res, 413, requestId, {
+        Code: 'PayloadTooLarge',
+        Message: `${type} invocation payload is ${body.length} bytes; at most ${limit} allowed`,
+      });
     }
     if (type === 'Async') {
       const { requestId: accepted } = options.enqueue(name, body, 'api');
@@ -90,7 +103,11 @@ export async function startInvokeApi(options: InvokeApiOptions): Promise<Running
 
 function reply(res: ServerResponse, status: number, requestId: string, error: { Code: string; Message: string }): void {
   const body = JSON.stringify({ ...error, RequestId: requestId });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Fc-Request-Id': requestId, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'X-Fc-Request-Id': requestId,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

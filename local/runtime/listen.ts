@@ -22,9 +22,21 @@ export function listen(server: Server, target: ListenTarget): Promise<number> {
       server.off('listening', onListening);
       const hint = target.portVariable ? `; set ${target.portVariable} to use another port` : '';
       if (error.code === 'EADDRINUSE') {
-        reject(new RuntimeError('PORT_IN_USE', `Port ${target.port} on ${target.host} (${target.purpose}) is already in use${hint}`, { cause: error }));
+        reject(
+          new RuntimeError(
+            'PORT_IN_USE',
+            `Port ${target.port} on ${target.host} (${target.purpose}) is already in use${hint}`,
+            { cause: error },
+          ),
+        );
       } else {
-        reject(new RuntimeError('LISTEN_FAILED', `Cannot listen on ${target.host}:${target.port} (${target.purpose}): ${error.message}${hint}`, { cause: error }));
+        reject(
+          new RuntimeError(
+            'LISTEN_FAILED',
+            `Cannot listen on ${target.host}:${target.port} (${target.purpose}): ${error.message}${hint}`,
+            { cause: error },
+          ),
+        );
       }
     };
     const onListening = () => {

@@ -38,7 +38,12 @@ export type Enqueue = (functionName: string, event: Buffer, source: string) => {
  * Subscribes every OSS trigger of `functions` to `source`. Returns a function that unsubscribes them all.
  * A payload that is not a valid FC OSS event is refused (`deliver` rejects with `EVENT_INVALID`).
  */
-export function attachOssTriggers(functions: readonly FunctionSpec[], source: OssEventSource, enqueue: Enqueue, options: AttachOptions = {}): () => void {
+export function attachOssTriggers(
+  functions: readonly FunctionSpec[],
+  source: OssEventSource,
+  enqueue: Enqueue,
+  options: AttachOptions = {},
+): () => void {
   const unsubscribers: Array<() => void> = [];
   for (const fn of functions) {
     for (const trigger of fn.triggers.filter((t): t is OssTriggerSpec => t.type === 'oss')) {

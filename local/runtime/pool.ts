@@ -3,7 +3,7 @@
  * function scales out: an invocation takes an idle instance, or starts one while under the limit, or
  * waits its turn (FIFO). Dead instances (crash, timeout) are dropped and replaced on demand.
  */
-import { FunctionInstance, type InvocationOutcome, type WireContext } from './instance';
+import type { FunctionInstance, InvocationOutcome, WireContext } from './instance';
 import type { FunctionSpec } from './stack';
 
 export interface PoolOptions {
@@ -22,7 +22,10 @@ export interface PooledOutcome {
   coldStart: boolean;
 }
 
-type Waiter = { resolve: (lease: { instance: FunctionInstance; coldStart: boolean }) => void; reject: (error: unknown) => void };
+type Waiter = {
+  resolve: (lease: { instance: FunctionInstance; coldStart: boolean }) => void;
+  reject: (error: unknown) => void;
+};
 
 export class FunctionPool {
   private readonly instances = new Set<FunctionInstance>();
@@ -104,7 +107,8 @@ export class FunctionPool {
     if (!this.instances.delete(instance)) return;
     const at = this.idle.indexOf(instance);
     if (at >= 0) this.idle.splice(at, 1);
-    if (this.closed || this.waiters.length === 0 || this.instances.size + this.starting >= this.options.maxInstances) return;
+    if (this.closed || this.waiters.length === 0 || this.instances.size + this.starting >= this.options.maxInstances)
+      return;
     const waiter = this.waiters.shift() as Waiter;
     this.start().then(
       (started) => waiter.resolve({ instance: started, coldStart: true }),

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
  * trigger docs): sortable by time, unique without coordination.
  */
 export function newRequestId(now: number = Date.now()): string {
-  const seconds = Math.floor(now / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `1-${seconds}-${randomBytes(12).toString('hex')}`;
 }

@@ -7,7 +7,7 @@
 import { describeError } from '../../shared/errors';
 import { AsyncInvoker, type AsyncOutcome } from './async-invoker';
 import { RuntimeError } from './errors';
-import { startHttpTrigger, type RunningHttpTrigger } from './http-trigger';
+import { type RunningHttpTrigger, startHttpTrigger } from './http-trigger';
 import { FunctionInstance, newInstanceId, type OutputLine, type WireContext } from './instance';
 import { type RunningInvokeApi, startInvokeApi } from './invoke-api';
 import { type AttachOptions, attachOssTriggers, type OssEventSource } from './oss-trigger';
@@ -105,7 +105,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
   const resolve = (name: string): FunctionSpec => {
     const fn = byName.get(name);
     if (!fn) {
-      throw new RuntimeError('FUNCTION_NOT_FOUND', `No function "${name}" in ${stack.file} (functions: ${stack.functions.map((f) => f.name).join(', ')})`);
+      throw new RuntimeError(
+        'FUNCTION_NOT_FOUND',
+        `No function "${name}" in ${stack.file} (functions: ${stack.functions.map((f) => f.name).join(', ')})`,
+      );
     }
     return fn;
   };
@@ -152,7 +155,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         maxInstances: options.maxInstancesPerFunction ?? 4,
         startInstance: async (onExit) => {
           const instanceId = newInstanceId();
-          return FunctionInstance.start({ spec: fn, instanceId, env: await environmentFor(fn, instanceId), onOutput: output, onExit });
+          return FunctionInstance.start({
+            spec: fn,
+            instanceId,
+            env: await environmentFor(fn, instanceId),
+            onOutput: output,
+            onExit,
+          });
         },
       }),
     );
@@ -166,7 +175,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       requestId,
       ...(credentials ? { credentials } : {}),
       function: { name: fn.name, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
-      service: { logProject: fn.logConfig?.project ?? '', logStore: fn.logConfig?.logstore ?? '', qualifier: 'LATEST', versionId: '' },
+      service: {
+        logProject: fn.logConfig?.project ?? '',
+        logStore: fn.logConfig?.logstore ?? '',
+        qualifier: 'LATEST',
+        versionId: '',
+      },
       region: fn.region,
       accountId: stack.accountId,
     };
@@ -174,7 +188,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const { outcome, instanceId, coldStart } = await (pools.get(fn.name) as FunctionPool).invoke(event, context);
     const base = { functionName: fn.name, requestId, durationMs: performance.now() - started, instanceId, coldStart };
     if (outcome.ok) return { ...base, payload: outcome.payload };
-    return { ...base, payload: Buffer.from(JSON.stringify(outcome.error), 'utf8'), error: outcome.error, errorKind: outcome.kind };
+    return {
+      ...base,
+      payload: Buffer.from(JSON.stringify(outcome.error), 'utf8'),
+      error: outcome.error,
+      errorKind: outcome.kind,
+    };
   }
 
   const asyncInvoker = new AsyncInvoker({
@@ -185,7 +204,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     log,
     ...(options.onAsyncOutcome ? { onOutcome: options.onAsyncOutcome } : {}),
   });
-  const enqueue = (name: string, event: Buffer, source: string) => asyncInvoker.enqueue(resolve(name).name, event, source);
+  const enqueue = (name: string, event: Buffer, source: string) =>
+    asyncInvoker.enqueue(resolve(name).name, event, source);
 
   async function close(closeOptions: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (closed) return;
@@ -193,7 +213,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     for (const detach of [...detachers]) detach();
     if (closeOptions.drainTimeoutMs && asyncInvoker.pending > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([asyncInvoker.idle(), new Promise<void>((r) => (timer = setTimeout(r, closeOptions.drainTimeoutMs)))]);
+      await Promise.race([
+        asyncInvoker.idle(),
+        new Promise<void>((r) => (timer = setTimeout(r, closeOptions.drainTimeoutMs))),
+      ]);
       clearTimeout(timer);
     }
     closed = true;
@@ -236,7 +259,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       );
     }
     for (const fn of stack.functions) {
-      for (const t of fn.triggers) if (t.type === 'unsupported') log(`${fn.name}: ${t.triggerType} trigger ${t.name} is not emulated locally`);
+      for (const t of fn.triggers)
+        if (t.type === 'unsupported') log(`${fn.name}: ${t.triggerType} trigger ${t.name} is not emulated locally`);
     }
     if (options.timers !== false) timers = startTimers(stack.functions, enqueue);
   } catch (error) {
@@ -270,7 +294,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 /** Starts one instance per function in parallel; all failures are reported together. */
 async function prewarmAll(pools: FunctionPool[]): Promise<void> {
   const results = await Promise.allSettled(pools.map((p) => p.prewarm()));
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  const failures = results
+    .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    .map((r) => r.reason as unknown);
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) {
     const first = failures[0];

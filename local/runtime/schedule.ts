@@ -9,7 +9,7 @@ export type TimerSchedule =
   | { kind: 'every'; expression: string; intervalMs: number }
   | { kind: 'cron'; expression: string; pattern: string; timezone: string };
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses a timer trigger's `cronExpression`; throws an `Error` saying what is wrong. */
 export function parseTimerExpression(expression: string): TimerSchedule {
@@ -43,7 +43,9 @@ export function parseTimerExpression(expression: string): TimerSchedule {
   try {
     new Cron(normalized, { paused: true, timezone, mode: '6-part' }).stop();
   } catch (error) {
-    throw new Error(`invalid cron expression ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `invalid cron expression ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return { kind: 'cron', expression: text, pattern: normalized, timezone };
 }
@@ -66,8 +68,11 @@ export function nextFireTimes(schedule: TimerSchedule, from: Date, count: number
 
 /** Go's `time.ParseDuration` subset FC accepts after `@every`: `90s`, `5m`, `1h30m`, `1.5h`. */
 export function parseGoDuration(text: string): number {
-  const parts = /^((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(text) ? [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)] : [];
-  if (parts.length === 0) throw new Error(`@every needs a duration such as 30s, 5m or 1h30m, got ${JSON.stringify(text)}`);
+  const parts = /^((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(text)
+    ? [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)]
+    : [];
+  if (parts.length === 0)
+    throw new Error(`@every needs a duration such as 30s, 5m or 1h30m, got ${JSON.stringify(text)}`);
   const ms = parts.reduce((sum, [, value, unit]) => sum + Number(value) * (UNIT_MS[unit as string] as number), 0);
   if (!(ms >= 1)) throw new Error(`@every duration must be at least 1ms, got ${JSON.stringify(text)}`);
   return Math.round(ms);

@@ -67,7 +67,8 @@ export function validateProps(props: unknown, schemaFile: string = FC3_SCHEMA_FI
       const type = (trigger as { triggerType?: unknown })?.triggerType;
       const config = (trigger as { triggerConfig?: unknown })?.triggerConfig;
       const check = typeof type === 'string' ? triggerConfig.get(type) : undefined;
-      if (check && config !== undefined && !check(config)) problems.push(...describe(check.errors ?? [], `/triggers/${i}/triggerConfig`));
+      if (check && config !== undefined && !check(config))
+        problems.push(...describe(check.errors ?? [], `/triggers/${i}/triggerConfig`));
     });
   }
   return problems;
@@ -79,7 +80,11 @@ function describe(errors: ErrorObject[], base: string): PropsProblem[] {
   const seen = new Set<string>();
   const problems: PropsProblem[] = [];
   for (const error of errors) {
-    if (error.keyword !== 'anyOf' && [...anyOfPaths].some((p) => error.instancePath.startsWith(p) && error.schemaPath.includes('/anyOf/'))) continue;
+    if (
+      error.keyword !== 'anyOf' &&
+      [...anyOfPaths].some((p) => error.instancePath.startsWith(p) && error.schemaPath.includes('/anyOf/'))
+    )
+      continue;
     const path = toPropertyPath(base + error.instancePath);
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'anyOf') message = 'does not match any of the forms the fc3 schema allows';
@@ -111,5 +116,8 @@ function toPropertyPath(pointer: string): string {
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`), '');
+    .reduce(
+      (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`),
+      '',
+    );
 }

@@ -116,7 +116,9 @@ export function loadStack(file: string, options: LoadStackOptions = {}): StackSp
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new StackError(path, [{ path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+    throw new StackError(path, [
+      { path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` },
+    ]);
   }
   return parseStack(text, path, options);
 }
@@ -128,14 +130,21 @@ export function parseStack(text: string, file: string, options: LoadStackOptions
   try {
     document = parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const where =
+      error instanceof YAMLParseError && error.linePos
+        ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+        : '';
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
     throw new StackError(file, [{ path: '', message: `is not valid YAML${where}: ${message}` }]);
   }
-  if (!isMap(document)) throw new StackError(file, [{ path: '', message: 'must be a YAML map with edition, name and resources' }]);
+  if (!isMap(document))
+    throw new StackError(file, [{ path: '', message: 'must be a YAML map with edition, name and resources' }]);
 
   if (String(document['edition'] ?? '') !== '3.0.0') {
-    problems.push({ path: 'edition', message: `must be 3.0.0 (Serverless Devs 3), got ${JSON.stringify(document['edition'] ?? null)}` });
+    problems.push({
+      path: 'edition',
+      message: `must be 3.0.0 (Serverless Devs 3), got ${JSON.stringify(document['edition'] ?? null)}`,
+    });
   }
   const vars = document['vars'] ?? {};
   if (!isMap(vars)) problems.push({ path: 'vars', message: 'must be a map' });
@@ -167,15 +176,27 @@ export function parseStack(text: string, file: string, options: LoadStackOptions
   const seen = new Map<string, string>();
   for (const fn of functions) {
     const other = seen.get(fn.name);
-    if (other !== undefined) problems.push({ resource: fn.resource, path: 'props.functionName', message: `"${fn.name}" is also the functionName of resource "${other}"` });
+    if (other !== undefined)
+      problems.push({
+        resource: fn.resource,
+        path: 'props.functionName',
+        message: `"${fn.name}" is also the functionName of resource "${other}"`,
+      });
     seen.set(fn.name, fn.resource);
   }
   if (problems.length > 0) throw new StackError(file, problems);
   return { file, name: String(document['name'] ?? ''), accountId: config.AccountID, functions };
 }
 
-function toFunctionSpec(resource: string, props: unknown, baseDir: string, schemaFile: string, problems: StackProblem[]): FunctionSpec | undefined {
-  const problem = (path: string, message: string) => problems.push({ resource, path: path ? `props.${path}` : 'props', message });
+function toFunctionSpec(
+  resource: string,
+  props: unknown,
+  baseDir: string,
+  schemaFile: string,
+  problems: StackProblem[],
+): FunctionSpec | undefined {
+  const problem = (path: string, message: string) =>
+    problems.push({ resource, path: path ? `props.${path}` : 'props', message });
   if (!isMap(props)) {
     problem('', 'must be a map');
     return undefined;
@@ -185,30 +206,40 @@ function toFunctionSpec(resource: string, props: unknown, baseDir: string, schem
   if (schemaProblems.length > 0) return undefined;
 
   const name = props['functionName'] as string;
-  if (!FUNCTION_NAME.test(name)) problem('functionName', `"${name}" must be 1–64 letters, digits, _ or -, not starting with a digit or -`);
+  if (!FUNCTION_NAME.test(name))
+    problem('functionName', `"${name}" must be 1–64 letters, digits, _ or -, not starting with a digit or -`);
   const runtime = props['runtime'] as string;
-  if (!/^nodejs\d+$/.test(runtime)) problem('runtime', `"${runtime}" cannot run locally: the local runtime emulates Node.js built-in runtimes only`);
+  if (!/^nodejs\d+$/.test(runtime))
+    problem('runtime', `"${runtime}" cannot run locally: the local runtime emulates Node.js built-in runtimes only`);
 
   const code = props['code'];
-  const codePath = typeof code === 'string' ? code : isMap(code) && typeof code['src'] === 'string' ? code['src'] : undefined;
+  const codePath =
+    typeof code === 'string' ? code : isMap(code) && typeof code['src'] === 'string' ? code['src'] : undefined;
   if (codePath === undefined) problem('code', 'must be a local directory (a path, or a map with src) to run locally');
   const handler = props['handler'] as string;
   const dot = handler.lastIndexOf('.');
-  if (dot <= 0 || dot === handler.length - 1) problem('handler', `"${handler}" must be <file>.<export>, e.g. index.handler`);
+  if (dot <= 0 || dot === handler.length - 1)
+    problem('handler', `"${handler}" must be <file>.<export>, e.g. index.handler`);
 
   const environment = (props['environmentVariables'] ?? {}) as Record<string, string>;
   let envBytes = 0;
   for (const [key, value] of Object.entries(environment)) {
-    if (!ENV_NAME.test(key)) problem(`environmentVariables.${key}`, 'names must start with a letter and hold only letters, digits and _');
-    if (key.startsWith('FC_')) problem(`environmentVariables.${key}`, 'the FC_ prefix is reserved for FC system variables');
+    if (!ENV_NAME.test(key))
+      problem(`environmentVariables.${key}`, 'names must start with a letter and hold only letters, digits and _');
+    if (key.startsWith('FC_'))
+      problem(`environmentVariables.${key}`, 'the FC_ prefix is reserved for FC system variables');
     envBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
-  if (envBytes > MAX_ENV_BYTES) problem('environmentVariables', `total ${envBytes} bytes; FC allows at most ${MAX_ENV_BYTES}`);
+  if (envBytes > MAX_ENV_BYTES)
+    problem('environmentVariables', `total ${envBytes} bytes; FC allows at most ${MAX_ENV_BYTES}`);
 
   const logConfig = props['logConfig'];
   const asyncConfig = isMap(props['asyncInvokeConfig']) ? props['asyncInvokeConfig'] : {};
-  const triggers = ((props['triggers'] ?? []) as Array<Record<string, unknown>>).map((t, i) => toTriggerSpec(t, i, problem));
-  if (triggers.filter((t) => t?.type === 'http').length > 1) problem('triggers', 'a function may have only one HTTP trigger');
+  const triggers = ((props['triggers'] ?? []) as Array<Record<string, unknown>>).map((t, i) =>
+    toTriggerSpec(t, i, problem),
+  );
+  if (triggers.filter((t) => t?.type === 'http').length > 1)
+    problem('triggers', 'a function may have only one HTTP trigger');
 
   return {
     resource,
@@ -223,7 +254,9 @@ function toFunctionSpec(resource: string, props: unknown, baseDir: string, schem
     timeout: (props['timeout'] as number | undefined) ?? 3,
     environment: { ...environment },
     role: typeof props['role'] === 'string' && props['role'] !== '' ? props['role'] : undefined,
-    logConfig: isMap(logConfig) ? { project: String(logConfig['project'] ?? ''), logstore: String(logConfig['logstore'] ?? '') } : undefined,
+    logConfig: isMap(logConfig)
+      ? { project: String(logConfig['project'] ?? ''), logstore: String(logConfig['logstore'] ?? '') }
+      : undefined,
     asyncInvoke: {
       maxAsyncRetryAttempts: (asyncConfig['maxAsyncRetryAttempts'] as number | undefined) ?? 3,
       maxAsyncEventAgeInSeconds: (asyncConfig['maxAsyncEventAgeInSeconds'] as number | undefined) ?? 18000,
@@ -232,29 +265,56 @@ function toFunctionSpec(resource: string, props: unknown, baseDir: string, schem
   };
 }
 
-function toTriggerSpec(trigger: Record<string, unknown>, i: number, problem: (path: string, message: string) => void): TriggerSpec | undefined {
+function toTriggerSpec(
+  trigger: Record<string, unknown>,
+  i: number,
+  problem: (path: string, message: string) => void,
+): TriggerSpec | undefined {
   const name = trigger['triggerName'] as string;
   const type = trigger['triggerType'] as string;
   const config = trigger['triggerConfig'] as Record<string, unknown>;
   const at = `triggers[${i}]`;
   switch (type) {
     case 'http':
-      return { type: 'http', name, authType: String(config['authType']), methods: (config['methods'] as string[]).map((m) => m.toUpperCase()) };
+      return {
+        type: 'http',
+        name,
+        authType: String(config['authType']),
+        methods: (config['methods'] as string[]).map((m) => m.toUpperCase()),
+      };
     case 'oss': {
       const sourceArn = typeof trigger['sourceArn'] === 'string' ? trigger['sourceArn'] : '';
       const bucket = /^acs:oss:[^:]*:[^:]*:([^:/]+)$/.exec(sourceArn)?.[1];
       if (bucket === undefined) {
-        problem(`${at}.sourceArn`, `must be acs:oss:<region>:<accountId>:<bucket> (it names the bucket), got ${JSON.stringify(trigger['sourceArn'] ?? null)}`);
+        problem(
+          `${at}.sourceArn`,
+          `must be acs:oss:<region>:<accountId>:<bucket> (it names the bucket), got ${JSON.stringify(trigger['sourceArn'] ?? null)}`,
+        );
         return undefined;
       }
       const key = (config['filter'] as { key: { prefix: string; suffix: string } }).key;
-      return { type: 'oss', name, bucket, sourceArn, events: config['events'] as string[], prefix: key.prefix, suffix: key.suffix };
+      return {
+        type: 'oss',
+        name,
+        bucket,
+        sourceArn,
+        events: config['events'] as string[],
+        prefix: key.prefix,
+        suffix: key.suffix,
+      };
     }
     case 'timer': {
       const cronExpression = config['cronExpression'] as string;
       try {
         const schedule = parseTimerExpression(cronExpression);
-        return { type: 'timer', name, cronExpression, schedule, enable: config['enable'] === true, payload: (config['payload'] as string | undefined) ?? '' };
+        return {
+          type: 'timer',
+          name,
+          cronExpression,
+          schedule,
+          enable: config['enable'] === true,
+          payload: (config['payload'] as string | undefined) ?? '',
+        };
       } catch (error) {
         problem(`${at}.triggerConfig.cronExpression`, (error as Error).message);
         return undefined;

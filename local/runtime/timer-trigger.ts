@@ -16,7 +16,11 @@ export interface RunningTimers {
 /** The timer event for a firing at `at`, with FC's second-precision UTC `triggerTime`. */
 export function timerEvent(trigger: TimerTriggerSpec, at: Date): FcTimerEvent {
   const seconds = new Date(Math.floor(at.getTime() / 1000) * 1000);
-  return { triggerTime: seconds.toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: trigger.name, payload: trigger.payload };
+  return {
+    triggerTime: seconds.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    triggerName: trigger.name,
+    payload: trigger.payload,
+  };
 }
 
 /** Schedules every enabled timer trigger of `functions`. */
@@ -33,7 +37,9 @@ export function startTimers(functions: readonly FunctionSpec[], enqueue: Enqueue
         const interval = setInterval(() => fire(new Date()), schedule.intervalMs);
         stops.push(() => clearInterval(interval));
       } else {
-        const job = new Cron(schedule.pattern, { timezone: schedule.timezone, mode: '6-part' }, (self: Cron) => fire(self.currentRun() ?? new Date()));
+        const job = new Cron(schedule.pattern, { timezone: schedule.timezone, mode: '6-part' }, (self: Cron) =>
+          fire(self.currentRun() ?? new Date()),
+        );
         stops.push(() => job.stop());
       }
     }

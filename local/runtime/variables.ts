@@ -52,7 +52,10 @@ export class VariableResolver {
     return text.replace(EXPRESSION, (_, expression: string) => {
       const value = this.evaluate(expression.trim(), path);
       if (value !== null && typeof value === 'object') {
-        this.problems.push({ path, message: `\${${expression}} is a ${Array.isArray(value) ? 'list' : 'map'} and cannot be part of a string` });
+        this.problems.push({
+          path,
+          message: `\${${expression}} is a ${Array.isArray(value) ? 'list' : 'map'} and cannot be part of a string`,
+        });
         return '';
       }
       return value === undefined || value === null ? '' : String(value);
@@ -66,7 +69,10 @@ export class VariableResolver {
       const value = this.sources.env[name];
       if (value !== undefined) return value;
       if (env[4] !== undefined) return env[4];
-      this.problems.push({ path, message: `\${${expression}}: environment variable ${name} is not set (give it a value or a default: env('${name}', '…'))` });
+      this.problems.push({
+        path,
+        message: `\${${expression}}: environment variable ${name} is not set (give it a value or a default: env('${name}', '…'))`,
+      });
       return '';
     }
     const config = CONFIG_CALL.exec(expression);
@@ -74,7 +80,10 @@ export class VariableResolver {
       const key = config[2] as string;
       const value = this.sources.config[key];
       if (value !== undefined) return value;
-      this.problems.push({ path, message: `\${${expression}}: no local value for config '${key}' (known: ${Object.keys(this.sources.config).join(', ') || 'none'})` });
+      this.problems.push({
+        path,
+        message: `\${${expression}}: no local value for config '${key}' (known: ${Object.keys(this.sources.config).join(', ') || 'none'})`,
+      });
       return '';
     }
     const vars = VARS_PATH.exec(expression);
@@ -107,7 +116,10 @@ export class VariableResolver {
   private resolveVar(name: string, path: string): unknown {
     if (this.resolvedVars.has(name)) return this.resolvedVars.get(name);
     if (this.resolving.has(name)) {
-      this.problems.push({ path, message: `vars.${name} refers to itself (cycle: ${[...this.resolving, name].join(' → ')})` });
+      this.problems.push({
+        path,
+        message: `vars.${name} refers to itself (cycle: ${[...this.resolving, name].join(' → ')})`,
+      });
       return '';
     }
     this.resolving.add(name);

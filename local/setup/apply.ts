@@ -1,4 +1,10 @@
-import { type BucketSetupOptions, type BucketSetupPlan, type CorsRule, type LifecycleRule, planBucketSetup } from './bucket-plan';
+import {
+  type BucketSetupOptions,
+  type BucketSetupPlan,
+  type CorsRule,
+  type LifecycleRule,
+  planBucketSetup,
+} from './bucket-plan';
 
 /** The bucket-level calls of the ali-oss client that setup uses. */
 export interface BucketAdminClient {
@@ -22,8 +28,16 @@ async function orEmpty<T>(read: Promise<{ rules: T[] | null }>): Promise<T[]> {
  * Reads the bucket's CORS and lifecycle rules, plans the changes and, unless `dryRun`, writes only the
  * parts that change. Running it twice changes nothing the second time.
  */
-export async function applyBucketSetup(client: BucketAdminClient, bucket: string, options: BucketSetupOptions, dryRun = false): Promise<BucketSetupPlan> {
-  const [cors, lifecycle] = await Promise.all([orEmpty(client.getBucketCORS(bucket)), orEmpty(client.getBucketLifecycle(bucket))]);
+export async function applyBucketSetup(
+  client: BucketAdminClient,
+  bucket: string,
+  options: BucketSetupOptions,
+  dryRun = false,
+): Promise<BucketSetupPlan> {
+  const [cors, lifecycle] = await Promise.all([
+    orEmpty(client.getBucketCORS(bucket)),
+    orEmpty(client.getBucketLifecycle(bucket)),
+  ]);
   const plan = planBucketSetup({ cors, lifecycle }, options);
   if (dryRun) return plan;
   if (plan.changes.some((c) => c.startsWith('CORS'))) await client.putBucketCORS(bucket, plan.cors);

@@ -50,11 +50,18 @@ export const RULE_LOGS_EXPIRY = 'flink-artifacts-logs-expiry';
 export const RULE_UPLOAD_PLANS = 'flink-artifacts-upload-plans';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const days = (v: { days?: string | number } | undefined): number | undefined => (v?.days === undefined ? undefined : Number(v.days));
+const days = (v: { days?: string | number } | undefined): number | undefined =>
+  v?.days === undefined ? undefined : Number(v.days);
 
 /** The rule the pack adds for direct browser uploads. */
 export function desiredCorsRule(origins: string[]): CorsRule {
-  return { allowedOrigin: [...origins], allowedMethod: [...CORS_METHODS], allowedHeader: ['*'], exposeHeader: [...CORS_EXPOSE], maxAgeSeconds: 600 };
+  return {
+    allowedOrigin: [...origins],
+    allowedMethod: [...CORS_METHODS],
+    allowedHeader: ['*'],
+    exposeHeader: [...CORS_EXPOSE],
+    maxAgeSeconds: 600,
+  };
 }
 
 function corsCovers(rule: CorsRule, origin: string): boolean {
@@ -70,7 +77,10 @@ function corsCovers(rule: CorsRule, origin: string): boolean {
 }
 
 /** Compares the bucket's CORS and lifecycle rules with what the pack needs and returns the rules to write. */
-export function planBucketSetup(current: { cors: CorsRule[]; lifecycle: LifecycleRule[] }, options: BucketSetupOptions): BucketSetupPlan {
+export function planBucketSetup(
+  current: { cors: CorsRule[]; lifecycle: LifecycleRule[] },
+  options: BucketSetupOptions,
+): BucketSetupPlan {
   const changes: string[] = [];
   const unchanged: string[] = [];
 
@@ -78,17 +88,34 @@ export function planBucketSetup(current: { cors: CorsRule[]; lifecycle: Lifecycl
   const cors = [...current.cors];
   if (missing.length > 0) {
     cors.push(desiredCorsRule(missing));
-    changes.push(`CORS: allow direct uploads from ${missing.join(', ')} (methods ${CORS_METHODS.join(', ')}, exposing ${CORS_EXPOSE.join(', ')})`);
+    changes.push(
+      `CORS: allow direct uploads from ${missing.join(', ')} (methods ${CORS_METHODS.join(', ')}, exposing ${CORS_EXPOSE.join(', ')})`,
+    );
   } else if (options.corsOrigins.length > 0) {
     unchanged.push(`CORS: ${options.corsOrigins.join(', ')} allowed`);
   }
 
   const owned = new Map<string, LifecycleRule>();
-  owned.set(RULE_ABORT_MULTIPART, { id: RULE_ABORT_MULTIPART, prefix: options.root, status: 'Enabled', abortMultipartUpload: { days: options.abortMultipartAfterDays } });
+  owned.set(RULE_ABORT_MULTIPART, {
+    id: RULE_ABORT_MULTIPART,
+    prefix: options.root,
+    status: 'Enabled',
+    abortMultipartUpload: { days: options.abortMultipartAfterDays },
+  });
   // Plans of multipart uploads nobody finished outlive their upload by a day, then go.
-  owned.set(RULE_UPLOAD_PLANS, { id: RULE_UPLOAD_PLANS, prefix: `${options.root}catalog/_uploads/`, status: 'Enabled', expiration: { days: options.abortMultipartAfterDays + 1 } });
+  owned.set(RULE_UPLOAD_PLANS, {
+    id: RULE_UPLOAD_PLANS,
+    prefix: `${options.root}catalog/_uploads/`,
+    status: 'Enabled',
+    expiration: { days: options.abortMultipartAfterDays + 1 },
+  });
   if (options.logsExpireAfterDays > 0) {
-    owned.set(RULE_LOGS_EXPIRY, { id: RULE_LOGS_EXPIRY, prefix: `${options.root}logs/`, status: 'Enabled', expiration: { days: options.logsExpireAfterDays } });
+    owned.set(RULE_LOGS_EXPIRY, {
+      id: RULE_LOGS_EXPIRY,
+      prefix: `${options.root}logs/`,
+      status: 'Enabled',
+      expiration: { days: options.logsExpireAfterDays },
+    });
   }
 
   const lifecycle: LifecycleRule[] = [];
@@ -119,11 +146,17 @@ export function planBucketSetup(current: { cors: CorsRule[]; lifecycle: Lifecycl
 }
 
 function sameRule(a: LifecycleRule, b: LifecycleRule): boolean {
-  return a.prefix === b.prefix && a.status === b.status && days(a.expiration) === days(b.expiration) && days(a.abortMultipartUpload) === days(b.abortMultipartUpload);
+  return (
+    a.prefix === b.prefix &&
+    a.status === b.status &&
+    days(a.expiration) === days(b.expiration) &&
+    days(a.abortMultipartUpload) === days(b.abortMultipartUpload)
+  );
 }
 
 function describeRule(rule: LifecycleRule): string {
   const where = rule.prefix === '' ? 'the whole bucket' : `"${rule.prefix}"`;
-  if (rule.abortMultipartUpload) return `abort multipart uploads unfinished after ${days(rule.abortMultipartUpload)} days in ${where}`;
+  if (rule.abortMultipartUpload)
+    return `abort multipart uploads unfinished after ${days(rule.abortMultipartUpload)} days in ${where}`;
   return `expire objects after ${days(rule.expiration)} days in ${where}${rule.status === 'Disabled' ? ' (disabled)' : ''}`;
 }

@@ -55,7 +55,8 @@ export function parseCatalogRecord(text: string): CatalogRecord | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const r = value as Partial<CatalogRecord>;
-  if (r.schemaVersion !== CATALOG_SCHEMA_VERSION || typeof r.key !== 'string' || typeof r.etag !== 'string') return undefined;
+  if (r.schemaVersion !== CATALOG_SCHEMA_VERSION || typeof r.key !== 'string' || typeof r.etag !== 'string')
+    return undefined;
   if (r.status !== 'valid' && r.status !== 'warning' && r.status !== 'invalid') return undefined;
   if (!Array.isArray(r.findings)) return undefined;
   return r as CatalogRecord;

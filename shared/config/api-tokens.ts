@@ -47,7 +47,9 @@ export function parseApiTokens(raw: string): ApiToken[] {
     }
     const sha256 = typeof e.sha256 === 'string' ? e.sha256.toLowerCase() : undefined;
     if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) {
-      problems.push(`${where}: sha256 must be the 64-hex-digit SHA-256 of the token (for example: printf %s "$TOKEN" | sha256sum)`);
+      problems.push(
+        `${where}: sha256 must be the 64-hex-digit SHA-256 of the token (for example: printf %s "$TOKEN" | sha256sum)`,
+      );
     }
     const namespaces = parseNamespaces(e.namespaces, where, problems);
     const actions = parseActions(e.actions, where, problems);

@@ -1,12 +1,20 @@
 import { PackError } from '../errors';
-import { bucketNameProblem } from '../layout/names';
 import { normalizeRootDirectory } from '../layout/bucket-layout';
+import { bucketNameProblem } from '../layout/names';
 import { type ApiToken, parseApiTokens } from './api-tokens';
 import { type ConfigProblem, type Env, EnvReader } from './env-reader';
-import { ParseProblem, parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger, parseList } from './parse';
+import {
+  ParseProblem,
+  parseBoolean,
+  parseByteSize,
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseList,
+} from './parse';
 
-export { API_ACTIONS } from './api-tokens';
 export type { ApiAction, ApiToken } from './api-tokens';
+export { API_ACTIONS } from './api-tokens';
 export type { ConfigProblem, Env } from './env-reader';
 export { formatByteSize, formatDuration, parseBoolean, parseByteSize, parseDuration } from './parse';
 
@@ -95,7 +103,7 @@ export class ConfigError extends PackError {
 }
 
 export const MIN_PART_SIZE = 100 * 1024;
-/** V4 presigned URLs cannot live longer than 7 days (oss-api.md §2.3). */
+/** V4 presigned URLs cannot live longer than 7 days (docs/oss-protocol.md §2.3). */
 export const MAX_URL_SECONDS = 604_800;
 /** OSS multipart: at most 10,000 parts of at most 5 GiB. */
 export const MAX_OBJECT_BYTES = 10_000 * 5 * 1024 ** 3;
@@ -117,14 +125,26 @@ export function loadConfig(env: Env = process.env): Config {
   // FC sets FC_REGION; inside the bucket's region the internal endpoint is free and faster.
   const sameRegion = region !== undefined && r.raw('FC_REGION') === region;
   const internal = r.optional('OSS_INTERNAL', parseBoolean, sameRegion && endpoint === undefined);
-  const publicEndpoint = r.optional<Endpoint | undefined>('OSS_PUBLIC_ENDPOINT', (v) => parseEndpoint(v, secure), undefined);
+  const publicEndpoint = r.optional<Endpoint | undefined>(
+    'OSS_PUBLIC_ENDPOINT',
+    (v) => parseEndpoint(v, secure),
+    undefined,
+  );
   const accelerate = r.optional('OSS_ACCELERATE', parseBoolean, false);
   const pathStyle = r.optional('OSS_PATH_STYLE', parseBoolean, false);
   const rootDirectory = r.optional('OSS_ROOT_DIRECTORY', normalizeRootDirectory, '');
-  const algorithm = r.optional<'AES256' | 'KMS' | undefined>('OSS_ENCRYPT', (v) => parseChoice(v, ['AES256', 'KMS'] as const), undefined);
+  const algorithm = r.optional<'AES256' | 'KMS' | undefined>(
+    'OSS_ENCRYPT',
+    (v) => parseChoice(v, ['AES256', 'KMS'] as const),
+    undefined,
+  );
   const kmsKeyId = r.raw('OSS_KMS_KEY_ID');
   if (kmsKeyId !== undefined && algorithm !== 'KMS') r.problem('OSS_KMS_KEY_ID', 'is set but OSS_ENCRYPT is not KMS');
-  const chunkSize = r.optional('OSS_CHUNK_SIZE', (v) => parseByteSize(v, { min: MIN_PART_SIZE, max: MAX_PART_SIZE }), DEFAULT_CHUNK_SIZE);
+  const chunkSize = r.optional(
+    'OSS_CHUNK_SIZE',
+    (v) => parseByteSize(v, { min: MIN_PART_SIZE, max: MAX_PART_SIZE }),
+    DEFAULT_CHUNK_SIZE,
+  );
   const signatureVersion = r.optional('OSS_SIGNATURE_VERSION', (v) => parseChoice(v, ['v4', 'v1'] as const), 'v4');
 
   const envCredentials = readCredentials(r);
@@ -157,7 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
       secure,
       pathStyle,
       rootDirectory,
-      encryption: algorithm === undefined ? undefined : kmsKeyId === undefined ? { algorithm } : { algorithm, kmsKeyId },
+      encryption:
+        algorithm === undefined ? undefined : kmsKeyId === undefined ? { algorithm } : { algorithm, kmsKeyId },
       chunkSize,
       signatureVersion,
     },
@@ -170,14 +191,20 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 function readPresign(r: EnvReader): PresignConfig {
-  const seconds = (min: number) => (v: string) => Math.round(parseDuration(v, { min: min * 1000, max: MAX_URL_SECONDS * 1000 }) / 1000);
+  const seconds = (min: number) => (v: string) =>
+    Math.round(parseDuration(v, { min: min * 1000, max: MAX_URL_SECONDS * 1000 }) / 1000);
   const maxExpiresSeconds = r.optional('PRESIGN_MAX_EXPIRES', seconds(60), 3600);
   const defaultExpiresSeconds = r.optional('PRESIGN_EXPIRES', seconds(1), Math.min(900, maxExpiresSeconds));
-  if (defaultExpiresSeconds > maxExpiresSeconds) r.problem('PRESIGN_EXPIRES', `is longer than PRESIGN_MAX_EXPIRES (${maxExpiresSeconds}s)`);
+  if (defaultExpiresSeconds > maxExpiresSeconds)
+    r.problem('PRESIGN_EXPIRES', `is longer than PRESIGN_MAX_EXPIRES (${maxExpiresSeconds}s)`);
   return {
     defaultExpiresSeconds,
     maxExpiresSeconds,
-    maxUploadBytes: r.optional('MAX_UPLOAD_BYTES', (v) => parseByteSize(v, { min: 1, max: MAX_OBJECT_BYTES }), 5 * 1024 ** 3),
+    maxUploadBytes: r.optional(
+      'MAX_UPLOAD_BYTES',
+      (v) => parseByteSize(v, { min: 1, max: MAX_OBJECT_BYTES }),
+      5 * 1024 ** 3,
+    ),
     allowedExtensions: r.optional('UPLOAD_EXTENSIONS', parseExtensions, [...DEFAULT_EXTENSIONS]),
     corsOrigins: r.optional('API_CORS_ORIGINS', parseOrigins, []),
   };
@@ -186,7 +213,10 @@ function readPresign(r: EnvReader): PresignConfig {
 function parseExtensions(raw: string): string[] {
   const list = parseList(raw).map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase());
   const bad = list.filter((e) => !/^(\.[a-z0-9_-]+)+$/.test(e));
-  if (bad.length > 0) throw new ParseProblem(`has invalid extension(s) ${bad.join(', ')}; use a comma-separated list such as .jar,.py,.zip`);
+  if (bad.length > 0)
+    throw new ParseProblem(
+      `has invalid extension(s) ${bad.join(', ')}; use a comma-separated list such as .jar,.py,.zip`,
+    );
   if (list.length === 0) throw new ParseProblem('lists no extension');
   return [...new Set(list)];
 }
@@ -201,7 +231,8 @@ function parseOrigins(raw: string): string[] {
     } catch {
       throw new ParseProblem(`has "${origin}", which is not an origin such as https://console.example.com`);
     }
-    if (url.origin !== origin) throw new ParseProblem(`has "${origin}"; an origin is scheme://host[:port] with no path (${url.origin})`);
+    if (url.origin !== origin)
+      throw new ParseProblem(`has "${origin}"; an origin is scheme://host[:port] with no path (${url.origin})`);
   }
   return list;
 }
@@ -216,11 +247,16 @@ function readCredentials(r: EnvReader): Credentials | undefined {
     const accessKeySecret = r.raw(secretVar);
     if (accessKeyId === undefined && accessKeySecret === undefined) continue;
     if (accessKeyId === undefined || accessKeySecret === undefined) {
-      r.problem(accessKeyId === undefined ? idVar : secretVar, `is required when ${accessKeyId === undefined ? secretVar : idVar} is set`);
+      r.problem(
+        accessKeyId === undefined ? idVar : secretVar,
+        `is required when ${accessKeyId === undefined ? secretVar : idVar} is set`,
+      );
       return undefined;
     }
     const securityToken = r.raw(tokenVar);
-    return securityToken === undefined ? { accessKeyId, accessKeySecret } : { accessKeyId, accessKeySecret, securityToken };
+    return securityToken === undefined
+      ? { accessKeyId, accessKeySecret }
+      : { accessKeyId, accessKeySecret, securityToken };
   }
   return undefined;
 }

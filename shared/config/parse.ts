@@ -56,7 +56,14 @@ export function parseByteSize(raw: string, bounds: { min?: number; max?: number 
   return bytes;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** A duration: `90s`, `15m`, `1h`, `1h30m`, `7d`, `2w`; a bare number is seconds. Returns milliseconds. */
 export function parseDuration(raw: string, bounds: { min?: number; max?: number } = {}): number {
@@ -106,7 +113,12 @@ function checkBounds(n: number, { min, max }: { min?: number; max?: number }, sh
 
 /** `10485760` → `10 MiB`; exact units only, otherwise bytes. */
 export function formatByteSize(bytes: number): string {
-  for (const [unit, size] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['TiB', 1024 ** 4],
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -114,7 +126,13 @@ export function formatByteSize(bytes: number): string {
 
 /** `3600000` → `1h`; the largest exact unit. */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['w', 604_800_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

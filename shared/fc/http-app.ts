@@ -34,8 +34,14 @@ export function resultFromResponse(response: HttpResponse): FcHttpResult {
   if (typeof body === 'string' && !defaultIsContentTypeBinary(type || 'text/plain')) {
     return { statusCode: response.status, headers: response.headers, body, isBase64Encoded: false };
   }
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return { statusCode: response.status, headers: response.headers, body: bytes.toString('base64'), isBase64Encoded: true };
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: bytes.toString('base64'),
+    isBase64Encoded: true,
+  };
 }
 
 /**
@@ -54,12 +60,19 @@ export function handleHttpApp(app: HttpApp): FcHandler {
     try {
       return resultFromResponse(await app.handle(request));
     } catch (error) {
-      context.logger.error(`Unhandled error in ${request.method} ${request.path}: ${error instanceof Error && error.stack ? error.stack : describeError(error)}`);
+      context.logger.error(
+        `Unhandled error in ${request.method} ${request.path}: ${error instanceof Error && error.stack ? error.stack : describeError(error)}`,
+      );
       return jsonError(500, 'INTERNAL', 'Internal server error', context.requestId);
     }
   };
 }
 
 function jsonError(statusCode: number, code: string, message: string, requestId: string): FcHttpResult {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code, message, requestId } }), isBase64Encoded: false };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ error: { code, message, requestId } }),
+    isBase64Encoded: false,
+  };
 }

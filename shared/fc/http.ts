@@ -58,7 +58,9 @@ export function createRequest(event: FcHttpEvent): Request {
   const method = http.method.toUpperCase();
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method !== 'GET' && method !== 'HEAD' && (event.body !== '' || event.isBase64Encoded)) {
-    init.body = event.isBase64Encoded ? new Uint8Array(Buffer.from(event.body, 'base64')) : new TextEncoder().encode(event.body);
+    init.body = event.isBase64Encoded
+      ? new Uint8Array(Buffer.from(event.body, 'base64'))
+      : new TextEncoder().encode(event.body);
   }
   return new Request(url, init);
 }
@@ -85,11 +87,14 @@ export async function createResult(response: Response, options: HttpAdapterOptio
   const encoding = response.headers.get('content-encoding');
   const base64 =
     bytes.length > 0 &&
-    ((encoding !== null && encoding.trim().toLowerCase() !== 'identity') || isBinary(response.headers.get('content-type') ?? ''));
+    ((encoding !== null && encoding.trim().toLowerCase() !== 'identity') ||
+      isBinary(response.headers.get('content-type') ?? ''));
   return {
     statusCode: response.status,
     headers,
-    body: base64 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') : new TextDecoder().decode(bytes),
+    body: base64
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+      : new TextDecoder().decode(bytes),
     isBase64Encoded: base64,
   };
 }
@@ -136,7 +141,9 @@ export function handleHttp(app: FetchApp, options: HttpAdapterOptions = {}): FcH
       const env: FcHttpEnv = { event, context };
       return await createResult(await app.fetch(request, env), options);
     } catch (error) {
-      context.logger.error(`Unhandled error in ${request.method} ${event.requestContext.http.path}: ${errorDetail(error)}`);
+      context.logger.error(
+        `Unhandled error in ${request.method} ${event.requestContext.http.path}: ${errorDetail(error)}`,
+      );
       return errorResult(500, 'INTERNAL', 'Internal server error', context.requestId);
     }
   };
@@ -182,7 +189,9 @@ function normalizeEncoding(path: string): string {
 function encodePath(path: string): string {
   const encoded = path
     .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/%(21|24|26|27|28|29|2A|2B|2C|3B|3D|3A|40)/g, (e) => decodeURIComponent(e)))
+    .map((segment) =>
+      encodeURIComponent(segment).replace(/%(21|24|26|27|28|29|2A|2B|2C|3B|3D|3A|40)/g, (e) => decodeURIComponent(e)),
+    )
     .join('/');
   return encoded.startsWith('/') ? encoded : `/${encoded}`;
 }

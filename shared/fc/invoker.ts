@@ -31,11 +31,16 @@ export interface FcInvokerOptions {
   timeoutMs?: number;
 }
 
-/** FC's limit for an asynchronous invocation's payload (fc.md §7). */
+/** FC's limit for an asynchronous invocation's payload (docs/fc-runtime.md §7). */
 export const MAX_ASYNC_PAYLOAD_BYTES = 128 * 1024;
 
 type SdkClient = {
-  invokeFunctionWithOptions(name: string, request: unknown, headers: unknown, runtime: unknown): Promise<{ headers?: Record<string, string> }>;
+  invokeFunctionWithOptions(
+    name: string,
+    request: unknown,
+    headers: unknown,
+    runtime: unknown,
+  ): Promise<{ headers?: Record<string, string> }>;
 };
 
 interface Sdk {
@@ -60,11 +65,13 @@ function loadSdk(): Promise<Sdk> {
       import('@darabonba/typescript'),
     ]);
     const fcModule = fc as unknown as Record<string, unknown> & { default: unknown };
-    const Client = (typeof fcModule.default === 'function' ? fcModule.default : (fcModule.default as { default: unknown }).default) as new (
+    const Client = (
+      typeof fcModule.default === 'function' ? fcModule.default : (fcModule.default as { default: unknown }).default
+    ) as new (
       config: unknown,
     ) => SdkClient;
     const pick = <T>(mod: unknown, name: string): T =>
-      ((mod as Record<string, unknown>)[name] ?? ((mod as { default?: Record<string, unknown> }).default ?? {})[name]) as T;
+      ((mod as Record<string, unknown>)[name] ?? (mod as { default?: Record<string, unknown> }).default?.[name]) as T;
     const OpenApiUtil = pick<{ Config: new (fields: unknown) => unknown }>(core, '$OpenApiUtil');
     const InvokeFunctionRequest = pick<new (fields: unknown) => unknown>(fc, 'InvokeFunctionRequest');
     const InvokeFunctionHeaders = pick<new (fields: unknown) => unknown>(fc, 'InvokeFunctionHeaders');
@@ -89,8 +96,13 @@ export function resolveInvokeEndpoint(options: Pick<FcInvokerOptions, 'accountId
 } {
   const endpoint = options.endpoint?.trim() || `${options.accountId}.${options.region}.fc.aliyuncs.com`;
   const match = /^(https?):\/\/([^/]+)\/?$/i.exec(endpoint);
-  if (match) return { host: match[2] as string, protocol: (match[1] as string).toLowerCase() === 'http' ? 'HTTP' : 'HTTPS' };
-  if (endpoint.includes('/')) throw new PackError('INVOKER_CONFIG_INVALID', `FC endpoint must be a host or scheme://host[:port], got ${JSON.stringify(endpoint)}`);
+  if (match)
+    return { host: match[2] as string, protocol: (match[1] as string).toLowerCase() === 'http' ? 'HTTP' : 'HTTPS' };
+  if (endpoint.includes('/'))
+    throw new PackError(
+      'INVOKER_CONFIG_INVALID',
+      `FC endpoint must be a host or scheme://host[:port], got ${JSON.stringify(endpoint)}`,
+    );
   return { host: endpoint, protocol: 'HTTPS' };
 }
 
@@ -127,7 +139,10 @@ export function createFcInvoker(options: FcInvokerOptions): FunctionInvoker {
 
   return {
     async invokeAsync(functionName, payload) {
-      const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      const body =
+        typeof payload === 'string'
+          ? Buffer.from(payload, 'utf8')
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       if (body.length > MAX_ASYNC_PAYLOAD_BYTES) {
         throw new PackError(
           'INVOKE_PAYLOAD_TOO_LARGE',
@@ -139,14 +154,19 @@ export function createFcInvoker(options: FcInvokerOptions): FunctionInvoker {
       try {
         const response = await client.invokeFunctionWithOptions(
           functionName,
-          sdk.newRequest({ body: Readable.from([body]), ...(options.qualifier ? { qualifier: options.qualifier } : {}) }),
+          sdk.newRequest({
+            body: Readable.from([body]),
+            ...(options.qualifier ? { qualifier: options.qualifier } : {}),
+          }),
           sdk.newHeaders({ xFcInvocationType: 'Async' }),
           sdk.newRuntime({}),
         );
         const requestId = response.headers?.['x-fc-request-id'];
         return requestId ? { requestId } : {};
       } catch (error) {
-        throw new PackError('INVOKE_FAILED', `Async invocation of ${functionName} failed: ${sdkErrorSummary(error)}`, { cause: error });
+        throw new PackError('INVOKE_FAILED', `Async invocation of ${functionName} failed: ${sdkErrorSummary(error)}`, {
+          cause: error,
+        });
       }
     },
   };
@@ -156,10 +176,16 @@ export function createFcInvoker(options: FcInvokerOptions): FunctionInvoker {
  * An invoker that calls as the current function: its role's STS keys from `context.credentials`, its
  * account and region. `endpoint` overrides FC's (the local runtime passes its own).
  */
-export function fcInvokerFromContext(context: FcContext, options: { endpoint?: string; qualifier?: string } = {}): FunctionInvoker {
+export function fcInvokerFromContext(
+  context: FcContext,
+  options: { endpoint?: string; qualifier?: string } = {},
+): FunctionInvoker {
   const credentials = context.credentials;
   if (!credentials) {
-    throw new PackError('INVOKER_NO_CREDENTIALS', `Function ${context.function.name} has no role, so context.credentials is empty and it cannot invoke others`);
+    throw new PackError(
+      'INVOKER_NO_CREDENTIALS',
+      `Function ${context.function.name} has no role, so context.credentials is empty and it cannot invoke others`,
+    );
   }
   return createFcInvoker({ accountId: context.accountId, region: context.region, credentials, ...options });
 }

@@ -28,24 +28,33 @@ export function parseOssEvent(raw: RawEvent): FcOssEvent {
     check.problem('events must be a non-empty array');
     check.done();
   }
-  (events as unknown[]).forEach((record, i) => {
+  for (const [i, record] of (events as unknown[]).entries()) {
     const at = `events[${i}]`;
-    if (!isObject(record)) return check.problem(`${at} must be an object`);
+    if (!isObject(record)) {
+      check.problem(`${at} must be an object`);
+      continue;
+    }
     check.string(record, 'eventName', at);
     check.string(record, 'eventTime', at);
     check.optionalString(record, 'eventSource', at);
     check.optionalString(record, 'region', at);
     const oss = record['oss'];
-    if (!isObject(oss)) return check.problem(`${at}.oss must be an object`);
+    if (!isObject(oss)) {
+      check.problem(`${at}.oss must be an object`);
+      continue;
+    }
     const bucket = oss['bucket'];
     if (!isObject(bucket)) check.problem(`${at}.oss.bucket must be an object`);
     else check.string(bucket, 'name', `${at}.oss.bucket`);
     const object = oss['object'];
-    if (!isObject(object)) return check.problem(`${at}.oss.object must be an object`);
+    if (!isObject(object)) {
+      check.problem(`${at}.oss.object must be an object`);
+      continue;
+    }
     check.string(object, 'key', `${at}.oss.object`);
     check.optionalNumber(object, 'size', `${at}.oss.object`);
     check.optionalString(object, 'eTag', `${at}.oss.object`);
-  });
+  }
   check.done();
   return { events: events as FcOssEventRecord[] };
 }
@@ -131,7 +140,8 @@ class Checker {
     private readonly eventType: 'HTTP' | 'OSS' | 'timer',
     raw: RawEvent,
   ) {
-    const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+    const text =
+      typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -161,17 +171,22 @@ class Checker {
 
   optionalNumber(obj: Record<string, unknown>, field: string, at: string): void {
     const value = obj[field];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) this.problem(`${path(at, field)} must be a number`);
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value)))
+      this.problem(`${path(at, field)} must be a number`);
   }
 
   optionalBoolean(obj: Record<string, unknown>, field: string, at: string): void {
-    if (obj[field] !== undefined && typeof obj[field] !== 'boolean') this.problem(`${path(at, field)} must be a boolean`);
+    if (obj[field] !== undefined && typeof obj[field] !== 'boolean')
+      this.problem(`${path(at, field)} must be a boolean`);
   }
 
   stringMap(obj: Record<string, unknown>, field: string): void {
     const value = obj[field];
     if (value === undefined || value === null) return;
-    if (!isObject(value)) return this.problem(`${field} must be an object`);
+    if (!isObject(value)) {
+      this.problem(`${field} must be an object`);
+      return;
+    }
     for (const [key, item] of Object.entries(value)) {
       if (typeof item !== 'string') this.problem(`${field}[${JSON.stringify(key)}] must be a string`);
     }

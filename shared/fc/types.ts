@@ -1,6 +1,6 @@
 /**
  * Function Compute 3.0 (runtime nodejs20) event, result and context types, written by hand from the
- * official documentation (see ../shared/reference/fc.md). Nothing outside `shared/fc` should need to know
+ * official documentation (see docs/fc-runtime.md). Nothing outside `shared/fc` should need to know
  * these shapes: handlers parse events with `./parse` and HTTP functions go through `./http`.
  */
 
@@ -88,7 +88,7 @@ export interface FcOssEventRecord {
       virtualBucket?: string;
     };
     object: {
-      /** The object key as stored (whether FC URL-encodes it is unverified; see fc.md §2). */
+      /** The object key as stored (whether FC URL-encodes it is unverified; see docs/fc-runtime.md §2). */
       key: string;
       /** Not documented for `ObjectRemoved:*` events, so optional. */
       size?: number;

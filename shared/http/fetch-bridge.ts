@@ -7,7 +7,10 @@ export async function fromFetchRequest(request: Request, requestId?: string): Pr
   request.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  const body = request.method === 'GET' || request.method === 'HEAD' ? new Uint8Array() : new Uint8Array(await request.arrayBuffer());
+  const body =
+    request.method === 'GET' || request.method === 'HEAD'
+      ? new Uint8Array()
+      : new Uint8Array(await request.arrayBuffer());
   return {
     method: request.method.toUpperCase(),
     path: safeDecodePath(url.pathname),
@@ -21,7 +24,10 @@ export async function fromFetchRequest(request: Request, requestId?: string): Pr
 /** Turns an `HttpResponse` into a fetch `Response`. */
 export function toFetchResponse(response: HttpResponse): Response {
   const noBody = response.status === 204 || response.status === 304 || response.body === undefined;
-  return new Response(noBody ? null : (response.body as BodyInit), { status: response.status, headers: response.headers });
+  return new Response(noBody ? null : (response.body as BodyInit), {
+    status: response.status,
+    headers: response.headers,
+  });
 }
 
 /** Serves an `HttpApp` to fetch-style callers (tests, fetch runtimes). */

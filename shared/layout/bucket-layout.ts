@@ -1,10 +1,10 @@
 import { ValidationError } from '../errors';
-import { MAX_KEY_BYTES, assertArtifactName, assertNamespace, artifactNameProblem, quote, utf8Length } from './names';
+import { artifactNameProblem, assertArtifactName, assertNamespace, MAX_KEY_BYTES, quote, utf8Length } from './names';
 import { formatOssUri } from './oss-uri';
 
 /**
  * The top-level folders of a Realtime Compute workspace bucket
- * (../shared/reference/flink-layout.md §5.1), plus `catalog/`, which this pack owns.
+ * (docs/flink-layout.md §5.1), plus `catalog/`, which this pack owns.
  */
 export const LAYOUT_AREAS = [
   'artifacts',
@@ -40,7 +40,11 @@ export function normalizeRootDirectory(raw: string): string {
   if (trimmed === '') return '';
   const problem = artifactNameProblem(trimmed);
   if (problem) {
-    throw new ValidationError('ROOT_DIRECTORY_INVALID', 'OSS_ROOT_DIRECTORY', `root directory ${quote(raw)} ${problem}`);
+    throw new ValidationError(
+      'ROOT_DIRECTORY_INVALID',
+      'OSS_ROOT_DIRECTORY',
+      `root directory ${quote(raw)} ${problem}`,
+    );
   }
   return `${trimmed}/`;
 }
@@ -53,7 +57,10 @@ export class BucketLayout {
   /** "" or a prefix ending in "/". */
   readonly root: string;
 
-  constructor(readonly bucket: string, rootDirectory = '') {
+  constructor(
+    readonly bucket: string,
+    rootDirectory = '',
+  ) {
     this.root = normalizeRootDirectory(rootDirectory);
   }
 
@@ -113,7 +120,11 @@ export class BucketLayout {
   /** `<root>catalog/<artifact key relative to root>.json`: where the catalog record of an artifact lives. */
   catalogKeyFor(artifactKey: string): string {
     if (!artifactKey.startsWith(this.root)) {
-      throw new ValidationError('KEY_OUTSIDE_ROOT', 'key', `key ${quote(artifactKey)} is not under root ${quote(this.root)}`);
+      throw new ValidationError(
+        'KEY_OUTSIDE_ROOT',
+        'key',
+        `key ${quote(artifactKey)} is not under root ${quote(this.root)}`,
+      );
     }
     return `${this.areaPrefix('catalog')}${artifactKey.slice(this.root.length)}${CATALOG_SUFFIX}`;
   }
@@ -132,7 +143,11 @@ export class BucketLayout {
    */
   uploadPlanKey(uploadId: string): string {
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(uploadId) || uploadId.startsWith('.')) {
-      throw new ValidationError('UPLOAD_ID_INVALID', 'uploadId', `upload id ${quote(uploadId)} is not an OSS upload id`);
+      throw new ValidationError(
+        'UPLOAD_ID_INVALID',
+        'uploadId',
+        `upload id ${quote(uploadId)} is not an OSS upload id`,
+      );
     }
     return `${this.areaPrefix('catalog')}_uploads/${uploadId}.json`;
   }
@@ -172,7 +187,7 @@ export class BucketLayout {
 
   /**
    * `<root>logs/<namespace>/<deploymentId>/[<jobId>/]`, the layout Realtime Compute's OSS log appender
-   * uses (flink-layout.md §5.2), or a shorter prefix when parts are omitted.
+   * uses (docs/flink-layout.md §5.2), or a shorter prefix when parts are omitted.
    */
   logsPrefix(namespace?: string, deploymentId?: string, jobId?: string): string {
     let prefix = this.areaPrefix('logs');
@@ -198,7 +213,12 @@ export class BucketLayout {
     return `${this.areaPrefix('logs')}_reports/${tool}/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${runId}.json`;
   }
 
-  private deploymentPrefix(area: LayoutArea, namespace: string | undefined, deploymentId: string | undefined, tail: string): string {
+  private deploymentPrefix(
+    area: LayoutArea,
+    namespace: string | undefined,
+    deploymentId: string | undefined,
+    tail: string,
+  ): string {
     let prefix = this.areaPrefix(area);
     if (namespace === undefined) return prefix;
     assertNamespace(namespace);

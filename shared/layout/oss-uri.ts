@@ -33,6 +33,7 @@ export function parseOssUri(uri: string): OssLocation {
   const endpoint = dot === -1 ? undefined : authority.slice(dot + 1);
   const problem = bucketNameProblem(bucket);
   if (problem) fail(`bucket ${quote(bucket)} ${problem}`);
-  if (endpoint !== undefined && !/^[a-z0-9.-]+(?::\d+)?$/i.test(endpoint)) fail(`endpoint ${quote(endpoint)} is not a host name`);
+  if (endpoint !== undefined && !/^[a-z0-9.-]+(?::\d+)?$/i.test(endpoint))
+    fail(`endpoint ${quote(endpoint)} is not a host name`);
   return endpoint === undefined ? { bucket, key } : { bucket, key, endpoint };
 }

@@ -1,3 +1,3 @@
+export type { Logger, LoggerOptions, LogLevel } from './logger';
 export { createLogger } from './logger';
-export type { LogLevel, Logger, LoggerOptions } from './logger';
 export { REDACTED, redact, redactUrls } from './redact';

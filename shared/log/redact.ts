@@ -15,7 +15,8 @@ const SECRET_FIELDS = new Set([
 ]);
 
 /** Query parameters that make a URL usable by whoever holds it. */
-const URL_SECRETS = /([?&](?:x-oss-signature|Signature|security-token|x-oss-security-token|x-oss-credential|OSSAccessKeyId)=)[^&\s"]*/gi;
+const URL_SECRETS =
+  /([?&](?:x-oss-signature|Signature|security-token|x-oss-security-token|x-oss-credential|OSSAccessKeyId)=)[^&\s"]*/gi;
 
 export const REDACTED = '[redacted]';
 

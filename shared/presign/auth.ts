@@ -22,7 +22,12 @@ export function tokenDigest(token: string): string {
 export function authenticate(authorization: string | undefined, tokens: readonly ApiToken[]): Caller {
   const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(authorization ?? '');
   if (!match) {
-    throw new ApiError('UNAUTHENTICATED', authorization ? 'The Authorization header must be "Bearer <token>".' : 'Send the API token as "Authorization: Bearer <token>".');
+    throw new ApiError(
+      'UNAUTHENTICATED',
+      authorization
+        ? 'The Authorization header must be "Bearer <token>".'
+        : 'Send the API token as "Authorization: Bearer <token>".',
+    );
   }
   const presented = Buffer.from(tokenDigest(match[1]!), 'hex');
   let found: ApiToken | undefined;
@@ -42,7 +47,10 @@ export function isAllowed(caller: Caller, action: ApiAction, namespace: string):
 /** Throws `FORBIDDEN`, naming the token, action and namespace, unless the caller may act. */
 export function authorize(caller: Caller, action: ApiAction, namespace: string): void {
   if (!caller.actions.includes(action)) {
-    throw new ApiError('FORBIDDEN', `Token "${caller.tokenId}" may not ${action} (it may: ${caller.actions.join(', ') || 'nothing'}).`);
+    throw new ApiError(
+      'FORBIDDEN',
+      `Token "${caller.tokenId}" may not ${action} (it may: ${caller.actions.join(', ') || 'nothing'}).`,
+    );
   }
   if (!isAllowed(caller, action, namespace)) {
     throw new ApiError('FORBIDDEN', `Token "${caller.tokenId}" may not ${action} in namespace "${namespace}".`);

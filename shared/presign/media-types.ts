@@ -19,13 +19,17 @@ const TYPES: Record<string, string> = {
 /** The allowed extension a name ends with (the longest, so `.tar.gz` wins over `.gz`), or `undefined`. */
 export function matchExtension(name: string, allowed: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
-  return [...allowed].sort((a, b) => b.length - a.length).find((ext) => lower.endsWith(ext) && lower.length > ext.length);
+  return [...allowed]
+    .sort((a, b) => b.length - a.length)
+    .find((ext) => lower.endsWith(ext) && lower.length > ext.length);
 }
 
 /** The content type to store an artifact with when the caller named none. */
 export function contentTypeFor(name: string): string {
   const lower = name.toLowerCase();
-  const ext = Object.keys(TYPES).sort((a, b) => b.length - a.length).find((e) => lower.endsWith(e));
+  const ext = Object.keys(TYPES)
+    .sort((a, b) => b.length - a.length)
+    .find((e) => lower.endsWith(e));
   return ext ? TYPES[ext]! : 'application/octet-stream';
 }
 
@@ -35,6 +39,9 @@ export function contentTypeFor(name: string): string {
  */
 export function attachmentDisposition(fileName: string): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

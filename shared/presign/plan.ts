@@ -31,7 +31,11 @@ export function partLength(partNumber: number, size: number, partSize: number): 
 }
 
 /** What is wrong with a set of uploaded parts against the plan, or `undefined` when it is complete. */
-export function partsProblem(uploaded: ReadonlyArray<{ partNumber: number; size: number }>, size: number, partSize: number): string | undefined {
+export function partsProblem(
+  uploaded: ReadonlyArray<{ partNumber: number; size: number }>,
+  size: number,
+  partSize: number,
+): string | undefined {
   const count = partCountFor(size, partSize);
   const byNumber = new Map(uploaded.map((p) => [p.partNumber, p]));
   const missing: number[] = [];
@@ -39,12 +43,14 @@ export function partsProblem(uploaded: ReadonlyArray<{ partNumber: number; size:
   for (let n = 1; n <= count; n++) {
     const part = byNumber.get(n);
     if (!part) missing.push(n);
-    else if (part.size !== partLength(n, size, partSize)) wrong.push(`part ${n} has ${part.size} bytes, expected ${partLength(n, size, partSize)}`);
+    else if (part.size !== partLength(n, size, partSize))
+      wrong.push(`part ${n} has ${part.size} bytes, expected ${partLength(n, size, partSize)}`);
   }
   const extra = uploaded.filter((p) => p.partNumber > count).map((p) => p.partNumber);
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing part(s) ${compactRanges(missing)}`);
-  if (wrong.length > 0) problems.push(wrong.slice(0, 5).join('; ') + (wrong.length > 5 ? `; and ${wrong.length - 5} more` : ''));
+  if (wrong.length > 0)
+    problems.push(wrong.slice(0, 5).join('; ') + (wrong.length > 5 ? `; and ${wrong.length - 5} more` : ''));
   if (extra.length > 0) problems.push(`unexpected part(s) ${compactRanges(extra)} beyond the planned ${count}`);
   return problems.length > 0 ? problems.join('; ') : undefined;
 }

@@ -1,11 +1,11 @@
+import { type CatalogRecord, parseCatalogRecord } from '../catalog/record';
 import type { ApiAction, Config } from '../config';
 import { ValidationError } from '../errors';
 import type { BucketLayout } from '../layout';
-import { type CatalogRecord, parseCatalogRecord } from '../catalog/record';
 import { StorageError } from '../storage/errors';
 import type { ObjectInfo, ObjectStore, UploadedPart } from '../storage/port';
 import type { UrlSigner } from '../storage/url-signer';
-import { type Caller, authorize } from './auth';
+import { authorize, type Caller } from './auth';
 import { ApiError } from './errors';
 import { attachmentDisposition, contentTypeFor, matchExtension } from './media-types';
 import { needsMultipart, partCountFor, partLength, partSizeFor, partsProblem } from './plan';
@@ -128,7 +128,10 @@ export class PresignService {
     const { oss } = this.deps.config;
 
     if (!needsMultipart(req.size, oss.chunkSize)) {
-      const headers: Record<string, string> = { 'content-type': contentType, ...this.writeHeaders(req.overwrite ?? false) };
+      const headers: Record<string, string> = {
+        'content-type': contentType,
+        ...this.writeHeaders(req.overwrite ?? false),
+      };
       if (req.contentMd5) headers['content-md5'] = req.contentMd5;
       const signed = this.deps.signer.signUrl({
         method: 'PUT',
@@ -140,7 +143,15 @@ export class PresignService {
         ...(req.accelerate !== undefined && { accelerate: req.accelerate }),
       });
       this.audit(caller, 'upload', 'PUT', key, signed.expiresAt);
-      return { key, ossPath: this.deps.layout.ossPath(key), method: 'PUT', url: signed.url, headers: signed.headers, size: req.size, expiresAt: signed.expiresAt.toISOString() };
+      return {
+        key,
+        ossPath: this.deps.layout.ossPath(key),
+        method: 'PUT',
+        url: signed.url,
+        headers: signed.headers,
+        size: req.size,
+        expiresAt: signed.expiresAt.toISOString(),
+      };
     }
 
     const partSize = partSizeFor(req.size, oss.chunkSize);
@@ -187,18 +198,38 @@ export class PresignService {
   }
 
   /** More part URLs for an upload the caller may write to. */
-  async signParts(caller: Caller, uploadId: string, req: { partNumbers?: number[]; expiresIn?: number; accelerate?: boolean }): Promise<{ uploadId: string; parts: PartUrl[]; expiresAt: string }> {
+  async signParts(
+    caller: Caller,
+    uploadId: string,
+    req: { partNumbers?: number[]; expiresIn?: number; accelerate?: boolean },
+  ): Promise<{ uploadId: string; parts: PartUrl[]; expiresAt: string }> {
     const plan = await this.planFor(caller, uploadId, 'upload');
     const expiresIn = this.expiry(req.expiresIn);
     let numbers = req.partNumbers;
     if (numbers === undefined) {
       const uploaded = new Set((await this.listParts(plan)).map((p) => p.partNumber));
-      numbers = Array.from({ length: plan.partCount }, (_, i) => i + 1).filter((n) => !uploaded.has(n)).slice(0, MAX_PART_URLS);
+      numbers = Array.from({ length: plan.partCount }, (_, i) => i + 1)
+        .filter((n) => !uploaded.has(n))
+        .slice(0, MAX_PART_URLS);
     }
-    if (numbers.length > MAX_PART_URLS) throw new ApiError('INVALID_REQUEST', `partNumbers may list at most ${MAX_PART_URLS} parts per request, got ${numbers.length}.`);
+    if (numbers.length > MAX_PART_URLS)
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `partNumbers may list at most ${MAX_PART_URLS} parts per request, got ${numbers.length}.`,
+      );
     const outside = numbers.filter((n) => n < 1 || n > plan.partCount);
-    if (outside.length > 0) throw new ApiError('INVALID_REQUEST', `partNumbers must be between 1 and ${plan.partCount} for this upload; got ${outside.join(', ')}.`);
-    const signed = this.signPartUrls(caller, plan, [...new Set(numbers)].sort((a, b) => a - b), expiresIn, req.accelerate);
+    if (outside.length > 0)
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `partNumbers must be between 1 and ${plan.partCount} for this upload; got ${outside.join(', ')}.`,
+      );
+    const signed = this.signPartUrls(
+      caller,
+      plan,
+      [...new Set(numbers)].sort((a, b) => a - b),
+      expiresIn,
+      req.accelerate,
+    );
     return { uploadId, ...signed };
   }
 
@@ -224,24 +255,43 @@ export class PresignService {
    * Completes an upload once every planned part is there with its planned size; the ETags the caller
    * reports (if any) must match what OSS holds.
    */
-  async completeUpload(caller: Caller, uploadId: string, req: { parts?: Array<{ partNumber: number; etag: string }> }): Promise<{ key: string; ossPath: string; etag: string; size: number }> {
+  async completeUpload(
+    caller: Caller,
+    uploadId: string,
+    req: { parts?: Array<{ partNumber: number; etag: string }> },
+  ): Promise<{ key: string; ossPath: string; etag: string; size: number }> {
     const plan = await this.planFor(caller, uploadId, 'upload');
     const uploaded = await this.listParts(plan);
     const problem = partsProblem(uploaded, plan.size, plan.partSize);
-    if (problem) throw new ApiError('UPLOAD_INCOMPLETE', `Upload ${uploadId} cannot be completed: ${problem}. Upload the missing parts (GET /v1/uploads/${uploadId} lists what arrived), then complete again.`);
+    if (problem)
+      throw new ApiError(
+        'UPLOAD_INCOMPLETE',
+        `Upload ${uploadId} cannot be completed: ${problem}. Upload the missing parts (GET /v1/uploads/${uploadId} lists what arrived), then complete again.`,
+      );
     const byNumber = new Map(uploaded.map((p) => [p.partNumber, p]));
     for (const claimed of req.parts ?? []) {
       const actual = byNumber.get(claimed.partNumber);
       if (!actual || actual.etag.toUpperCase() !== claimed.etag.replace(/"/g, '').toUpperCase()) {
-        throw new ApiError('UPLOAD_INCOMPLETE', `Part ${claimed.partNumber} in OSS does not have ETag ${claimed.etag}; it was overwritten or never uploaded.`);
+        throw new ApiError(
+          'UPLOAD_INCOMPLETE',
+          `Part ${claimed.partNumber} in OSS does not have ETag ${claimed.etag}; it was overwritten or never uploaded.`,
+        );
       }
     }
     let etag: string;
     try {
-      ({ etag } = await this.deps.store.multipart.complete(plan.key, uploadId, uploaded.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), { forbidOverwrite: !plan.overwrite }));
+      ({ etag } = await this.deps.store.multipart.complete(
+        plan.key,
+        uploadId,
+        uploaded.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        { forbidOverwrite: !plan.overwrite },
+      ));
     } catch (error) {
       if (error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS') {
-        throw new ApiError('ALREADY_EXISTS', `${plan.name} already exists in namespace ${plan.namespace}; upload again with "overwrite": true (needs the delete action) or choose another name.`);
+        throw new ApiError(
+          'ALREADY_EXISTS',
+          `${plan.name} already exists in namespace ${plan.namespace}; upload again with "overwrite": true (needs the delete action) or choose another name.`,
+        );
       }
       throw error;
     }
@@ -257,7 +307,10 @@ export class PresignService {
   }
 
   /** PostObject fields for a browser form, pinning the key, the size range and the write headers. */
-  createForm(caller: Caller, req: Omit<UploadRequest, 'size' | 'contentMd5'> & { size?: number }): { key: string; ossPath: string; url: string; fields: Record<string, string>; expiresAt: string; maxSize: number } {
+  createForm(
+    caller: Caller,
+    req: Omit<UploadRequest, 'size' | 'contentMd5'> & { size?: number },
+  ): { key: string; ossPath: string; url: string; fields: Record<string, string>; expiresAt: string; maxSize: number } {
     const key = this.artifactKey(req.namespace, req.name);
     authorize(caller, 'upload', req.namespace);
     if (req.overwrite) this.requireOverwrite(caller, req.namespace);
@@ -266,15 +319,35 @@ export class PresignService {
     else this.checkExtension(req.name);
     const expiresIn = this.expiry(req.expiresIn);
     const contentType = req.contentType ?? contentTypeFor(req.name);
-    const fields: Record<string, string> = { 'Content-Type': contentType, success_action_status: '200', ...this.writeHeaders(req.overwrite ?? false) };
+    const fields: Record<string, string> = {
+      'Content-Type': contentType,
+      success_action_status: '200',
+      ...this.writeHeaders(req.overwrite ?? false),
+    };
     const range = req.size !== undefined ? { min: req.size, max: req.size } : { min: 1, max };
-    const post = this.deps.signer.signPost({ key, expiresSeconds: expiresIn, contentLength: range, fields, ...(req.accelerate !== undefined && { accelerate: req.accelerate }) });
+    const post = this.deps.signer.signPost({
+      key,
+      expiresSeconds: expiresIn,
+      contentLength: range,
+      fields,
+      ...(req.accelerate !== undefined && { accelerate: req.accelerate }),
+    });
     this.audit(caller, 'upload', 'POST', key, post.expiresAt);
-    return { key, ossPath: this.deps.layout.ossPath(key), url: post.url, fields: post.fields, expiresAt: post.expiresAt.toISOString(), maxSize: range.max };
+    return {
+      key,
+      ossPath: this.deps.layout.ossPath(key),
+      url: post.url,
+      fields: post.fields,
+      expiresAt: post.expiresAt.toISOString(),
+      maxSize: range.max,
+    };
   }
 
   /** A presigned GET that saves the file under its own name; 404 when the artifact does not exist. */
-  async createDownload(caller: Caller, req: { namespace: string; name: string; expiresIn?: number; accelerate?: boolean }): Promise<{ key: string; ossPath: string; url: string; size: number; etag: string; expiresAt: string }> {
+  async createDownload(
+    caller: Caller,
+    req: { namespace: string; name: string; expiresIn?: number; accelerate?: boolean },
+  ): Promise<{ key: string; ossPath: string; url: string; size: number; etag: string; expiresAt: string }> {
     const key = this.artifactKey(req.namespace, req.name);
     authorize(caller, 'download', req.namespace);
     const expiresIn = this.expiry(req.expiresIn);
@@ -289,23 +362,39 @@ export class PresignService {
       ...(req.accelerate !== undefined && { accelerate: req.accelerate }),
     });
     this.audit(caller, 'download', 'GET', key, signed.expiresAt);
-    return { key, ossPath: this.deps.layout.ossPath(key), url: signed.url, size: info.size, etag: info.etag, expiresAt: signed.expiresAt.toISOString() };
+    return {
+      key,
+      ossPath: this.deps.layout.ossPath(key),
+      url: signed.url,
+      size: info.size,
+      etag: info.etag,
+      expiresAt: signed.expiresAt.toISOString(),
+    };
   }
 
   /** One page of the namespace's artifacts with their catalog summaries. */
-  async listArtifacts(caller: Caller, req: { namespace: string; cursor?: string; limit?: number }): Promise<{ namespace: string; artifacts: ArtifactSummary[]; cursor?: string }> {
+  async listArtifacts(
+    caller: Caller,
+    req: { namespace: string; cursor?: string; limit?: number },
+  ): Promise<{ namespace: string; artifacts: ArtifactSummary[]; cursor?: string }> {
     const prefix = this.namespacePrefix(req.namespace);
     authorize(caller, 'list', req.namespace);
     const limit = req.limit ?? 100;
     const startAfter = req.cursor === undefined ? undefined : decodeCursor(req.cursor, prefix);
     const objects: Array<{ key: string; size: number; etag: string; lastModified: Date }> = [];
-    for await (const page of this.deps.store.list({ prefix, pageSize: Math.min(1000, limit + 1), ...(startAfter !== undefined && { startAfter }) })) {
+    for await (const page of this.deps.store.list({
+      prefix,
+      pageSize: Math.min(1000, limit + 1),
+      ...(startAfter !== undefined && { startAfter }),
+    })) {
       objects.push(...page.objects);
       if (objects.length > limit) break;
     }
     const more = objects.length > limit;
     const shown = objects.slice(0, limit).filter((o) => this.deps.layout.parseArtifactKey(o.key));
-    const artifacts = await mapLimit(shown, 8, (o) => this.summarize({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, meta: {} }));
+    const artifacts = await mapLimit(shown, 8, (o) =>
+      this.summarize({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, meta: {} }),
+    );
     const last = objects[limit - 1];
     return { namespace: req.namespace, artifacts, ...(more && last && { cursor: encodeCursor(last.key) }) };
   }
@@ -332,7 +421,10 @@ export class PresignService {
     // would show a catalogued artifact as pending.
     const result = await this.deps.store.deleteMany([key, recordKey]);
     if (result.failed.length > 0) {
-      throw new ApiError('STORAGE_UNAVAILABLE', `Could not delete ${result.failed.map((f) => f.key).join(' and ')}: ${result.failed[0]!.message}. Try again.`);
+      throw new ApiError(
+        'STORAGE_UNAVAILABLE',
+        `Could not delete ${result.failed.map((f) => f.key).join(' and ')}: ${result.failed[0]!.message}. Try again.`,
+      );
     }
   }
 
@@ -379,7 +471,8 @@ export class PresignService {
       if (error instanceof ValidationError) throw new ApiError('UPLOAD_NOT_FOUND', error.message);
       throw error;
     }
-    if (!plan) throw new ApiError('UPLOAD_NOT_FOUND', `Upload ${uploadId} does not exist, or was already completed or aborted.`);
+    if (!plan)
+      throw new ApiError('UPLOAD_NOT_FOUND', `Upload ${uploadId} does not exist, or was already completed or aborted.`);
     authorize(caller, action, plan.namespace);
     return plan;
   }
@@ -390,13 +483,22 @@ export class PresignService {
     } catch (error) {
       if (error instanceof StorageError && error.code === 'OSS_NOT_FOUND') {
         await this.plans.remove(plan.uploadId).catch(() => undefined);
-        throw new ApiError('UPLOAD_NOT_FOUND', `Upload ${plan.uploadId} no longer exists in OSS (aborted, completed or expired by a lifecycle rule).`);
+        throw new ApiError(
+          'UPLOAD_NOT_FOUND',
+          `Upload ${plan.uploadId} no longer exists in OSS (aborted, completed or expired by a lifecycle rule).`,
+        );
       }
       throw error;
     }
   }
 
-  private signPartUrls(caller: Caller, plan: UploadPlan, numbers: number[], expiresIn: number, accelerate?: boolean): { parts: PartUrl[]; expiresAt: string } {
+  private signPartUrls(
+    caller: Caller,
+    plan: UploadPlan,
+    numbers: number[],
+    expiresIn: number,
+    accelerate?: boolean,
+  ): { parts: PartUrl[]; expiresAt: string } {
     let expiresAt = new Date();
     const parts = numbers.map((partNumber) => {
       const size = partLength(partNumber, plan.size, plan.partSize);
@@ -404,7 +506,10 @@ export class PresignService {
         method: 'PUT',
         key: plan.key,
         expiresSeconds: expiresIn,
-        query: [['partNumber', String(partNumber)], ['uploadId', plan.uploadId]],
+        query: [
+          ['partNumber', String(partNumber)],
+          ['uploadId', plan.uploadId],
+        ],
         bindHeaders: { 'content-length': String(size) },
         ...(accelerate !== undefined && { accelerate }),
       });
@@ -415,7 +520,14 @@ export class PresignService {
     return { parts, expiresAt: expiresAt.toISOString() };
   }
 
-  private audit(caller: Caller, action: ApiAction, method: string, key: string, expiresAt: Date, extra: { partNumber?: number; uploadId?: string } = {}): void {
+  private audit(
+    caller: Caller,
+    action: ApiAction,
+    method: string,
+    key: string,
+    expiresAt: Date,
+    extra: { partNumber?: number; uploadId?: string } = {},
+  ): void {
     this.deps.audit({ tokenId: caller.tokenId, action, method, key, expiresAt: expiresAt.toISOString(), ...extra });
   }
 
@@ -432,7 +544,10 @@ export class PresignService {
 
   private requireOverwrite(caller: Caller, namespace: string): void {
     if (!caller.actions.includes('delete')) {
-      throw new ApiError('FORBIDDEN', `Token "${caller.tokenId}" may not overwrite: replacing an artifact needs the delete action as well as upload.`);
+      throw new ApiError(
+        'FORBIDDEN',
+        `Token "${caller.tokenId}" may not overwrite: replacing an artifact needs the delete action as well as upload.`,
+      );
     }
     authorize(caller, 'delete', namespace);
   }
@@ -440,14 +555,21 @@ export class PresignService {
   private checkExtension(name: string): void {
     const allowed = this.deps.config.presign.allowedExtensions;
     if (!matchExtension(name, allowed)) {
-      throw new ApiError('EXTENSION_NOT_ALLOWED', `name "${name.length > 80 ? `${name.slice(0, 80)}…` : name}" must end with one of ${allowed.join(', ')}.`);
+      throw new ApiError(
+        'EXTENSION_NOT_ALLOWED',
+        `name "${name.length > 80 ? `${name.slice(0, 80)}…` : name}" must end with one of ${allowed.join(', ')}.`,
+      );
     }
   }
 
   private checkUpload(name: string, size: number): void {
     this.checkExtension(name);
     const max = this.deps.config.presign.maxUploadBytes;
-    if (size > max) throw new ApiError('UPLOAD_TOO_LARGE', `size ${size} is larger than the ${max} bytes uploads may have (MAX_UPLOAD_BYTES).`);
+    if (size > max)
+      throw new ApiError(
+        'UPLOAD_TOO_LARGE',
+        `size ${size} is larger than the ${max} bytes uploads may have (MAX_UPLOAD_BYTES).`,
+      );
   }
 
   /** The URL lifetime to use: requested or default, checked against the configured and STS limits. */
@@ -455,7 +577,8 @@ export class PresignService {
     const { defaultExpiresSeconds, maxExpiresSeconds } = this.deps.config.presign;
     const max = this.deps.usingStsCredentials() ? Math.min(maxExpiresSeconds, MAX_STS_URL_SECONDS) : maxExpiresSeconds;
     if (requested === undefined) return Math.min(defaultExpiresSeconds, max);
-    if (requested < 1 || requested > max) throw new ApiError('EXPIRY_OUT_OF_RANGE', `expiresIn must be between 1 and ${max} seconds, got ${requested}.`);
+    if (requested < 1 || requested > max)
+      throw new ApiError('EXPIRY_OUT_OF_RANGE', `expiresIn must be between 1 and ${max} seconds, got ${requested}.`);
     return requested;
   }
 
@@ -476,7 +599,10 @@ function encodeCursor(key: string): string {
 function decodeCursor(cursor: string, prefix: string): string {
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^[A-Za-z0-9_-]+$/.test(cursor) || !key.startsWith(prefix)) {
-    throw new ApiError('INVALID_REQUEST', 'cursor is not one this API returned for this namespace; start again without it.');
+    throw new ApiError(
+      'INVALID_REQUEST',
+      'cursor is not one this API returned for this namespace; start again without it.',
+    );
   }
   return key;
 }

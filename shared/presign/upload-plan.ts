@@ -29,7 +29,9 @@ export class UploadPlans {
   ) {}
 
   async save(plan: UploadPlan): Promise<void> {
-    await this.store.put(this.layout.uploadPlanKey(plan.uploadId), JSON.stringify(plan), { contentType: 'application/json' });
+    await this.store.put(this.layout.uploadPlanKey(plan.uploadId), JSON.stringify(plan), {
+      contentType: 'application/json',
+    });
   }
 
   /** The plan, or `undefined` when there is none (unknown, completed or aborted upload). */

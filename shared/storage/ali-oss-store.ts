@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
-import { sameCredentials, type CredentialsProvider } from './credentials';
+import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
 import type {
@@ -29,15 +29,43 @@ export interface AliOssClient {
   put(name: string, body: Buffer, options?: object): Promise<{ res: AliResponse }>;
   putStream(name: string, body: Readable, options?: object): Promise<{ res: AliResponse }>;
   copy(name: string, source: string, options?: object): Promise<{ res: AliResponse }>;
-  listV2(query: object, options?: object): Promise<{ objects?: AliListObject[]; prefixes?: string[] | null; isTruncated: boolean; nextContinuationToken: string | null }>;
+  listV2(
+    query: object,
+    options?: object,
+  ): Promise<{
+    objects?: AliListObject[];
+    prefixes?: string[] | null;
+    isTruncated: boolean;
+    nextContinuationToken: string | null;
+  }>;
   delete(name: string): Promise<unknown>;
   deleteMulti(names: string[], options?: object): Promise<{ deleted: Array<string | { Key: string }> }>;
   initMultipartUpload(name: string, options?: object): Promise<{ uploadId: string }>;
-  _uploadPart(name: string, uploadId: string, partNo: number, data: { stream: Readable; size: number }, options?: object): Promise<{ etag: string }>;
-  listParts(name: string, uploadId: string, query?: object): Promise<{ parts: AliPart[] | AliPart; isTruncated: boolean | string; nextPartNumberMarker?: string }>;
-  completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>, options?: object): Promise<{ etag: string; res: AliResponse }>;
+  _uploadPart(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    data: { stream: Readable; size: number },
+    options?: object,
+  ): Promise<{ etag: string }>;
+  listParts(
+    name: string,
+    uploadId: string,
+    query?: object,
+  ): Promise<{ parts: AliPart[] | AliPart; isTruncated: boolean | string; nextPartNumberMarker?: string }>;
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: Array<{ number: number; etag: string }>,
+    options?: object,
+  ): Promise<{ etag: string; res: AliResponse }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
-  listUploads(query: object): Promise<{ uploads: Array<{ name: string; uploadId: string; initiated: string }>; isTruncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }>;
+  listUploads(query: object): Promise<{
+    uploads: Array<{ name: string; uploadId: string; initiated: string }>;
+    isTruncated: boolean;
+    nextKeyMarker?: string;
+    nextUploadIdMarker?: string;
+  }>;
 }
 
 interface AliResponse {
@@ -104,8 +132,12 @@ export class AliOssStore implements ObjectStore {
     return this.idempotent('GetObject', key, async (c) => {
       try {
         const headers: Record<string, string> = {};
-        // Standard range semantics: an unsatisfiable range is an error, not the whole object (oss-api.md §4.2).
-        if (options.range) Object.assign(headers, { Range: `bytes=${options.range.start}-${options.range.end ?? ''}`, 'x-oss-range-behavior': 'standard' });
+        // Standard range semantics: an unsatisfiable range is an error, not the whole object (docs/oss-protocol.md §4.2).
+        if (options.range)
+          Object.assign(headers, {
+            Range: `bytes=${options.range.start}-${options.range.end ?? ''}`,
+            'x-oss-range-behavior': 'standard',
+          });
         const { stream, res } = await c.getStream(key, { headers });
         return { info: infoFrom(key, res.headers), body: stream };
       } catch (error) {
@@ -130,7 +162,9 @@ export class AliOssStore implements ObjectStore {
     const headers = putHeaders(options);
     if (body instanceof Readable) {
       // A stream cannot be replayed, so a failed streamed PUT is not retried.
-      return this.once('PutObject', key, async (c) => ({ etag: unquoteEtag((await c.putStream(key, body, { headers })).res.headers.etag) }));
+      return this.once('PutObject', key, async (c) => ({
+        etag: unquoteEtag((await c.putStream(key, body, { headers })).res.headers.etag),
+      }));
     }
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const md5 = createHash('md5').update(bytes).digest('hex').toUpperCase();
@@ -138,10 +172,16 @@ export class AliOssStore implements ObjectStore {
     return this.idempotent('PutObject', key, async (c) => {
       attempt += 1;
       try {
-        return { etag: unquoteEtag((await c.put(key, bytes, { headers, mime: options.contentType })).res.headers.etag) };
+        return {
+          etag: unquoteEtag((await c.put(key, bytes, { headers, mime: options.contentType })).res.headers.etag),
+        };
       } catch (error) {
         // A retried forbid-overwrite PUT whose earlier attempt landed finds its own bytes: that is success.
-        if (attempt > 1 && options.forbidOverwrite && toStorageError(error, 'PutObject', key).code === 'OSS_ALREADY_EXISTS') {
+        if (
+          attempt > 1 &&
+          options.forbidOverwrite &&
+          toStorageError(error, 'PutObject', key).code === 'OSS_ALREADY_EXISTS'
+        ) {
           const existing = await c.head(key).catch(() => undefined);
           if (existing && unquoteEtag(existing.res.headers.etag) === md5) return { etag: md5 };
         }
@@ -152,7 +192,9 @@ export class AliOssStore implements ObjectStore {
 
   async copy(sourceKey: string, targetKey: string, options: { forbidOverwrite?: boolean } = {}): Promise<PutResult> {
     const headers = options.forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : {};
-    return this.idempotent('CopyObject', targetKey, async (c) => ({ etag: unquoteEtag((await c.copy(targetKey, sourceKey, { headers })).res.headers.etag) }));
+    return this.idempotent('CopyObject', targetKey, async (c) => ({
+      etag: unquoteEtag((await c.copy(targetKey, sourceKey, { headers })).res.headers.etag),
+    }));
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ListPage> {
@@ -168,14 +210,23 @@ export class AliOssStore implements ObjectStore {
       const page = await this.idempotent('ListObjectsV2', options.prefix, (c) => c.listV2({ ...query }));
       first = false;
       yield {
-        objects: (page.objects ?? []).map((o) => ({ key: o.name, size: Number(o.size), etag: unquoteEtag(o.etag), lastModified: new Date(o.lastModified) })),
+        objects: (page.objects ?? []).map((o) => ({
+          key: o.name,
+          size: Number(o.size),
+          etag: unquoteEtag(o.etag),
+          lastModified: new Date(o.lastModified),
+        })),
         prefixes: page.prefixes ?? [],
       };
       if (page.isTruncated && !page.nextContinuationToken) {
         // A truncated page without a token would silently end the listing early.
-        throw new StorageError('OSS_REQUEST_FAILED', 'ListObjectsV2 returned a truncated page without a continuation token', { operation: 'ListObjectsV2' });
+        throw new StorageError(
+          'OSS_REQUEST_FAILED',
+          'ListObjectsV2 returned a truncated page without a continuation token',
+          { operation: 'ListObjectsV2' },
+        );
       }
-      token = page.isTruncated ? page.nextContinuationToken ?? undefined : undefined;
+      token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
     }
   }
 
@@ -188,7 +239,9 @@ export class AliOssStore implements ObjectStore {
     for (let i = 0; i < keys.length; i += DELETE_BATCH_SIZE) {
       const batch = keys.slice(i, i + DELETE_BATCH_SIZE);
       try {
-        const { deleted } = await this.idempotent('DeleteMultipleObjects', undefined, (c) => c.deleteMulti([...batch], { quiet: false }));
+        const { deleted } = await this.idempotent('DeleteMultipleObjects', undefined, (c) =>
+          c.deleteMulti([...batch], { quiet: false }),
+        );
         const confirmed = new Set(deleted.map((d) => (typeof d === 'string' ? d : d.Key)));
         for (const key of batch) {
           if (confirmed.has(key)) result.deleted.push(key);
@@ -205,25 +258,52 @@ export class AliOssStore implements ObjectStore {
   readonly multipart = {
     initiate: async (key: string, options: PutOptions = {}): Promise<string> =>
       // Not retried: each attempt would open another upload that nobody completes.
-      this.once('InitiateMultipartUpload', key, async (c) => (await c.initMultipartUpload(key, { headers: putHeaders(options), mime: options.contentType })).uploadId),
+      this.once(
+        'InitiateMultipartUpload',
+        key,
+        async (c) =>
+          (await c.initMultipartUpload(key, { headers: putHeaders(options), mime: options.contentType })).uploadId,
+      ),
     uploadPart: async (key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }> =>
-      this.idempotent('UploadPart', key, async (c) => ({ etag: unquoteEtag((await c._uploadPart(key, uploadId, partNumber, { stream: Readable.from([body]), size: body.length })).etag) })),
+      this.idempotent('UploadPart', key, async (c) => ({
+        etag: unquoteEtag(
+          (await c._uploadPart(key, uploadId, partNumber, { stream: Readable.from([body]), size: body.length })).etag,
+        ),
+      })),
     listParts: async (key: string, uploadId: string): Promise<UploadedPart[]> => {
       const parts: UploadedPart[] = [];
       let marker: string | undefined;
       for (;;) {
-        const page = await this.idempotent('ListParts', key, (c) => c.listParts(key, uploadId, { 'max-parts': 1000, ...(marker && { 'part-number-marker': marker }) }));
+        const page = await this.idempotent('ListParts', key, (c) =>
+          c.listParts(key, uploadId, { 'max-parts': 1000, ...(marker && { 'part-number-marker': marker }) }),
+        );
         const list = Array.isArray(page.parts) ? page.parts : page.parts ? [page.parts] : [];
-        for (const p of list) parts.push({ partNumber: Number(p.PartNumber), etag: unquoteEtag(p.ETag), size: Number(p.Size), lastModified: new Date(p.LastModified) });
+        for (const p of list)
+          parts.push({
+            partNumber: Number(p.PartNumber),
+            etag: unquoteEtag(p.ETag),
+            size: Number(p.Size),
+            lastModified: new Date(p.LastModified),
+          });
         const truncated = page.isTruncated === true || page.isTruncated === 'true';
         if (!truncated || !page.nextPartNumberMarker) return parts;
         marker = page.nextPartNumberMarker;
       }
     },
-    complete: async (key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>, options: { forbidOverwrite?: boolean } = {}): Promise<PutResult> =>
+    complete: async (
+      key: string,
+      uploadId: string,
+      parts: Array<{ partNumber: number; etag: string }>,
+      options: { forbidOverwrite?: boolean } = {},
+    ): Promise<PutResult> =>
       this.once('CompleteMultipartUpload', key, async (c) => {
         const headers = options.forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : {};
-        const done = await c.completeMultipartUpload(key, uploadId, parts.map((p) => ({ number: p.partNumber, etag: `"${unquoteEtag(p.etag)}"` })), { headers });
+        const done = await c.completeMultipartUpload(
+          key,
+          uploadId,
+          parts.map((p) => ({ number: p.partNumber, etag: `"${unquoteEtag(p.etag)}"` })),
+          { headers },
+        );
         return { etag: unquoteEtag(done.etag) };
       }),
     abort: async (key: string, uploadId: string): Promise<void> => {
@@ -243,7 +323,12 @@ export class AliOssStore implements ObjectStore {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const query = { 'max-uploads': 1000, ...(prefix && { prefix }), ...(keyMarker && { 'key-marker': keyMarker }), ...(uploadIdMarker && { 'upload-id-marker': uploadIdMarker }) };
+      const query = {
+        'max-uploads': 1000,
+        ...(prefix && { prefix }),
+        ...(keyMarker && { 'key-marker': keyMarker }),
+        ...(uploadIdMarker && { 'upload-id-marker': uploadIdMarker }),
+      };
       const page = await this.idempotent('ListMultipartUploads', prefix, (c) => c.listUploads(query));
       yield page.uploads.map((u) => ({ key: u.name, uploadId: u.uploadId, initiated: new Date(u.initiated) }));
       if (!page.isTruncated) return;
@@ -252,11 +337,24 @@ export class AliOssStore implements ObjectStore {
     }
   }
 
-  private async idempotent<T>(operation: string, key: string | undefined, run: (client: AliOssClient) => Promise<T>): Promise<T> {
-    return withRetry(async () => run(await this.clientNow()), (e) => toStorageError(e, operation, key), this.retry, this.options.retryHooks);
+  private async idempotent<T>(
+    operation: string,
+    key: string | undefined,
+    run: (client: AliOssClient) => Promise<T>,
+  ): Promise<T> {
+    return withRetry(
+      async () => run(await this.clientNow()),
+      (e) => toStorageError(e, operation, key),
+      this.retry,
+      this.options.retryHooks,
+    );
   }
 
-  private async once<T>(operation: string, key: string | undefined, run: (client: AliOssClient) => Promise<T>): Promise<T> {
+  private async once<T>(
+    operation: string,
+    key: string | undefined,
+    run: (client: AliOssClient) => Promise<T>,
+  ): Promise<T> {
     try {
       return await run(await this.clientNow());
     } catch (error) {
@@ -279,7 +377,11 @@ export class AliOssStore implements ObjectStore {
       authorizationV4: oss.signatureVersion === 'v4',
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
-      ...(credentials.securityToken && { stsToken: credentials.securityToken, refreshSTSTokenInterval: Number.MAX_SAFE_INTEGER, refreshSTSToken: async () => this.options.credentials() }),
+      ...(credentials.securityToken && {
+        stsToken: credentials.securityToken,
+        refreshSTSTokenInterval: Number.MAX_SAFE_INTEGER,
+        refreshSTSToken: async () => this.options.credentials(),
+      }),
       timeout: this.options.timeoutMs ?? 60_000,
       retryMax: 0,
     });

@@ -8,10 +8,17 @@ export type CredentialsProvider = () => Credentials;
  * FC `context.credentials` (the function role's STS keys) first, then the environment
  * (ALIBABA_CLOUD_*, then OSS_ACCESS_KEY_*). Throws `CREDENTIALS_MISSING` naming both ways to fix it.
  */
-export function resolveCredentials(contextCredentials: Partial<Credentials> | undefined, envCredentials: Credentials | undefined): Credentials {
+export function resolveCredentials(
+  contextCredentials: Partial<Credentials> | undefined,
+  envCredentials: Credentials | undefined,
+): Credentials {
   if (contextCredentials?.accessKeyId && contextCredentials.accessKeySecret) {
     return contextCredentials.securityToken
-      ? { accessKeyId: contextCredentials.accessKeyId, accessKeySecret: contextCredentials.accessKeySecret, securityToken: contextCredentials.securityToken }
+      ? {
+          accessKeyId: contextCredentials.accessKeyId,
+          accessKeySecret: contextCredentials.accessKeySecret,
+          securityToken: contextCredentials.securityToken,
+        }
       : { accessKeyId: contextCredentials.accessKeyId, accessKeySecret: contextCredentials.accessKeySecret };
   }
   if (envCredentials) return envCredentials;
@@ -23,5 +30,7 @@ export function resolveCredentials(contextCredentials: Partial<Credentials> | un
 
 /** True when two credential sets are the same keys (used to rebuild a client after STS rotation). */
 export function sameCredentials(a: Credentials, b: Credentials): boolean {
-  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
+  return (
+    a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
+  );
 }

@@ -31,7 +31,11 @@ function styleFor(endpoint: Endpoint, pathStyle: boolean): AddressingStyle {
 /** Where the functions' own requests go: `OSS_ENDPOINT`, else the region's (internal) endpoint. */
 export function serviceEndpoint(oss: OssConfig): UrlBase {
   if (oss.endpoint) return { ...oss.endpoint, style: styleFor(oss.endpoint, oss.pathStyle) };
-  return { protocol: oss.secure ? 'https:' : 'http:', host: regionHost(oss.region, oss.internal), style: 'virtual-hosted' };
+  return {
+    protocol: oss.secure ? 'https:' : 'http:',
+    host: regionHost(oss.region, oss.internal),
+    style: 'virtual-hosted',
+  };
 }
 
 /**
@@ -57,5 +61,9 @@ export function objectUrl(base: UrlBase, bucket: string, key: string, query: Que
 
 /** The URL a PostObject form is sent to: the bucket's root. */
 export function bucketUrl(base: UrlBase, bucket: string): string {
-  return base.style === 'virtual-hosted' ? `${base.protocol}//${bucket}.${base.host}/` : base.style === 'path' ? `${base.protocol}//${base.host}/${bucket}/` : `${base.protocol}//${base.host}/`;
+  return base.style === 'virtual-hosted'
+    ? `${base.protocol}//${bucket}.${base.host}/`
+    : base.style === 'path'
+      ? `${base.protocol}//${base.host}/${bucket}/`
+      : `${base.protocol}//${base.host}/`;
 }

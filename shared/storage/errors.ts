@@ -47,7 +47,13 @@ interface ClientErrorShape {
   message?: string;
 }
 
-const NETWORK_NAMES = new Set(['RequestError', 'ResponseError', 'ConnectionTimeoutError', 'ResponseTimeoutError', 'SocketAssignError']);
+const NETWORK_NAMES = new Set([
+  'RequestError',
+  'ResponseError',
+  'ConnectionTimeoutError',
+  'ResponseTimeoutError',
+  'SocketAssignError',
+]);
 
 /**
  * Turns whatever the OSS client threw into a `StorageError`. ali-oss reports network failures with
@@ -58,16 +64,27 @@ export function toStorageError(error: unknown, operation: string, key?: string):
   const e = (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
   const status = typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
   const ossCode = typeof e.code === 'string' ? e.code : undefined;
-  const details: StorageErrorDetails = { operation, ...(key !== undefined && { key }), ...(status !== undefined && { status }), ...(ossCode && { ossCode }), ...(e.requestId && { requestId: e.requestId }) };
+  const details: StorageErrorDetails = {
+    operation,
+    ...(key !== undefined && { key }),
+    ...(status !== undefined && { status }),
+    ...(ossCode && { ossCode }),
+    ...(e.requestId && { requestId: e.requestId }),
+  };
   const what = `${operation}${key !== undefined ? ` ${JSON.stringify(key)}` : ''}`;
   const code = classify(status, ossCode, e);
-  const reason = status === undefined ? `network error (${e.name ?? 'Error'}: ${e.message ?? 'no message'})` : `OSS answered ${status} ${ossCode ?? ''}`.trim();
+  const reason =
+    status === undefined
+      ? `network error (${e.name ?? 'Error'}: ${e.message ?? 'no message'})`
+      : `OSS answered ${status} ${ossCode ?? ''}`.trim();
   return new StorageError(code, `${what} failed: ${reason}`, details, { cause: error });
 }
 
 function classify(status: number | undefined, ossCode: string | undefined, e: ClientErrorShape): StorageErrorCode {
   if (status === undefined) {
-    return e.status === -1 || e.status === -2 || NETWORK_NAMES.has(e.name ?? '') || /^E[A-Z]+$/.test(ossCode ?? '') ? 'OSS_NETWORK' : 'OSS_REQUEST_FAILED';
+    return e.status === -1 || e.status === -2 || NETWORK_NAMES.has(e.name ?? '') || /^E[A-Z]+$/.test(ossCode ?? '')
+      ? 'OSS_NETWORK'
+      : 'OSS_REQUEST_FAILED';
   }
   if (status === 404) return 'OSS_NOT_FOUND';
   if (status === 409 && ossCode === 'FileAlreadyExists') return 'OSS_ALREADY_EXISTS';

@@ -95,7 +95,12 @@ export interface MultipartOperations {
   initiate(key: string, options?: PutOptions): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
-  complete(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>, options?: { forbidOverwrite?: boolean }): Promise<PutResult>;
+  complete(
+    key: string,
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    options?: { forbidOverwrite?: boolean },
+  ): Promise<PutResult>;
   abort(key: string, uploadId: string): Promise<void>;
   listUploads(prefix?: string): AsyncIterable<MultipartUpload[]>;
 }

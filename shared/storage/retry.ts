@@ -1,4 +1,4 @@
-import { StorageError } from './errors';
+import type { StorageError } from './errors';
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -30,7 +30,12 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
  * Runs an idempotent operation, retrying throttling, 5xx and network failures with backoff. Only
  * call it for operations whose repetition is harmless; everything else fails on the first error.
  */
-export async function withRetry<T>(operation: () => Promise<T>, toError: (e: unknown) => StorageError, policy: RetryPolicy = DEFAULT_RETRY, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetry<T>(
+  operation: () => Promise<T>,
+  toError: (e: unknown) => StorageError,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  hooks: RetryHooks = {},
+): Promise<T> {
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     try {

@@ -95,7 +95,11 @@ export class UrlSigner {
       contentLength: req.contentLength,
       ...(req.fields && { fields: req.fields }),
     });
-    return { url: bucketUrl(publicUrlBase(this.oss, req.accelerate ?? this.oss.accelerate), this.oss.bucket), fields, expiresAt };
+    return {
+      url: bucketUrl(publicUrlBase(this.oss, req.accelerate ?? this.oss.accelerate), this.oss.bucket),
+      fields,
+      expiresAt,
+    };
   }
 
   /** True when V4 signing is in use, so headers such as Content-Length can be bound. */

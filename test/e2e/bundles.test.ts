@@ -15,7 +15,10 @@ const env = {
 };
 
 /** Loads a file with plain node in a clean process (no tsx, no node_modules on the path) and reports what it exports. */
-function loadWithNode(file: string, extraEnv: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+function loadWithNode(
+  file: string,
+  extraEnv: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const script = `const m = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]))));`;
   const run = spawnSync(process.execPath, ['-e', script], { cwd: '/', env: { ...env, ...extraEnv }, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

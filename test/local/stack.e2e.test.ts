@@ -1,15 +1,17 @@
-import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLocalSettings } from '../../local/settings';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { DIST_DIR, ROOT, bundleFunction } from '../../scripts/build';
+import { bundleFunction, DIST_DIR, ROOT } from '../../scripts/build';
 
 const require = createRequire(import.meta.url);
-const OSS = require('ali-oss') as new (o: object) => {
+const OSS = require('ali-oss') as new (
+  o: object,
+) => {
   put(name: string, body: Buffer): Promise<unknown>;
   delete(name: string): Promise<unknown>;
   get(name: string): Promise<{ content: Buffer }>;
@@ -19,7 +21,14 @@ const fixtureDist = mkdtempSync(join(tmpdir(), 'stack-fixtures-'));
 const stackFile = join(ROOT, 'test/fixtures/stack/local-stack.yaml');
 
 function clientFor(stack: LocalStack) {
-  return new OSS({ endpoint: stack.ossEndpoint, sldEnable: true, region: 'oss-cn-hangzhou', bucket: stack.settings.bucket, accessKeyId: stack.settings.accessKeyId, accessKeySecret: stack.settings.accessKeySecret });
+  return new OSS({
+    endpoint: stack.ossEndpoint,
+    sldEnable: true,
+    region: 'oss-cn-hangzhou',
+    bucket: stack.settings.bucket,
+    accessKeyId: stack.settings.accessKeyId,
+    accessKeySecret: stack.settings.accessKeySecret,
+  });
 }
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -47,7 +56,11 @@ function settings(dataDir: string, overrides: Partial<ReturnType<typeof readLoca
 beforeAll(async () => {
   process.env.FIXTURE_DIST = fixtureDist;
   process.env.REPO_DIST = DIST_DIR;
-  await bundleFunction('bucket-writer', join(ROOT, 'test/fixtures/functions/bucket-writer/index.ts'), join(fixtureDist, 'bucket-writer'));
+  await bundleFunction(
+    'bucket-writer',
+    join(ROOT, 'test/fixtures/functions/bucket-writer/index.ts'),
+    join(fixtureDist, 'bucket-writer'),
+  );
 }, 60_000);
 
 describe('the local stack', () => {
@@ -55,7 +68,12 @@ describe('the local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-data-'));
 
   beforeAll(async () => {
-    stack = await startLocalStack({ settings: settings(dataDir), stackFile, build: false, runtime: { output: () => undefined, log: () => undefined } });
+    stack = await startLocalStack({
+      settings: settings(dataDir),
+      stackFile,
+      build: false,
+      runtime: { output: () => undefined, log: () => undefined },
+    });
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
@@ -71,7 +89,9 @@ describe('the local stack', () => {
     const oss = clientFor(stack);
     await oss.put('incoming/job 1.jar', Buffer.from('bytes'));
     await oss.put('elsewhere/ignored.jar', Buffer.from('bytes'));
-    const seen = await eventually('the OSS event to be recorded', async () => JSON.parse((await oss.get('seen/ObjectCreated:PutObject/incoming/job 1.jar')).content.toString()));
+    const seen = await eventually('the OSS event to be recorded', async () =>
+      JSON.parse((await oss.get('seen/ObjectCreated:PutObject/incoming/job 1.jar')).content.toString()),
+    );
     expect(seen).toMatchObject({
       eventName: 'ObjectCreated:PutObject',
       eventSource: 'acs:oss',
@@ -79,14 +99,19 @@ describe('the local stack', () => {
       oss: { bucket: { name: stack.settings.bucket }, object: { key: 'incoming/job 1.jar', size: 5 } },
     });
     await oss.delete('incoming/job 1.jar');
-    await eventually('the delete event', async () => (await oss.get('seen/ObjectRemoved:DeleteObject/incoming/job 1.jar')).content);
+    await eventually(
+      'the delete event',
+      async () => (await oss.get('seen/ObjectRemoved:DeleteObject/incoming/job 1.jar')).content,
+    );
     await stack.runtime.idle();
     await expect(oss.get('seen/ObjectCreated:PutObject/elsewhere/ignored.jar')).rejects.toMatchObject({ status: 404 });
   });
 
   it('fires timers with FC timer events, and functions get STS credentials', async () => {
     const oss = clientFor(stack);
-    const tick = await eventually('a timer tick', async () => JSON.parse((await oss.get('ticks/every-second')).content.toString()));
+    const tick = await eventually('a timer tick', async () =>
+      JSON.parse((await oss.get('ticks/every-second')).content.toString()),
+    );
     expect(tick).toMatchObject({ triggerName: 'every-second', payload: '{"from":"timer"}', credentials: true });
     expect(tick.triggerTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   });
@@ -96,15 +121,34 @@ describe('starting and stopping', () => {
   it('keeps acknowledged data between runs and starts empty with fresh', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stack-persist-'));
     const quiet = { output: () => undefined, log: () => undefined };
-    const first = await startLocalStack({ settings: settings(dataDir), stackFile, build: false, timers: false, runtime: quiet });
+    const first = await startLocalStack({
+      settings: settings(dataDir),
+      stackFile,
+      build: false,
+      timers: false,
+      runtime: quiet,
+    });
     await clientFor(first).put('kept/a.txt', Buffer.from('still here'));
     await first.close();
 
-    const second = await startLocalStack({ settings: settings(dataDir), stackFile, build: false, timers: false, runtime: quiet });
+    const second = await startLocalStack({
+      settings: settings(dataDir),
+      stackFile,
+      build: false,
+      timers: false,
+      runtime: quiet,
+    });
     expect((await clientFor(second).get('kept/a.txt')).content.toString()).toBe('still here');
     await second.close();
 
-    const fresh = await startLocalStack({ settings: settings(dataDir), stackFile, build: false, timers: false, fresh: true, runtime: quiet });
+    const fresh = await startLocalStack({
+      settings: settings(dataDir),
+      stackFile,
+      build: false,
+      timers: false,
+      fresh: true,
+      runtime: quiet,
+    });
     await expect(clientFor(fresh).get('kept/a.txt')).rejects.toMatchObject({ status: 404 });
     await fresh.close();
   }, 60_000);
@@ -117,11 +161,19 @@ describe('starting and stopping', () => {
     const ossPort = await freePort();
     try {
       await expect(
-        startLocalStack({ settings: settings(dataDir, { apiPort: port, ossPort }), stackFile, build: false, timers: false, runtime: { output: () => undefined, log: () => undefined } }),
+        startLocalStack({
+          settings: settings(dataDir, { apiPort: port, ossPort }),
+          stackFile,
+          build: false,
+          timers: false,
+          runtime: { output: () => undefined, log: () => undefined },
+        }),
       ).rejects.toThrowError(new RegExp(`${port}.*LOCAL_API_PORT|LOCAL_API_PORT.*${port}`));
       // The OSS server that had already started was stopped again: its port is free.
       const probe = createServer();
-      await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(ossPort, '127.0.0.1', () => resolve()));
+      await new Promise<void>((resolve, reject) =>
+        probe.once('error', reject).listen(ossPort, '127.0.0.1', () => resolve()),
+      );
       probe.close();
     } finally {
       blocker.close();

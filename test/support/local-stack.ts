@@ -21,7 +21,11 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     build: false,
     timers: false,
     env,
-    runtime: { output: (line) => output.push(line), log: () => undefined, asyncRetry: { baseDelayMs: 50, maxDelayMs: 200 } },
+    runtime: {
+      output: (line) => output.push(line),
+      log: () => undefined,
+      asyncRetry: { baseDelayMs: 50, maxDelayMs: 200 },
+    },
   });
   return Object.assign(stack, { output });
 }

@@ -1,4 +1,4 @@
-import { V4_ALGORITHM, parseV4Timestamp } from '../../../shared/storage/signing';
+import { parseV4Timestamp, V4_ALGORITHM } from '../../../shared/storage/signing';
 import { OssErrors } from '../errors';
 
 /** The parts of a request that signatures cover, as the server received them. */
@@ -46,7 +46,7 @@ export type AuthClaim =
 const first = (query: SignedRequest['query'], name: string): string | undefined => query.find(([k]) => k === name)?.[1];
 
 /**
- * Reads the credentials a request carries (oss-api.md §1, §2), without checking them. Malformed
+ * Reads the credentials a request carries (docs/oss-protocol.md §1, §2), without checking them. Malformed
  * credentials are the errors OSS gives for them.
  */
 export function readAuthClaim(req: SignedRequest): AuthClaim {
@@ -55,9 +55,12 @@ export function readAuthClaim(req: SignedRequest): AuthClaim {
   const v1Query = has('OSSAccessKeyId') || has('Signature') || has('Expires');
   const v4Query = has('x-oss-signature') || has('x-oss-credential') || has('x-oss-signature-version');
   if (authorization !== undefined && (v1Query || v4Query)) {
-    throw OssErrors.invalidArgument('Authorization header and query string authentication cannot be used at the same time.');
+    throw OssErrors.invalidArgument(
+      'Authorization header and query string authentication cannot be used at the same time.',
+    );
   }
-  if (authorization !== undefined) return authorization.startsWith('OSS4-') ? v4Header(req, authorization) : v1Header(req, authorization);
+  if (authorization !== undefined)
+    return authorization.startsWith('OSS4-') ? v4Header(req, authorization) : v1Header(req, authorization);
   if (v4Query) return v4FromQuery(req);
   if (v1Query) return v1FromQuery(req);
   return { kind: 'anonymous' };
@@ -70,7 +73,15 @@ function v1Header(req: SignedRequest, authorization: string): AuthClaim {
   const ms = date === undefined ? NaN : Date.parse(date);
   if (date === undefined || Number.isNaN(ms)) throw OssErrors.accessDenied('OSS authentication requires a valid Date.');
   const token = req.headers['x-oss-security-token'];
-  return { kind: 'v1', form: 'header', accessKeyId: m[1]!, signature: m[2]!, date, time: new Date(ms), ...(token ? { securityToken: token } : {}) };
+  return {
+    kind: 'v1',
+    form: 'header',
+    accessKeyId: m[1]!,
+    signature: m[2]!,
+    date,
+    time: new Date(ms),
+    ...(token ? { securityToken: token } : {}),
+  };
 }
 
 function v1FromQuery(req: SignedRequest): AuthClaim {
@@ -78,9 +89,12 @@ function v1FromQuery(req: SignedRequest): AuthClaim {
   const signature = first(req.query, 'Signature');
   const expires = first(req.query, 'Expires');
   if (!accessKeyId || !signature || !expires) {
-    throw OssErrors.accessDenied('Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters');
+    throw OssErrors.accessDenied(
+      'Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters',
+    );
   }
-  if (!/^\d{1,12}$/.test(expires)) throw OssErrors.accessDenied('Expires should be a valid Unix time in seconds.', [['Expires', expires]]);
+  if (!/^\d{1,12}$/.test(expires))
+    throw OssErrors.accessDenied('Expires should be a valid Unix time in seconds.', [['Expires', expires]]);
   const token = first(req.query, 'security-token') ?? req.headers['x-oss-security-token'];
   return {
     kind: 'v1',
@@ -97,7 +111,12 @@ function v1FromQuery(req: SignedRequest): AuthClaim {
 function parseCredential(credential: string): { accessKeyId: string; day: string; region: string; product: string } {
   const parts = credential.split('/');
   if (parts.length < 5 || parts.at(-1) !== 'aliyun_v4_request' || !/^\d{8}$/.test(parts.at(-4)!)) {
-    throw OssErrors.invalidArgument('Invalid credential in Authorization header or x-oss-credential.', 'Credential', credential, '0002-00000201');
+    throw OssErrors.invalidArgument(
+      'Invalid credential in Authorization header or x-oss-credential.',
+      'Credential',
+      credential,
+      '0002-00000201',
+    );
   }
   const [day, region, product] = parts.slice(-4, -1) as [string, string, string];
   return { accessKeyId: parts.slice(0, -4).join('/'), day, region, product };
@@ -106,13 +125,15 @@ function parseCredential(credential: string): { accessKeyId: string; day: string
 function parseAdditional(list: string | undefined): string[] {
   if (list === undefined) return [];
   const names = list.split(';').map((h) => h.trim().toLowerCase());
-  if (names.some((h) => h === '')) throw OssErrors.invalidArgument('AdditionalHeaders is invalid.', 'AdditionalHeaders', list, '0002-00000209');
+  if (names.some((h) => h === ''))
+    throw OssErrors.invalidArgument('AdditionalHeaders is invalid.', 'AdditionalHeaders', list, '0002-00000209');
   return names;
 }
 
 function v4Header(req: SignedRequest, authorization: string): AuthClaim {
   const rest = authorization.trim();
-  if (!rest.startsWith(`${V4_ALGORITHM} `)) throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
+  if (!rest.startsWith(`${V4_ALGORITHM} `))
+    throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
   const fields = new Map<string, string>();
   for (const part of rest.slice(V4_ALGORITHM.length + 1).split(',')) {
     const eq = part.indexOf('=');
@@ -121,13 +142,24 @@ function v4Header(req: SignedRequest, authorization: string): AuthClaim {
   }
   const credential = fields.get('Credential');
   const signature = fields.get('Signature');
-  if (!credential || !signature) throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
+  if (!credential || !signature)
+    throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
   const timestamp = req.headers['x-oss-date'];
   const time = timestamp === undefined ? undefined : parseV4Timestamp(timestamp);
-  if (timestamp === undefined || time === undefined) throw OssErrors.accessDenied('The x-oss-date header is missing or not in ISO 8601 basic format.', [], '0002-00000212');
+  if (timestamp === undefined || time === undefined)
+    throw OssErrors.accessDenied(
+      'The x-oss-date header is missing or not in ISO 8601 basic format.',
+      [],
+      '0002-00000212',
+    );
   const sha = req.headers['x-oss-content-sha256'];
   if (sha !== 'UNSIGNED-PAYLOAD') {
-    throw OssErrors.invalidArgument('x-oss-content-sha256 must be UNSIGNED-PAYLOAD.', 'x-oss-content-sha256', sha ?? '', '0002-00000214');
+    throw OssErrors.invalidArgument(
+      'x-oss-content-sha256 must be UNSIGNED-PAYLOAD.',
+      'x-oss-content-sha256',
+      sha ?? '',
+      '0002-00000214',
+    );
   }
   const token = req.headers['x-oss-security-token'];
   return {
@@ -155,11 +187,17 @@ function v4FromQuery(req: SignedRequest): AuthClaim {
       '0002-00000215',
     );
   }
-  if (version !== V4_ALGORITHM) throw OssErrors.invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
+  if (version !== V4_ALGORITHM)
+    throw OssErrors.invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
   const time = parseV4Timestamp(timestamp);
   if (!time) throw OssErrors.invalidArgument('x-oss-date is not in ISO 8601 basic format.', 'x-oss-date', timestamp);
   if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > 604_800) {
-    throw OssErrors.invalidArgument('x-oss-expires must be between 1 and 604800 seconds.', 'x-oss-expires', expires, '0002-00000232');
+    throw OssErrors.invalidArgument(
+      'x-oss-expires must be between 1 and 604800 seconds.',
+      'x-oss-expires',
+      expires,
+      '0002-00000232',
+    );
   }
   const token = first(req.query, 'x-oss-security-token') ?? req.headers['x-oss-security-token'];
   return {

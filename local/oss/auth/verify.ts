@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
-  V1_SUBRESOURCES,
   encodeRfc3986,
+  V1_SUBRESOURCES,
   v1Signature,
   v1StringToSign,
   v4CanonicalRequest,
@@ -12,7 +12,7 @@ import {
 } from '../../../shared/storage/signing';
 import type { Target } from '../addressing';
 import { OssErrors } from '../errors';
-import { type RootKey, checkTemporaryCredentials } from '../sts';
+import { checkTemporaryCredentials, type RootKey } from '../sts';
 import type { AuthClaim, SignedRequest } from './claim';
 
 /** Who made an authenticated request. */
@@ -34,7 +34,7 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /**
  * Verifies a claim against each reading of the request's address and returns the one the signature
- * covers (oss-api.md §7: the signature always covers `/bucket/key`). Checks come in OSS's order:
+ * covers (docs/oss-protocol.md §7: the signature always covers `/bucket/key`). Checks come in OSS's order:
  * time and expiry first, then the key, then the signature. Anonymous requests take the first reading;
  * whether they may proceed is an ACL decision made later.
  */
@@ -48,11 +48,22 @@ export function verifyRequest(
   checkTime(claim, ctx.now);
   if (claim.kind === 'v4') {
     if (claim.region !== ctx.region) {
-      throw OssErrors.invalidArgument(`Invalid signing region in Authorization header: expected ${ctx.region}.`, 'region', claim.region, '0002-00000206');
+      throw OssErrors.invalidArgument(
+        `Invalid signing region in Authorization header: expected ${ctx.region}.`,
+        'region',
+        claim.region,
+        '0002-00000206',
+      );
     }
-    if (claim.product !== 'oss') throw OssErrors.invalidArgument('Invalid signing product in Authorization header.', 'product', claim.product);
+    if (claim.product !== 'oss')
+      throw OssErrors.invalidArgument('Invalid signing product in Authorization header.', 'product', claim.product);
     if (claim.day !== claim.timestamp.slice(0, 8)) {
-      throw OssErrors.invalidArgument('Invalid signing date in Authorization header.', 'date', claim.day, '0002-00000205');
+      throw OssErrors.invalidArgument(
+        'Invalid signing date in Authorization header.',
+        'date',
+        claim.day,
+        '0002-00000205',
+      );
     }
   }
   const secret = resolveSecret(claim, ctx);
@@ -69,9 +80,14 @@ export function verifyRequest(
 function checkTime(claim: Exclude<AuthClaim, { kind: 'anonymous' }>, now: Date): void {
   if (claim.form === 'query') {
     const expiresAt = claim.kind === 'v1' ? claim.time : new Date(claim.time.getTime() + claim.expiresSeconds! * 1000);
-    if (now.getTime() > expiresAt.getTime()) throw OssErrors.requestExpired(expiresAt, now, claim.kind === 'v1' ? '0002-00000069' : '0002-00000236');
+    if (now.getTime() > expiresAt.getTime())
+      throw OssErrors.requestExpired(expiresAt, now, claim.kind === 'v1' ? '0002-00000069' : '0002-00000236');
     if (claim.kind === 'v4' && claim.time.getTime() - now.getTime() > MAX_SKEW_MS) {
-      throw OssErrors.accessDenied('Request is not valid yet: x-oss-date is in the future.', [['ServerTime', now.toISOString()]], '0002-00000233');
+      throw OssErrors.accessDenied(
+        'Request is not valid yet: x-oss-date is in the future.',
+        [['ServerTime', now.toISOString()]],
+        '0002-00000233',
+      );
     }
     return;
   }
@@ -85,7 +101,9 @@ function resolveSecret(claim: Exclude<AuthClaim, { kind: 'anonymous' }>, ctx: Ve
     if (!claim.securityToken) throw OssErrors.invalidAccessKeyId(claim.accessKeyId);
     const check = checkTemporaryCredentials(claim.accessKeyId, claim.securityToken, ctx.keys, ctx.now);
     if (!check.ok) {
-      throw check.reason === 'expired' ? OssErrors.securityTokenExpired(claim.securityToken) : OssErrors.invalidSecurityToken(claim.securityToken);
+      throw check.reason === 'expired'
+        ? OssErrors.securityTokenExpired(claim.securityToken)
+        : OssErrors.invalidSecurityToken(claim.securityToken);
     }
     return check.accessKeySecret;
   }
@@ -106,8 +124,20 @@ function bytesOf(text: string): string {
   return Array.from(Buffer.from(text, 'utf8'), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-function checkV1(claim: Extract<AuthClaim, { kind: 'v1' }>, req: SignedRequest, target: Target, secret: string): Attempt {
-  const stringToSign = v1StringToSign({ method: req.method, bucket: target.bucket, key: target.key, headers: req.headers, query: req.query, date: claim.date });
+function checkV1(
+  claim: Extract<AuthClaim, { kind: 'v1' }>,
+  req: SignedRequest,
+  target: Target,
+  secret: string,
+): Attempt {
+  const stringToSign = v1StringToSign({
+    method: req.method,
+    bucket: target.bucket,
+    key: target.key,
+    headers: req.headers,
+    query: req.query,
+    date: claim.date,
+  });
   if (same(v1Signature(secret, stringToSign), claim.signature)) return { ok: true };
   return {
     ok: false,
@@ -120,7 +150,12 @@ function checkV1(claim: Extract<AuthClaim, { kind: 'v1' }>, req: SignedRequest, 
   };
 }
 
-function checkV4(claim: Extract<AuthClaim, { kind: 'v4' }>, req: SignedRequest, target: Target, secret: string): Attempt {
+function checkV4(
+  claim: Extract<AuthClaim, { kind: 'v4' }>,
+  req: SignedRequest,
+  target: Target,
+  secret: string,
+): Attempt {
   const canonical = v4CanonicalRequest({
     method: req.method,
     bucket: target.bucket,
@@ -158,7 +193,9 @@ function checkV4(claim: Extract<AuthClaim, { kind: 'v4' }>, req: SignedRequest, 
  */
 function* canonicalVariants(canonical: string, req: SignedRequest): Generator<string> {
   yield canonical;
-  const loose = req.query.filter(([k, v]) => v === '' && req.emptyWithEquals.has(k) && !V1_SUBRESOURCES.has(k) && k !== 'x-oss-signature');
+  const loose = req.query.filter(
+    ([k, v]) => v === '' && req.emptyWithEquals.has(k) && !V1_SUBRESOURCES.has(k) && k !== 'x-oss-signature',
+  );
   if (loose.length === 0) return;
   const looseNames = new Set(loose.map(([k]) => k));
   const first = canonical.indexOf('\n');
@@ -170,7 +207,10 @@ function* canonicalVariants(canonical: string, req: SignedRequest): Generator<st
   yield head + canonicalQuery(req.query, (k) => (looseNames.has(k) ? 'drop' : 'bare')) + tail;
 }
 
-function canonicalQuery(query: SignedRequest['query'], emptyForm: (name: string) => 'bare' | 'equals' | 'drop'): string {
+function canonicalQuery(
+  query: SignedRequest['query'],
+  emptyForm: (name: string) => 'bare' | 'equals' | 'drop',
+): string {
   const items: Array<[string, string, string]> = [];
   for (const [k, v] of query) {
     if (k === 'x-oss-signature') continue;

@@ -4,7 +4,7 @@ import { OssErrors } from '../errors';
 import type { RequestContext } from '../http/context';
 import type { BucketConfig } from '../store/types';
 import { children, el, parseXml, text } from '../xml';
-import { BUCKET_ACLS, type Handler, type ServerState, STORAGE_CLASSES, isoTime, ownerXml } from './common';
+import { BUCKET_ACLS, type Handler, isoTime, ownerXml, type ServerState, STORAGE_CLASSES } from './common';
 
 const REDUNDANCY = ['LRS', 'ZRS'];
 
@@ -14,7 +14,8 @@ function endpoints(state: ServerState) {
 
 function parseBucketAcl(value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
-  if (!BUCKET_ACLS.includes(value)) throw OssErrors.invalidArgument('no such bucket access control exists', 'x-oss-acl', value);
+  if (!BUCKET_ACLS.includes(value))
+    throw OssErrors.invalidArgument('no such bucket access control exists', 'x-oss-acl', value);
   return value;
 }
 
@@ -40,7 +41,8 @@ export const putBucket: Handler = async (ctx, state) => {
     }
     const dr = text(root, 'DataRedundancyType')?.trim();
     if (dr !== undefined) {
-      if (!REDUNDANCY.includes(dr)) throw OssErrors.invalidArgument('Invalid data redundancy type.', 'DataRedundancyType', dr);
+      if (!REDUNDANCY.includes(dr))
+        throw OssErrors.invalidArgument('Invalid data redundancy type.', 'DataRedundancyType', dr);
       redundancy = dr;
     }
   }
@@ -48,8 +50,10 @@ export const putBucket: Handler = async (ctx, state) => {
   const created = await state.store.createBucket({ name, created: Date.now(), storageClass, redundancy, acl });
   if (!created) {
     const existing = state.store.requireBucket(name).config;
-    if (existing.storageClass !== storageClass) throw OssErrors.bucketAlreadyExists(name, "Cannot modify existing bucket's storage class.");
-    if (existing.redundancy !== redundancy) throw OssErrors.bucketAlreadyExists(name, "Bucket already exists can't modify data redundancy type.");
+    if (existing.storageClass !== storageClass)
+      throw OssErrors.bucketAlreadyExists(name, "Cannot modify existing bucket's storage class.");
+    if (existing.redundancy !== redundancy)
+      throw OssErrors.bucketAlreadyExists(name, "Bucket already exists can't modify data redundancy type.");
     if (ctx.headers['x-oss-acl'] !== undefined) await state.store.updateBucket(name, (c) => ({ ...c, acl }));
   }
   ctx.send(200, { location: `/${name}` });
@@ -86,7 +90,8 @@ export const listBuckets: Handler = async (ctx, state) => {
   const marker = ctx.param('marker') ?? '';
   const rawMax = ctx.param('max-keys');
   const max = rawMax === undefined || rawMax === '' ? 1000 : Number(rawMax);
-  if (!Number.isInteger(max) || max < 1 || max > 1000) throw OssErrors.invalidArgument('Argument max-keys must be an integer between 1 and 1000.', 'max-keys', rawMax);
+  if (!Number.isInteger(max) || max < 1 || max > 1000)
+    throw OssErrors.invalidArgument('Argument max-keys must be an integer between 1 and 1000.', 'max-keys', rawMax);
   const all = state.store.listBuckets().filter((b) => b.name.startsWith(prefix) && b.name > marker);
   const page = all.slice(0, max);
   const truncated = all.length > max;
@@ -99,7 +104,10 @@ export const listBuckets: Handler = async (ctx, state) => {
       (ctx.has('prefix') || ctx.has('marker') || ctx.has('max-keys')) && el('IsTruncated', truncated),
       truncated && el('NextMarker', page.at(-1)!.name),
       ownerXml(state),
-      el('Buckets', page.map((c) => el('Bucket', bucketXml(state, c)))),
+      el(
+        'Buckets',
+        page.map((c) => el('Bucket', bucketXml(state, c))),
+      ),
     ]),
   );
 };
@@ -196,6 +204,11 @@ export const deleteBucketLifecycle: Handler = async (ctx, state) => {
 export function answerPreflight(ctx: RequestContext, state: ServerState): void {
   const bucket = ctx.target?.bucket ?? '';
   const config = bucket === '' ? undefined : state.store.requireBucket(bucket).config;
-  const headers = preflight(config?.cors, ctx.headers.origin, ctx.headers['access-control-request-method'], ctx.headers['access-control-request-headers']);
+  const headers = preflight(
+    config?.cors,
+    ctx.headers.origin,
+    ctx.headers['access-control-request-method'],
+    ctx.headers['access-control-request-headers'],
+  );
   ctx.send(200, headers);
 }

@@ -1,10 +1,10 @@
-import type { Notifier } from '../notifications';
-import type { ObjectStore, Committed } from '../store/engine';
-import type { BucketConfig, ObjectRecord, StagedBlob } from '../store/types';
-import type { RequestContext } from '../http/context';
 import { OssErrors } from '../errors';
 import { etagFromMd5, quoteEtag } from '../etag';
+import type { RequestContext } from '../http/context';
 import { keyProblem } from '../keys';
+import type { Notifier } from '../notifications';
+import type { Committed, ObjectStore } from '../store/engine';
+import type { BucketConfig, ObjectRecord, StagedBlob } from '../store/types';
 import { el, type XmlElement } from '../xml';
 
 /** What every handler works with. */
@@ -27,7 +27,14 @@ const OBJECT_ACLS = ['default', 'private', 'public-read', 'public-read-write'];
 export const BUCKET_ACLS = ['private', 'public-read', 'public-read-write'];
 const SSE = ['AES256', 'KMS', 'SM4'];
 /** Standard headers stored with an object and replayed on GET/HEAD. */
-const STORED_HEADERS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
+const STORED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+];
 
 /** `2012-02-24T08:43:07.000Z`, as OSS writes times in XML. */
 export const isoTime = (ms: number) => new Date(ms).toISOString();
@@ -99,7 +106,8 @@ export function checkTags(tags: Array<[string, string]>): Array<[string, string]
 /** An object ACL header value, validated. */
 export function parseObjectAcl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!OBJECT_ACLS.includes(value)) throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', value);
+  if (!OBJECT_ACLS.includes(value))
+    throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', value);
   return value === 'default' ? undefined : value;
 }
 
@@ -109,7 +117,11 @@ export type ObjectAttrs = Pick<ObjectRecord, 'storageClass' | 'headers' | 'meta'
  * The attributes a write request sets from its headers (PutObject, InitiateMultipartUpload, AppendObject,
  * CopyObject with REPLACE): standard headers, `x-oss-meta-*`, encryption, ACL, storage class, tags.
  */
-export function attrsFromHeaders(h: Readonly<Record<string, string | undefined>>, bucket: BucketConfig, fallbackType = 'application/octet-stream'): ObjectAttrs {
+export function attrsFromHeaders(
+  h: Readonly<Record<string, string | undefined>>,
+  bucket: BucketConfig,
+  fallbackType = 'application/octet-stream',
+): ObjectAttrs {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     const value = h[name];
@@ -124,7 +136,12 @@ export function attrsFromHeaders(h: Readonly<Record<string, string | undefined>>
       metaBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     }
   }
-  if (metaBytes > 8192) throw OssErrors.invalidArgument('The user-defined metadata of an object cannot exceed 8 KB.', 'x-oss-meta-*', String(metaBytes));
+  if (metaBytes > 8192)
+    throw OssErrors.invalidArgument(
+      'The user-defined metadata of an object cannot exceed 8 KB.',
+      'x-oss-meta-*',
+      String(metaBytes),
+    );
   return {
     storageClass: storageClassOf(h['x-oss-storage-class'], bucket.storageClass),
     headers,
@@ -159,10 +176,13 @@ export function sseOf(h: Readonly<Record<string, string | undefined>>): Pick<Obj
 /** Encryption headers OSS echoes on writes and reads of an encrypted object. */
 export function sseHeaders(record: Pick<ObjectRecord, 'sse'>): Record<string, string | undefined> {
   if (!record.sse) return {};
-  return { 'x-oss-server-side-encryption': record.sse.algorithm, 'x-oss-server-side-encryption-key-id': record.sse.keyId };
+  return {
+    'x-oss-server-side-encryption': record.sse.algorithm,
+    'x-oss-server-side-encryption-key-id': record.sse.keyId,
+  };
 }
 
-/** The headers GET and HEAD send for an object (oss-api.md §4.2). */
+/** The headers GET and HEAD send for an object (docs/oss-protocol.md §4.2). */
 export function objectHeaders(record: ObjectRecord): Record<string, string | undefined> {
   return {
     ...record.headers,
@@ -203,7 +223,15 @@ export async function commitNormalObject(
     target.bucket,
     target.key,
     staged,
-    { ...attrs, size: staged.size, etag, contentMd5: staged.md5.toString('base64'), crc64: staged.crc64, lastModified: nowSeconds(), type: 'Normal' },
+    {
+      ...attrs,
+      size: staged.size,
+      etag,
+      contentMd5: staged.md5.toString('base64'),
+      crc64: staged.crc64,
+      lastModified: nowSeconds(),
+      type: 'Normal',
+    },
     { forbidOverwrite: target.forbidOverwrite },
   );
   notifyCreated(ctx, state, eventName, target.bucket, committed);
@@ -211,7 +239,14 @@ export async function commitNormalObject(
 }
 
 /** Announces a committed write to subscribers (after it is durable). */
-export function notifyCreated(ctx: RequestContext, state: ServerState, eventName: string, bucket: string, committed: Committed, position?: number): void {
+export function notifyCreated(
+  ctx: RequestContext,
+  state: ServerState,
+  eventName: string,
+  bucket: string,
+  committed: Committed,
+  position?: number,
+): void {
   state.notifier.publish({
     eventName,
     bucket,
@@ -227,7 +262,13 @@ export function notifyCreated(ctx: RequestContext, state: ServerState, eventName
 }
 
 /** Announces a deletion (DeleteObject, DeleteMultipleObjects). */
-export function notifyRemoved(ctx: RequestContext, state: ServerState, eventName: string, bucket: string, removed: ObjectRecord): void {
+export function notifyRemoved(
+  ctx: RequestContext,
+  state: ServerState,
+  eventName: string,
+  bucket: string,
+  removed: ObjectRecord,
+): void {
   state.notifier.publish({
     eventName,
     bucket,
@@ -247,7 +288,12 @@ function sourceIp(ctx: RequestContext): string {
 
 /** Parses `x-oss-copy-source: /bucket/url-encoded-key[?versionId=…]`. */
 export function parseCopySource(value: string): { bucket: string; key: string } {
-  const bad = () => OssErrors.invalidArgument('Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.', 'x-oss-copy-source', value);
+  const bad = () =>
+    OssErrors.invalidArgument(
+      'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.',
+      'x-oss-copy-source',
+      value,
+    );
   const path = value.split('?')[0]!;
   const m = /^\/?([^/]+)\/(.+)$/.exec(path);
   if (!m) throw bad();

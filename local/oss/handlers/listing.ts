@@ -5,17 +5,23 @@ import { urlEncodeListValue } from '../keys';
 import { decodeContinuationToken, encodeContinuationToken, parseMaxKeys } from '../listing';
 import type { ObjectRecord } from '../store/types';
 import { el, type XmlElement } from '../xml';
-import { type Handler, type ServerState, isoTime, ownerXml } from './common';
+import { type Handler, isoTime, ownerXml, type ServerState } from './common';
 
 /** `encoding-type` is either absent or `url`. */
 function encoder(ctx: RequestContext): (text: string) => string {
   const type = ctx.param('encoding-type');
   if (type === undefined || type === '') return (t) => t;
-  if (type !== 'url') throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
+  if (type !== 'url')
+    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
   return urlEncodeListValue;
 }
 
-function contents(state: ServerState, record: ObjectRecord, encode: (t: string) => string, withOwner: boolean): XmlElement {
+function contents(
+  state: ServerState,
+  record: ObjectRecord,
+  encode: (t: string) => string,
+  withOwner: boolean,
+): XmlElement {
   return el('Contents', [
     el('Key', encode(record.key)),
     el('LastModified', isoTime(record.lastModified)),
@@ -29,7 +35,7 @@ function contents(state: ServerState, record: ObjectRecord, encode: (t: string) 
 
 /**
  * ListObjects (v1, GetBucket): prefix, delimiter, marker, max-keys, encoding-type. Every `<Contents>`
- * carries `<Owner>`: ali-oss's `list()` reads `Owner.ID` unconditionally (oss-api.md §4.7).
+ * carries `<Owner>`: ali-oss's `list()` reads `Owner.ID` unconditionally (docs/oss-protocol.md §4.7).
  */
 export const listObjects: Handler = async (ctx, state) => {
   const bucket = ctx.target!.bucket;

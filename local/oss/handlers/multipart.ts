@@ -5,14 +5,14 @@ import { etagFromMd5, multipartEtag, quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { compareKeys, urlEncodeListValue } from '../keys';
 import { parseMaxKeys } from '../listing';
-import { type RequestedPart, parsePartNumber, selectParts } from '../multipart';
+import { parsePartNumber, type RequestedPart, selectParts } from '../multipart';
 import { children, el, parseXml, text } from '../xml';
 import {
-  type Handler,
-  MAX_OBJECT_BYTES,
   attrsFromHeaders,
   expectedMd5,
+  type Handler,
   isoTime,
+  MAX_OBJECT_BYTES,
   notifyCreated,
   nowSeconds,
   parseCopySource,
@@ -21,12 +21,14 @@ import {
   sseHeaders,
 } from './common';
 
-const forbidsOverwrite = (ctx: RequestContext) => (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+const forbidsOverwrite = (ctx: RequestContext) =>
+  (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
 
 function encoder(ctx: RequestContext): (t: string) => string {
   const type = ctx.param('encoding-type');
   if (type === undefined || type === '') return (t) => t;
-  if (type !== 'url') throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
+  if (type !== 'url')
+    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
   return urlEncodeListValue;
 }
 
@@ -61,7 +63,10 @@ export const uploadPart: Handler = async (ctx, state) => {
   const upload = state.store.requireUpload(bucket, uploadId, key);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
-  const staged = await state.store.stage(ctx.body(), { maxBytes: MAX_OBJECT_BYTES, tooLarge: () => OssErrors.entityTooLarge() });
+  const staged = await state.store.stage(ctx.body(), {
+    maxBytes: MAX_OBJECT_BYTES,
+    tooLarge: () => OssErrors.entityTooLarge(),
+  });
   if (md5 && !md5.equals(staged.md5)) {
     await state.store.discard(staged);
     throw OssErrors.invalidDigest();
@@ -89,29 +94,46 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
   const { stream } = await state.store.openObject(source.bucket, source.key, (src) => {
     const outcome = evaluatePreconditions(
       {
-        ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] } : {}),
-        ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] } : {}),
-        ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] } : {}),
-        ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] } : {}),
+        ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
+          ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] }
+          : {}),
+        ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined
+          ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] }
+          : {}),
+        ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined
+          ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] }
+          : {}),
+        ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined
+          ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] }
+          : {}),
       },
       src.etag,
       src.lastModified,
     );
-    if (outcome.kind !== 'proceed') throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
+    if (outcome.kind !== 'proceed')
+      throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
     if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
     const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
     if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
-      throw OssErrors.invalidArgument('The x-oss-copy-source-range is invalid.', 'x-oss-copy-source-range', rangeHeader);
+      throw OssErrors.invalidArgument(
+        'The x-oss-copy-source-range is invalid.',
+        'x-oss-copy-source-range',
+        rangeHeader,
+      );
     }
     return { start: Number(m[1]), end: Number(m[2]) };
   });
   const staged = await state.store.stage((stream ?? []) as AsyncIterable<Uint8Array>);
   const etag = etagFromMd5(staged.md5);
   const part = await state.store.putPart(bucket, uploadId, partNumber, staged, etag);
-  ctx.sendXml(200, el('CopyPartResult', [el('LastModified', isoTime(part.lastModified)), el('ETag', quoteEtag(etag))]), {
-    etag: quoteEtag(etag),
-    'x-oss-hash-crc64ecma': staged.crc64,
-  });
+  ctx.sendXml(
+    200,
+    el('CopyPartResult', [el('LastModified', isoTime(part.lastModified)), el('ETag', quoteEtag(etag))]),
+    {
+      etag: quoteEtag(etag),
+      'x-oss-hash-crc64ecma': staged.crc64,
+    },
+  );
 };
 
 /**
@@ -124,10 +146,20 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
   const uploadId = ctx.param('uploadId') ?? '';
   const upload = state.store.requireUpload(bucket, uploadId, key);
   const body = (await ctx.readBody(16 * 1024 * 1024)).toString('utf8');
-  let parts;
+  let parts: ReturnType<typeof selectParts>;
   if ((ctx.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes') {
-    if (body.trim() !== '') throw OssErrors.invalidArgument('The body must be empty when x-oss-complete-all is yes.', 'x-oss-complete-all', 'yes');
-    parts = selectParts(upload.parts, [...upload.parts.values()].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+    if (body.trim() !== '')
+      throw OssErrors.invalidArgument(
+        'The body must be empty when x-oss-complete-all is yes.',
+        'x-oss-complete-all',
+        'yes',
+      );
+    parts = selectParts(
+      upload.parts,
+      [...upload.parts.values()]
+        .sort((a, b) => a.partNumber - b.partNumber)
+        .map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+    );
   } else {
     const root = parseXml(body).CompleteMultipartUpload;
     if (root === undefined) throw OssErrors.malformedXml();
@@ -190,9 +222,12 @@ export const listParts: Handler = async (ctx, state) => {
   const upload = state.store.requireUpload(bucket, uploadId, key);
   const maxParts = parseMaxKeys(ctx.param('max-parts'), 'max-parts', 1000, 1000);
   const rawMarker = ctx.param('part-number-marker') ?? '';
-  if (rawMarker !== '' && !/^\d+$/.test(rawMarker)) throw OssErrors.invalidArgument('part-number-marker must be an integer.', 'part-number-marker', rawMarker);
+  if (rawMarker !== '' && !/^\d+$/.test(rawMarker))
+    throw OssErrors.invalidArgument('part-number-marker must be an integer.', 'part-number-marker', rawMarker);
   const marker = rawMarker === '' ? 0 : Number(rawMarker);
-  const all = [...upload.parts.values()].filter((p) => p.partNumber > marker).sort((a, b) => a.partNumber - b.partNumber);
+  const all = [...upload.parts.values()]
+    .filter((p) => p.partNumber > marker)
+    .sort((a, b) => a.partNumber - b.partNumber);
   const page = all.slice(0, maxParts);
   const truncated = all.length > maxParts;
   const encode = encoder(ctx);
@@ -207,7 +242,14 @@ export const listParts: Handler = async (ctx, state) => {
       el('MaxParts', maxParts),
       el('IsTruncated', truncated),
       ctx.param('encoding-type') === 'url' && el('EncodingType', 'url'),
-      ...page.map((p) => el('Part', [el('PartNumber', p.partNumber), el('LastModified', isoTime(p.lastModified)), el('ETag', quoteEtag(p.etag)), el('Size', p.size)])),
+      ...page.map((p) =>
+        el('Part', [
+          el('PartNumber', p.partNumber),
+          el('LastModified', isoTime(p.lastModified)),
+          el('ETag', quoteEtag(p.etag)),
+          el('Size', p.size),
+        ]),
+      ),
     ]),
   );
 };
@@ -260,8 +302,18 @@ export const listMultipartUploads: Handler = async (ctx, state) => {
       el('MaxUploads', max),
       el('IsTruncated', truncated),
       ctx.param('encoding-type') === 'url' && el('EncodingType', 'url'),
-      ...entries.filter((e) => e.upload).map((e) => el('Upload', [el('Key', encode(e.upload!.key)), el('UploadId', e.upload!.uploadId), el('Initiated', isoTime(e.upload!.initiated))])),
-      ...entries.filter((e) => e.prefix !== undefined).map((e) => el('CommonPrefixes', [el('Prefix', encode(e.prefix!))])),
+      ...entries
+        .filter((e) => e.upload)
+        .map((e) =>
+          el('Upload', [
+            el('Key', encode(e.upload!.key)),
+            el('UploadId', e.upload!.uploadId),
+            el('Initiated', isoTime(e.upload!.initiated)),
+          ]),
+        ),
+      ...entries
+        .filter((e) => e.prefix !== undefined)
+        .map((e) => el('CommonPrefixes', [el('Prefix', encode(e.prefix!))])),
     ]),
   );
 };

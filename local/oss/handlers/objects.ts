@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Preconditions, evaluatePreconditions } from '../conditions';
+import { evaluatePreconditions, type Preconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
@@ -8,15 +8,14 @@ import type { ReadPlan } from '../store/engine';
 import type { ObjectRecord, StagedBlob } from '../store/types';
 import { children, el, parseXml, text } from '../xml';
 import {
-  type Handler,
-  MAX_OBJECT_BYTES,
-  type ServerState,
   attrsFromHeaders,
-  commitNormalObject,
   checkTags,
+  commitNormalObject,
   effectiveAcl,
   expectedMd5,
+  type Handler,
   isoTime,
+  MAX_OBJECT_BYTES,
   notifyCreated,
   notifyRemoved,
   nowSeconds,
@@ -27,15 +26,23 @@ import {
   parseTagHeader,
   requireKey,
   requireLength,
+  type ServerState,
   sseHeaders,
   sseOf,
   storageClassOf,
 } from './common';
 
-const forbidsOverwrite = (ctx: RequestContext) => (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+const forbidsOverwrite = (ctx: RequestContext) =>
+  (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
 
 /** Refuses a staged body whose Content-MD5 or x-oss-hash-crc64ecma does not match what was received. */
-async function checkDigests(ctx: RequestContext, state: ServerState, staged: StagedBlob, md5: Buffer | undefined, chunkMd5 = staged.md5): Promise<void> {
+async function checkDigests(
+  ctx: RequestContext,
+  state: ServerState,
+  staged: StagedBlob,
+  md5: Buffer | undefined,
+  chunkMd5 = staged.md5,
+): Promise<void> {
   const crc = ctx.headers['x-oss-hash-crc64ecma'];
   if ((md5 && !md5.equals(chunkMd5)) || (crc !== undefined && crc.trim() !== staged.crc64)) {
     await state.store.discard(staged);
@@ -43,7 +50,7 @@ async function checkDigests(ctx: RequestContext, state: ServerState, staged: Sta
   }
 }
 
-/** PutObject (oss-api.md §4.1). */
+/** PutObject (docs/oss-protocol.md §4.1). */
 export const putObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
@@ -54,9 +61,19 @@ export const putObject: Handler = async (ctx, state) => {
   const forbid = forbidsOverwrite(ctx);
   // Fail before reading a body that could not be stored anyway.
   if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
-  const staged = await state.store.stage(ctx.body(), { maxBytes: MAX_OBJECT_BYTES, tooLarge: () => OssErrors.entityTooLarge() });
+  const staged = await state.store.stage(ctx.body(), {
+    maxBytes: MAX_OBJECT_BYTES,
+    tooLarge: () => OssErrors.entityTooLarge(),
+  });
   await checkDigests(ctx, state, staged, md5);
-  const { committed, etag } = await commitNormalObject(ctx, state, 'ObjectCreated:PutObject', { bucket, key, forbidOverwrite: forbid }, staged, attrs);
+  const { committed, etag } = await commitNormalObject(
+    ctx,
+    state,
+    'ObjectCreated:PutObject',
+    { bucket, key, forbidOverwrite: forbid },
+    staged,
+    attrs,
+  );
   ctx.send(200, {
     etag: quoteEtag(etag),
     'x-oss-hash-crc64ecma': staged.crc64,
@@ -121,7 +138,8 @@ export const getObject: Handler = async (ctx, state) => {
     }
     const decision = decideRange(ctx.headers.range, rec.size, standard);
     if (decision.kind === 'unsatisfiable') throw OssErrors.invalidRange();
-    const plan = decision.kind === 'partial' ? { start: decision.start, end: decision.end } : { start: 0, end: rec.size - 1 };
+    const plan =
+      decision.kind === 'partial' ? { start: decision.start, end: decision.end } : { start: 0, end: rec.size - 1 };
     partial = decision.kind === 'partial';
     if (ctx.method === 'HEAD') {
       // Remember the range for the headers, but read nothing.
@@ -182,7 +200,8 @@ export const deleteMultipleObjects: Handler = async (ctx, state) => {
   if (!md5) throw OssErrors.invalidRequest('Missing required header for this request: Content-MD5.');
   if (ctx.headers['content-length'] === undefined) throw OssErrors.missingContentLength();
   const encodingType = ctx.param('encoding-type');
-  if (encodingType !== undefined && encodingType !== 'url') throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
+  if (encodingType !== undefined && encodingType !== 'url')
+    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
   const body = await ctx.readBody(2 * 1024 * 1024);
   if (!createHash('md5').update(body).digest().equals(md5)) throw OssErrors.invalidDigest();
   const doc = parseXml(body.toString('utf8'));
@@ -205,7 +224,13 @@ export const deleteMultipleObjects: Handler = async (ctx, state) => {
     return;
   }
   const show = (k: string) => (encodingType === 'url' ? encodeURIComponent(k) : k);
-  ctx.sendXml(200, el('DeleteResult', [...keys.map((k) => el('Deleted', [el('Key', show(k))])), encodingType === 'url' && el('EncodingType', 'url')]));
+  ctx.sendXml(
+    200,
+    el('DeleteResult', [
+      ...keys.map((k) => el('Deleted', [el('Key', show(k))])),
+      encodingType === 'url' && el('EncodingType', 'url'),
+    ]),
+  );
 };
 
 function decodeURIComponentSafe(text: string): string {
@@ -224,17 +249,24 @@ export const copyObject: Handler = async (ctx, state) => {
   state.store.requireBucket(source.bucket);
   const config = state.store.requireBucket(bucket).config;
   const directive = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase();
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw OssErrors.invalidArgument('Invalid metadata directive.', 'x-oss-metadata-directive', directive);
+  if (directive !== 'COPY' && directive !== 'REPLACE')
+    throw OssErrors.invalidArgument('Invalid metadata directive.', 'x-oss-metadata-directive', directive);
   const tagDirective = (ctx.headers['x-oss-tagging-directive'] ?? 'Copy').toLowerCase();
-  if (tagDirective !== 'copy' && tagDirective !== 'replace') throw OssErrors.invalidArgument('Invalid tagging directive.', 'x-oss-tagging-directive', tagDirective);
+  if (tagDirective !== 'copy' && tagDirective !== 'replace')
+    throw OssErrors.invalidArgument('Invalid tagging directive.', 'x-oss-tagging-directive', tagDirective);
   const replaced = directive === 'REPLACE' ? attrsFromHeaders(ctx.headers, config) : undefined;
   const acl = parseObjectAcl(ctx.headers['x-oss-object-acl']);
   const tags = tagDirective === 'replace' ? parseTagHeader(ctx.headers['x-oss-tagging'] ?? '') : undefined;
   const sse = sseOf(ctx.headers);
   let notModified: ObjectRecord | undefined;
   const check = (src: ObjectRecord) => {
-    const outcome = evaluatePreconditions(preconditionsOf(ctx.headers, 'x-oss-copy-source-'), src.etag, src.lastModified);
-    if (outcome.kind === 'failed') throw OssErrors.preconditionFailed(`x-oss-copy-source-${outcome.condition.toLowerCase()}`);
+    const outcome = evaluatePreconditions(
+      preconditionsOf(ctx.headers, 'x-oss-copy-source-'),
+      src.etag,
+      src.lastModified,
+    );
+    if (outcome.kind === 'failed')
+      throw OssErrors.preconditionFailed(`x-oss-copy-source-${outcome.condition.toLowerCase()}`);
     if (outcome.kind === 'not-modified') {
       notModified = src;
       throw NOT_MODIFIED;
@@ -261,14 +293,24 @@ export const copyObject: Handler = async (ctx, state) => {
       { forbidOverwrite: forbidsOverwrite(ctx), check },
     );
     notifyCreated(ctx, state, 'ObjectCreated:CopyObject', bucket, committed);
-    ctx.sendXml(200, el('CopyObjectResult', [el('ETag', quoteEtag(committed.record.etag)), el('LastModified', isoTime(committed.record.lastModified))]), {
-      etag: quoteEtag(committed.record.etag),
-      'x-oss-hash-crc64ecma': committed.record.crc64,
-      ...sseHeaders(committed.record),
-    });
+    ctx.sendXml(
+      200,
+      el('CopyObjectResult', [
+        el('ETag', quoteEtag(committed.record.etag)),
+        el('LastModified', isoTime(committed.record.lastModified)),
+      ]),
+      {
+        etag: quoteEtag(committed.record.etag),
+        'x-oss-hash-crc64ecma': committed.record.crc64,
+        ...sseHeaders(committed.record),
+      },
+    );
   } catch (error) {
     if (error !== NOT_MODIFIED || !notModified) throw error;
-    ctx.send(304, { etag: quoteEtag(notModified.etag), 'last-modified': new Date(notModified.lastModified).toUTCString() });
+    ctx.send(304, {
+      etag: quoteEtag(notModified.etag),
+      'last-modified': new Date(notModified.lastModified).toUTCString(),
+    });
   }
 };
 
@@ -283,7 +325,8 @@ export const appendObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
   const raw = ctx.param('position');
-  if (raw === undefined || !/^\d+$/.test(raw)) throw OssErrors.invalidArgument('Position must be a non-negative integer.', 'position', raw ?? '');
+  if (raw === undefined || !/^\d+$/.test(raw))
+    throw OssErrors.invalidArgument('Position must be a non-negative integer.', 'position', raw ?? '');
   const position = Number(raw);
   const config = state.store.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
@@ -322,7 +365,8 @@ export const appendObject: Handler = async (ctx, state) => {
 export const putObjectAcl: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const value = ctx.headers['x-oss-object-acl'];
-  if (value === undefined) throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', '');
+  if (value === undefined)
+    throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', '');
   const acl = parseObjectAcl(value);
   await state.store.updateObject(ctx.target!.bucket, key, (r) => {
     const { acl: _old, ...rest } = r;
@@ -336,7 +380,10 @@ export const getObjectAcl: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const record = state.store.get(ctx.target!.bucket, key);
   if (!record) throw OssErrors.noSuchKey(key);
-  ctx.sendXml(200, el('AccessControlPolicy', [ownerXml(state), el('AccessControlList', [el('Grant', record.acl ?? 'default')])]));
+  ctx.sendXml(
+    200,
+    el('AccessControlPolicy', [ownerXml(state), el('AccessControlList', [el('Grant', record.acl ?? 'default')])]),
+  );
 };
 
 /** PutObjectTagging (§4.9). */
@@ -364,7 +411,15 @@ export const getObjectTagging: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const record = state.store.get(ctx.target!.bucket, key);
   if (!record) throw OssErrors.noSuchKey(key);
-  ctx.sendXml(200, el('Tagging', [el('TagSet', (record.tags ?? []).map(([k, v]) => el('Tag', [el('Key', k), el('Value', v)])))]));
+  ctx.sendXml(
+    200,
+    el('Tagging', [
+      el(
+        'TagSet',
+        (record.tags ?? []).map(([k, v]) => el('Tag', [el('Key', k), el('Value', v)])),
+      ),
+    ]),
+  );
 };
 
 /** DeleteObjectTagging: 204. */

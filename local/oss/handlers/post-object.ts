@@ -1,17 +1,30 @@
-import busboy from 'busboy';
+import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { V4_ALGORITHM, parseV4Timestamp, v1Signature, v4Signature, v4SigningKey } from '../../../shared/storage/signing';
+import busboy from 'busboy';
+import {
+  parseV4Timestamp,
+  V4_ALGORITHM,
+  v1Signature,
+  v4Signature,
+  v4SigningKey,
+} from '../../../shared/storage/signing';
 import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { keyProblem } from '../keys';
 import { checkPostConditions, decodePostPolicy } from '../post-policy';
 import { checkTemporaryCredentials } from '../sts';
-import { timingSafeEqual } from 'node:crypto';
 import { el } from '../xml';
-import { type Handler, MAX_OBJECT_BYTES, type ServerState, attrsFromHeaders, commitNormalObject, sseHeaders } from './common';
+import {
+  attrsFromHeaders,
+  commitNormalObject,
+  type Handler,
+  MAX_OBJECT_BYTES,
+  type ServerState,
+  sseHeaders,
+} from './common';
 
-/** Form fields other than the file may be at most 4 KB each (oss-api.md §3). */
+/** Form fields other than the file may be at most 4 KB each (docs/oss-protocol.md §3). */
 const MAX_FIELD_BYTES = 4096;
 
 interface FormStart {
@@ -77,7 +90,8 @@ function secretFor(keys: ServerStateKeys, accessKeyId: string, token: string | u
   if (accessKeyId.startsWith('STS.')) {
     if (!token) throw OssErrors.invalidAccessKeyId(accessKeyId);
     const check = checkTemporaryCredentials(accessKeyId, token, keys.keys, new Date());
-    if (!check.ok) throw check.reason === 'expired' ? OssErrors.securityTokenExpired(token) : OssErrors.invalidSecurityToken(token);
+    if (!check.ok)
+      throw check.reason === 'expired' ? OssErrors.securityTokenExpired(token) : OssErrors.invalidSecurityToken(token);
     return check.accessKeySecret;
   }
   const key = keys.keys.find((k) => k.accessKeyId === accessKeyId);
@@ -103,34 +117,55 @@ function verifyFormSignature(state: ServerState, keys: ServerStateKeys, fields: 
     const date = fields.get('x-oss-date');
     const signature = fields.get('x-oss-signature');
     if (!policy || !credential || !date || !signature || fields.get('x-oss-signature-version') !== V4_ALGORITHM) {
-      throw OssErrors.invalidArgument('Signature version 4 forms need policy, x-oss-signature-version, x-oss-credential, x-oss-date and x-oss-signature.');
+      throw OssErrors.invalidArgument(
+        'Signature version 4 forms need policy, x-oss-signature-version, x-oss-credential, x-oss-date and x-oss-signature.',
+      );
     }
     const parts = credential.split('/');
-    if (parts.length < 5 || parts.at(-1) !== 'aliyun_v4_request') throw OssErrors.invalidArgument('Invalid x-oss-credential.', 'x-oss-credential', credential);
+    if (parts.length < 5 || parts.at(-1) !== 'aliyun_v4_request')
+      throw OssErrors.invalidArgument('Invalid x-oss-credential.', 'x-oss-credential', credential);
     const [day, region, product] = parts.slice(-4, -1) as [string, string, string];
     const accessKeyId = parts.slice(0, -4).join('/');
     const time = parseV4Timestamp(date);
     if (!time || date.slice(0, 8) !== day) throw OssErrors.invalidArgument('Invalid x-oss-date.', 'x-oss-date', date);
-    if (region !== state.region || product !== 'oss') throw OssErrors.invalidArgument('Invalid signing region or product in x-oss-credential.', 'x-oss-credential', credential);
-    if (Date.now() - time.getTime() > 7 * 86_400_000) throw OssErrors.accessDenied('Request has expired.', [['ServerTime', new Date().toISOString()]]);
+    if (region !== state.region || product !== 'oss')
+      throw OssErrors.invalidArgument(
+        'Invalid signing region or product in x-oss-credential.',
+        'x-oss-credential',
+        credential,
+      );
+    if (Date.now() - time.getTime() > 7 * 86_400_000)
+      throw OssErrors.accessDenied('Request has expired.', [['ServerTime', new Date().toISOString()]]);
     const secret = secretFor(keys, accessKeyId, token);
     const expected = v4Signature(v4SigningKey(secret, day, region, product), policy);
-    if (!same(expected, signature)) throw OssErrors.signatureDoesNotMatch([['StringToSign', policy], ['SignatureProvided', signature], ['OSSAccessKeyId', accessKeyId]]);
+    if (!same(expected, signature))
+      throw OssErrors.signatureDoesNotMatch([
+        ['StringToSign', policy],
+        ['SignatureProvided', signature],
+        ['OSSAccessKeyId', accessKeyId],
+      ]);
     return true;
   }
   const accessKeyId = fields.get('ossaccesskeyid');
   const signature = fields.get('signature');
   if (accessKeyId === undefined && signature === undefined && policy === undefined) return false;
   if (!accessKeyId || !signature || !policy) {
-    throw OssErrors.invalidArgument('Bucket POST must contain all of OSSAccessKeyId, policy and Signature when one is present.');
+    throw OssErrors.invalidArgument(
+      'Bucket POST must contain all of OSSAccessKeyId, policy and Signature when one is present.',
+    );
   }
   const secret = secretFor(keys, accessKeyId, token);
   // The string to sign of a V1 form is the base64 policy itself.
-  if (!same(v1Signature(secret, policy), signature)) throw OssErrors.signatureDoesNotMatch([['StringToSign', policy], ['SignatureProvided', signature], ['OSSAccessKeyId', accessKeyId]]);
+  if (!same(v1Signature(secret, policy), signature))
+    throw OssErrors.signatureDoesNotMatch([
+      ['StringToSign', policy],
+      ['SignatureProvided', signature],
+      ['OSSAccessKeyId', accessKeyId],
+    ]);
   return true;
 }
 
-/** PostObject (oss-api.md §3): browser form uploads checked against a signed policy. */
+/** PostObject (docs/oss-protocol.md §3): browser form uploads checked against a signed policy. */
 export function postObjectHandler(keys: ServerStateKeys): Handler {
   return async (ctx, state) => {
     const { bucket } = ctx.target!;
@@ -140,7 +175,8 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
     try {
       const { fields } = form;
       const rawKey = fields.get('key');
-      if (rawKey === undefined) throw OssErrors.invalidArgument('Bucket POST must contain a field named key.', 'key', '');
+      if (rawKey === undefined)
+        throw OssErrors.invalidArgument('Bucket POST must contain a field named key.', 'key', '');
       const key = rawKey.replace(/\$\{filename\}/g, form.filename);
       const problem = keyProblem(key);
       if (problem) throw problem;
@@ -155,15 +191,29 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         throw OssErrors.accessDenied('You have no right to access this bucket because of bucket acl.');
       }
       const headerLike: Record<string, string | undefined> = Object.fromEntries(fields);
-      const attrs = attrsFromHeaders(headerLike, config, form.mimeType && form.mimeType !== 'application/octet-stream' ? form.mimeType : 'application/octet-stream');
+      const attrs = attrsFromHeaders(
+        headerLike,
+        config,
+        form.mimeType && form.mimeType !== 'application/octet-stream' ? form.mimeType : 'application/octet-stream',
+      );
       const forbid = (fields.get('x-oss-forbid-overwrite') ?? '').toLowerCase() === 'true';
       if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
-      const staged = await state.store.stage(form.file as AsyncIterable<Uint8Array>, { maxBytes: range.max, tooLarge: () => OssErrors.entityTooLarge() });
+      const staged = await state.store.stage(form.file as AsyncIterable<Uint8Array>, {
+        maxBytes: range.max,
+        tooLarge: () => OssErrors.entityTooLarge(),
+      });
       if (staged.size < range.min) {
         await state.store.discard(staged);
         throw OssErrors.entityTooSmall();
       }
-      const { committed, etag } = await commitNormalObject(ctx, state, 'ObjectCreated:PostObject', { bucket, key, forbidOverwrite: forbid }, staged, attrs);
+      const { committed, etag } = await commitNormalObject(
+        ctx,
+        state,
+        'ObjectCreated:PostObject',
+        { bucket, key, forbidOverwrite: forbid },
+        staged,
+        attrs,
+      );
       const headers = { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': staged.crc64, ...sseHeaders(committed.record) };
       const redirect = fields.get('success_action_redirect');
       if (redirect) {
@@ -179,7 +229,12 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         const host = ctx.headers.host ?? `${bucket}.oss-${state.region}.aliyuncs.com`;
         ctx.sendXml(
           201,
-          el('PostResponse', [el('Bucket', bucket), el('Location', `http://${host}/${encodeURIComponent(key)}`), el('Key', key), el('ETag', quoteEtag(etag))]),
+          el('PostResponse', [
+            el('Bucket', bucket),
+            el('Location', `http://${host}/${encodeURIComponent(key)}`),
+            el('Key', key),
+            el('ETag', quoteEtag(etag)),
+          ]),
           headers,
         );
         return;

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Readable, pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parseQuery } from '../../../shared/storage/signing';
 import type { Target } from '../addressing';
 import type { Principal } from '../auth/verify';
-import { OssError, OssErrors } from '../errors';
+import { type OssError, OssErrors } from '../errors';
 import type { Operation } from '../router';
-import { type XmlElement, el, renderXml } from '../xml';
+import { el, renderXml, type XmlElement } from '../xml';
 
 /** `5C06A3B67B8B5A3DA422299D`-style ids: seconds since the epoch, then random hex. */
 export function newRequestId(): string {
-  return (Math.floor(Date.now() / 1000).toString(16).padStart(8, '0') + randomBytes(8).toString('hex')).toUpperCase();
+  return (
+    Math.floor(Date.now() / 1000)
+      .toString(16)
+      .padStart(8, '0') + randomBytes(8).toString('hex')
+  ).toUpperCase();
 }
 
 /**
@@ -61,7 +65,8 @@ export class RequestContext {
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
     this.query = parseQuery(rawQuery);
     for (const part of rawQuery.split('&')) {
-      if (part.endsWith('=') && part.indexOf('=') === part.length - 1) this.emptyWithEquals.add(parseQuery(part.slice(0, -1))[0]?.[0] ?? '');
+      if (part.endsWith('=') && part.indexOf('=') === part.length - 1)
+        this.emptyWithEquals.add(parseQuery(part.slice(0, -1))[0]?.[0] ?? '');
     }
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined) continue;
@@ -107,7 +112,8 @@ export class RequestContext {
       'x-oss-request-id': this.requestId,
       ...this.cors,
     };
-    for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = encodeHeaderValue(value);
+    for (const [name, value] of Object.entries(extra))
+      if (value !== undefined) headers[name] = encodeHeaderValue(value);
     return headers;
   }
 
@@ -116,7 +122,8 @@ export class RequestContext {
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
     const all = this.common(headers);
     // HEAD may announce the object's length; any other response must announce exactly what it carries.
-    if (this.method !== 'HEAD' || all['content-length'] === undefined) all['content-length'] = String(payload?.length ?? 0);
+    if (this.method !== 'HEAD' || all['content-length'] === undefined)
+      all['content-length'] = String(payload?.length ?? 0);
     if (status === 204 || status === 304) delete all['content-length'];
     this.res.writeHead(status, all);
     this.res.end(this.method === 'HEAD' ? undefined : payload);
@@ -137,7 +144,7 @@ export class RequestContext {
 
   /**
    * Sends an OSS error. HEAD errors have no body; OSS puts the error document, base64-encoded, in the
-   * `x-oss-err` header instead (oss-api.md §4.3).
+   * `x-oss-err` header instead (docs/oss-protocol.md §4.3).
    */
   sendError(error: OssError): void {
     if (this.res.headersSent) {

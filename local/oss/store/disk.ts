@@ -1,11 +1,34 @@
-import { constants, createWriteStream } from 'node:fs';
-import { type FileHandle, copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { constants, createWriteStream } from 'node:fs';
+import {
+  copyFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { once } from 'node:events';
 import { JournalFile, readJsonLines } from './journal';
-import type { Backend, BlobPlace, BlobSink, BucketConfig, IndexEntry, LiveRecords, LoadedBucket, ObjectRecord, PartRecord, UploadRecord } from './types';
+import type {
+  Backend,
+  BlobPlace,
+  BlobSink,
+  BucketConfig,
+  IndexEntry,
+  LiveRecords,
+  LoadedBucket,
+  ObjectRecord,
+  PartRecord,
+  UploadRecord,
+} from './types';
 
 /*
  * On-disk layout under the data directory (documented in docs/local-oss-server.md):
@@ -56,7 +79,11 @@ export class DiskBackend implements Backend {
    * Opens (creating if needed) a data directory; refuses one another live server is using.
    * `compactMinLines` (tests) lowers the journal length that triggers a snapshot.
    */
-  static async open(root: string, log: (line: string) => void, options: { compactMinLines?: number } = {}): Promise<DiskBackend> {
+  static async open(
+    root: string,
+    log: (line: string) => void,
+    options: { compactMinLines?: number } = {},
+  ): Promise<DiskBackend> {
     const backend = new DiskBackend(root, log, options.compactMinLines ?? COMPACT_MIN_LINES);
     await mkdir(join(root, 'buckets'), { recursive: true });
     await backend.lock();
@@ -73,7 +100,8 @@ export class DiskBackend implements Backend {
 
   private async lock(): Promise<void> {
     const key = resolve(this.root);
-    if (openInThisProcess.has(key)) throw new Error(`data directory ${this.root} is in use by another OSS server in this process`);
+    if (openInThisProcess.has(key))
+      throw new Error(`data directory ${this.root} is in use by another OSS server in this process`);
     const pidFile = join(this.root, 'server.pid');
     try {
       const pid = Number((await readFile(pidFile, 'utf8')).trim());
@@ -111,7 +139,9 @@ export class DiskBackend implements Backend {
     }
     if (!this.wasClean) {
       this.log(`data directory was not closed cleanly; sweeping unreferenced object files in the background`);
-      this.background.push(this.sweep(referenced).catch((error: unknown) => this.log(`sweep failed: ${String(error)}`)));
+      this.background.push(
+        this.sweep(referenced).catch((error: unknown) => this.log(`sweep failed: ${String(error)}`)),
+      );
     }
     return loaded;
   }
@@ -154,7 +184,12 @@ export class DiskBackend implements Backend {
       );
     }
     const gen = Math.max(from, gens.at(-1) ?? 0) + 1;
-    this.journals.set(bucket, { active: await JournalFile.open(join(dir, `journal-${gen}.jsonl`)), gen, sinceSnapshot: lines, compacting: false });
+    this.journals.set(bucket, {
+      active: await JournalFile.open(join(dir, `journal-${gen}.jsonl`)),
+      gen,
+      sinceSnapshot: lines,
+      compacting: false,
+    });
     return records;
   }
 
@@ -187,7 +222,8 @@ export class DiskBackend implements Backend {
       }
       const kept = new Set([...parts.values()].map((p) => p.blob));
       for (const file of await readdir(udir)) {
-        if (file.startsWith('part-') && !kept.has(`${bucket}/uploads/${id}/${file}`)) await unlink(join(udir, file)).catch(() => undefined);
+        if (file.startsWith('part-') && !kept.has(`${bucket}/uploads/${id}/${file}`))
+          await unlink(join(udir, file)).catch(() => undefined);
       }
       uploads.push({ upload, parts: [...parts.values()].sort((a, b) => a.partNumber - b.partNumber) });
     }
@@ -244,9 +280,14 @@ export class DiskBackend implements Backend {
     const token = randomBytes(12).toString('hex');
     const path = join(this.root, 'tmp', token);
     const handle = await open(path, 'wx');
-    return bufferedSink(handle, 0, async () => token, async () => {
-      await unlink(path).catch(() => undefined);
-    });
+    return bufferedSink(
+      handle,
+      0,
+      async () => token,
+      async () => {
+        await unlink(path).catch(() => undefined);
+      },
+    );
   }
 
   private placePath(place: BlobPlace): { id: string; dir: string } {
@@ -254,7 +295,10 @@ export class DiskBackend implements Backend {
     if ('key' in place) {
       const hash = createHash('sha256').update(place.key).digest('hex');
       const shard = hash.slice(0, 2);
-      return { id: `${place.bucket}/objects/${shard}/${hash}-${unique}`, dir: join(this.bucketDir(place.bucket), 'objects', shard) };
+      return {
+        id: `${place.bucket}/objects/${shard}/${hash}-${unique}`,
+        dir: join(this.bucketDir(place.bucket), 'objects', shard),
+      };
     }
     return {
       id: `${place.bucket}/uploads/${place.uploadId}/part-${place.partNumber}-${unique}`,
@@ -309,24 +353,41 @@ export class DiskBackend implements Backend {
     return token;
   }
 
-  async openAppend(blob: string | undefined, size: number, place: BlobPlace): Promise<{ blob: string; sink: BlobSink }> {
+  async openAppend(
+    blob: string | undefined,
+    size: number,
+    place: BlobPlace,
+  ): Promise<{ blob: string; sink: BlobSink }> {
     if (blob === undefined) {
       const { id, dir } = this.placePath(place);
       await this.ensureDir(dir);
       const path = join(this.root, 'buckets', id);
       const handle = await open(path, 'wx');
-      const sink = bufferedSink(handle, 0, async () => {
-        await fsyncDir(dir);
-        return id;
-      }, async () => {
-        await unlink(path).catch(() => undefined);
-      });
+      const sink = bufferedSink(
+        handle,
+        0,
+        async () => {
+          await fsyncDir(dir);
+          return id;
+        },
+        async () => {
+          await unlink(path).catch(() => undefined);
+        },
+      );
       return { blob: id, sink };
     }
     const handle = await open(join(this.root, 'buckets', blob), 'r+');
     // Bytes past the committed size belong to an append that never committed.
     await handle.truncate(size);
-    return { blob, sink: bufferedSink(handle, size, async () => blob, async () => {}) };
+    return {
+      blob,
+      sink: bufferedSink(
+        handle,
+        size,
+        async () => blob,
+        async () => {},
+      ),
+    };
   }
 
   async journal(bucket: string, entries: IndexEntry[], live: LiveRecords): Promise<void> {
@@ -334,14 +395,21 @@ export class DiskBackend implements Backend {
     if (!journal) {
       const dir = join(this.bucketDir(bucket), 'index');
       await mkdir(dir, { recursive: true });
-      journal = { active: await JournalFile.open(join(dir, 'journal-1.jsonl')), gen: 1, sinceSnapshot: 0, compacting: false };
+      journal = {
+        active: await JournalFile.open(join(dir, 'journal-1.jsonl')),
+        gen: 1,
+        sinceSnapshot: 0,
+        compacting: false,
+      };
       this.journals.set(bucket, journal);
     }
     await journal.active.append(entries.map((e) => JSON.stringify(e)));
     journal.sinceSnapshot += entries.length;
     if (!journal.compacting && journal.sinceSnapshot > Math.max(this.compactMinLines, live.count)) {
       journal.compacting = true;
-      const task = this.compact(bucket, journal, () => live.records()).catch((error: unknown) => this.log(`compaction of ${bucket} failed: ${String(error)}`));
+      const task = this.compact(bucket, journal, () => live.records()).catch((error: unknown) =>
+        this.log(`compaction of ${bucket} failed: ${String(error)}`),
+      );
       this.background.push(task);
     }
   }
@@ -418,7 +486,12 @@ export class DiskBackend implements Backend {
  * A sink writing sequentially from `position`, in 1 MiB batches, fsynced on finish. One batch may be in
  * flight while the next is filled and hashed, so disk writes overlap the CPU work of the upload.
  */
-function bufferedSink(handle: FileHandle, position: number, done: () => Promise<string>, cleanup: () => Promise<void>): BlobSink {
+function bufferedSink(
+  handle: FileHandle,
+  position: number,
+  done: () => Promise<string>,
+  cleanup: () => Promise<void>,
+): BlobSink {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let offset = position;
@@ -532,7 +605,11 @@ async function writeSnapshotFile(file: string, from: number, records: Iterable<O
  * directory that no server is running on. The records' bodies are not written: use it to measure
  * listing and index loading, not reads.
  */
-export async function seedBucketIndex(root: string, config: BucketConfig, records: Iterable<ObjectRecord>): Promise<void> {
+export async function seedBucketIndex(
+  root: string,
+  config: BucketConfig,
+  records: Iterable<ObjectRecord>,
+): Promise<void> {
   const dir = join(root, 'buckets', config.name);
   await mkdir(join(dir, 'index'), { recursive: true });
   await writeFileAtomic(join(dir, 'bucket.json'), JSON.stringify(config));

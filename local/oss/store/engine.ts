@@ -1,4 +1,4 @@
-import { type Hash, createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OssErrors } from '../errors';
 import { type ListPage, type ListRequest, listPage } from '../listing';
@@ -53,14 +53,23 @@ export class ObjectStore {
     for (const loaded of await backend.load()) {
       const objects = new Map<string, ObjectRecord>();
       for (const record of loaded.records) objects.set(record.key, record);
-      const state: BucketState = { config: loaded.config, objects, index: SortedKeySet.from(objects.keys()), uploads: new Map() };
+      const state: BucketState = {
+        config: loaded.config,
+        objects,
+        index: SortedKeySet.from(objects.keys()),
+        uploads: new Map(),
+      };
       for (const { upload, parts } of loaded.uploads) {
         // Completed just before a crash: the object names the upload but its parts were not removed yet.
         if (objects.get(upload.key)?.uploadId === upload.uploadId) {
           await backend.removeUpload(loaded.config.name, upload.uploadId);
           continue;
         }
-        state.uploads.set(upload.uploadId, { record: upload, parts: new Map(parts.map((p) => [p.partNumber, p])), completing: false });
+        state.uploads.set(upload.uploadId, {
+          record: upload,
+          parts: new Map(parts.map((p) => [p.partNumber, p])),
+          completing: false,
+        });
       }
       store.buckets.set(loaded.config.name, state);
       // Lets the backend fold long journals into a snapshot now rather than at the next write.
@@ -70,7 +79,12 @@ export class ObjectStore {
   }
 
   private live(state: BucketState): LiveRecords {
-    return { get count() { return state.objects.size; }, records: () => Array.from(state.objects.values()) };
+    return {
+      get count() {
+        return state.objects.size;
+      },
+      records: () => Array.from(state.objects.values()),
+    };
   }
 
   private async exclusive<T>(lockKey: string, fn: () => Promise<T>): Promise<T> {
@@ -155,7 +169,11 @@ export class ObjectStore {
    * may throw (preconditions). A body replaced between lookup and open is looked up again, so the stream
    * always belongs to the record returned.
    */
-  async openObject(bucket: string, key: string, plan: (record: ObjectRecord) => ReadPlan): Promise<{ record: ObjectRecord; range: ReadPlan; stream?: Readable }> {
+  async openObject(
+    bucket: string,
+    key: string,
+    plan: (record: ObjectRecord) => ReadPlan,
+  ): Promise<{ record: ObjectRecord; range: ReadPlan; stream?: Readable }> {
     for (let attempt = 0; ; attempt++) {
       const record = this.requireBucket(bucket).objects.get(key);
       if (!record) throw OssErrors.noSuchKey(key);
@@ -325,12 +343,18 @@ export class ObjectStore {
     const cached = this.appendHashes.get(record.blob);
     if (cached) return cached.copy();
     const hash = createHash('md5');
-    if (record.size > 0) for await (const chunk of await this.backend.openRead(record.blob, 0, record.size - 1)) hash.update(chunk as Buffer);
+    if (record.size > 0)
+      for await (const chunk of await this.backend.openRead(record.blob, 0, record.size - 1))
+        hash.update(chunk as Buffer);
     return hash;
   }
 
   /** Changes an object's attributes (ACL, tags) without touching its body. */
-  async updateObject(bucket: string, key: string, update: (record: ObjectRecord) => ObjectRecord): Promise<ObjectRecord> {
+  async updateObject(
+    bucket: string,
+    key: string,
+    update: (record: ObjectRecord) => ObjectRecord,
+  ): Promise<ObjectRecord> {
     const done = await this.commit(bucket, key, async (previous) => {
       if (!previous) throw OssErrors.noSuchKey(key);
       return { ...update(previous), key, blob: previous.blob };
@@ -363,16 +387,30 @@ export class ObjectStore {
   /** The upload, or OSS's 404 NoSuchUpload (also once it is being completed). */
   requireUpload(bucket: string, uploadId: string, key?: string): UploadState {
     const upload = this.requireBucket(bucket).uploads.get(uploadId);
-    if (!upload || upload.completing || (key !== undefined && upload.record.key !== key)) throw OssErrors.noSuchUpload(uploadId);
+    if (!upload || upload.completing || (key !== undefined && upload.record.key !== key))
+      throw OssErrors.noSuchUpload(uploadId);
     return upload;
   }
 
   /** Stores a part (replacing an earlier one with the same number). */
-  async putPart(bucket: string, uploadId: string, partNumber: number, staged: StagedBlob, etag: string): Promise<PartRecord> {
+  async putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    staged: StagedBlob,
+    etag: string,
+  ): Promise<PartRecord> {
     return this.exclusive(`upload\0${bucket}\0${uploadId}\0${partNumber}`, async () => {
       const upload = this.requireUpload(bucket, uploadId);
       const blob = await this.backend.publish(staged.token, { bucket, uploadId, partNumber });
-      const part: PartRecord = { partNumber, blob, size: staged.size, etag, crc64: staged.crc64, lastModified: Math.floor(Date.now() / 1000) * 1000 };
+      const part: PartRecord = {
+        partNumber,
+        blob,
+        size: staged.size,
+        etag,
+        crc64: staged.crc64,
+        lastModified: Math.floor(Date.now() / 1000) * 1000,
+      };
       if (this.buckets.get(bucket)?.uploads.get(uploadId) !== upload || upload.completing) {
         await this.backend.removeBlob(blob);
         throw OssErrors.noSuchUpload(uploadId);
@@ -399,12 +437,19 @@ export class ObjectStore {
     const upload = this.requireUpload(bucket, uploadId);
     upload.completing = true;
     try {
-      if (options.forbidOverwrite && this.get(bucket, upload.record.key)) throw OssErrors.fileAlreadyExists('0042-00000214');
+      if (options.forbidOverwrite && this.get(bucket, upload.record.key))
+        throw OssErrors.fileAlreadyExists('0042-00000214');
       const staged = await this.stage(this.concatenate(parts));
-      const done = await this.putObject(bucket, upload.record.key, staged, { ...attrs, size: staged.size, crc64: staged.crc64 }, {
-        forbidOverwrite: options.forbidOverwrite,
-        forbidEc: '0042-00000214',
-      });
+      const done = await this.putObject(
+        bucket,
+        upload.record.key,
+        staged,
+        { ...attrs, size: staged.size, crc64: staged.crc64 },
+        {
+          forbidOverwrite: options.forbidOverwrite,
+          forbidEc: '0042-00000214',
+        },
+      );
       await this.finishUpload(bucket, upload);
       return done;
     } catch (error) {

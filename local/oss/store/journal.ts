@@ -28,7 +28,10 @@ export class JournalFile {
   append(lines: string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     const promise = new Promise<void>((resolve, reject) => {
-      this.queue.push({ text: `${lines.join('\n')}\n`, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.queue.push({
+        text: `${lines.join('\n')}\n`,
+        done: (error) => (error === undefined ? resolve() : reject(error)),
+      });
     });
     this.lines += lines.length;
     this.flushing ??= this.flush();
@@ -65,7 +68,11 @@ export class JournalFile {
  * during its write (it was never acknowledged); one elsewhere is reported through `onBadLine`. Lines are
  * split by hand rather than with readline, which is several times slower on million-line snapshots.
  */
-export async function readJsonLines(path: string, onLine: (value: unknown) => void, onBadLine: (lineNumber: number) => void = () => {}): Promise<number> {
+export async function readJsonLines(
+  path: string,
+  onLine: (value: unknown) => void,
+  onBadLine: (lineNumber: number) => void = () => {},
+): Promise<number> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let count = 0;

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Backend, BlobPlace, BlobSink, BucketConfig, IndexEntry, LiveRecords, LoadedBucket, PartRecord, UploadRecord } from './types';
+import type {
+  Backend,
+  BlobPlace,
+  BlobSink,
+  BucketConfig,
+  IndexEntry,
+  LiveRecords,
+  LoadedBucket,
+  PartRecord,
+  UploadRecord,
+} from './types';
 
 interface MemoryBlob {
   chunks: Buffer[];
@@ -94,7 +104,10 @@ export class MemoryBackend implements Backend {
         },
         finish: async () => {
           // Readers hold their own chunk lists, so replacing the list is invisible to them.
-          this.blobs.set(blobId, { chunks: [...base.chunks, ...added], size: base.size + added.reduce((s, c) => s + c.length, 0) });
+          this.blobs.set(blobId, {
+            chunks: [...base.chunks, ...added],
+            size: base.size + added.reduce((s, c) => s + c.length, 0),
+          });
           return blobId;
         },
         abort: async () => {},

@@ -30,7 +30,8 @@ export async function stageStream(
     for await (const raw of source) {
       const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       size += chunk.length;
-      if (limits.maxBytes !== undefined && size > limits.maxBytes) throw (limits.tooLarge ?? (() => new RangeError('body too large')))();
+      if (limits.maxBytes !== undefined && size > limits.maxBytes)
+        throw (limits.tooLarge ?? (() => new RangeError('body too large')))();
       md5.update(chunk);
       crc.update(chunk);
       await sink.write(chunk);

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { GenericSchema, InferOutput } from 'valibot';
 import type { Config } from '../../config';
-import { ValidationError, describeError } from '../../errors';
+import { describeError, ValidationError } from '../../errors';
 import { fetchHandler } from '../../http/fetch-bridge';
 import { Router } from '../../http/router';
-import { type HttpApp, type HttpRequest, type HttpResponse, empty, json } from '../../http/types';
+import { empty, type HttpApp, type HttpRequest, type HttpResponse, json } from '../../http/types';
 import type { BucketLayout } from '../../layout';
 import type { Logger } from '../../log';
 import { StorageError } from '../../storage/errors';
 import type { ObjectStore } from '../../storage/port';
 import type { UrlSigner } from '../../storage/url-signer';
-import { type Caller, authenticate } from '../auth';
+import { authenticate, type Caller } from '../auth';
 import { API_ERRORS, ApiError, type ApiErrorCode } from '../errors';
 import { PresignService } from '../service';
-import { CompleteBody, DownloadBody, FormBody, ListQuery, PartsBody, UploadBody, check } from './schemas';
+import { CompleteBody, check, DownloadBody, FormBody, ListQuery, PartsBody, UploadBody } from './schemas';
 
 /** Request bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,7 +36,9 @@ interface Call {
   service: PresignService;
 }
 
-type Route = { auth: false; run: (req: HttpRequest) => HttpResponse | Promise<HttpResponse> } | { auth: true; run: (call: Call) => Promise<HttpResponse> | HttpResponse };
+type Route =
+  | { auth: false; run: (req: HttpRequest) => HttpResponse | Promise<HttpResponse> }
+  | { auth: true; run: (call: Call) => Promise<HttpResponse> | HttpResponse };
 
 export interface PresignApp extends HttpApp {
   /** The same app for fetch callers (tests, fetch-based runtimes). */
@@ -44,7 +46,7 @@ export interface PresignApp extends HttpApp {
 }
 
 /**
- * The presign API: every route of DESIGN.md over a runtime-agnostic request/response pair. Routing
+ * The presign API: every route of the README's API table over a runtime-agnostic request/response pair. Routing
  * is Hono's trie router; the FC handler feeds it FC events directly, tests and other runtimes use `fetch`.
  */
 export function createPresignApp(deps: PresignAppDeps): PresignApp {
@@ -54,7 +56,18 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
 
   let openApi: string | undefined;
   router
-    .add('GET', '/healthz', open(() => json(200, { status: 'ok', bucket: deps.config.oss.bucket, region: deps.config.oss.region, ...(deps.version && { version: deps.version }) })))
+    .add(
+      'GET',
+      '/healthz',
+      open(() =>
+        json(200, {
+          status: 'ok',
+          bucket: deps.config.oss.bucket,
+          region: deps.config.oss.region,
+          ...(deps.version && { version: deps.version }),
+        }),
+      ),
+    )
     .add(
       'GET',
       '/openapi.json',
@@ -64,13 +77,52 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
         return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: openApi };
       }),
     )
-    .add('POST', '/v1/uploads', guarded(async ({ req, caller, service }) => json(201, await service.createUpload(caller, readBody(req, UploadBody)))))
-    .add('POST', '/v1/uploads/form', guarded(({ req, caller, service }) => json(201, service.createForm(caller, readBody(req, FormBody)))))
-    .add('GET', '/v1/uploads/:uploadId', guarded(async ({ params, caller, service }) => json(200, await service.getUpload(caller, params.uploadId!))))
-    .add('DELETE', '/v1/uploads/:uploadId', guarded(async ({ params, caller, service }) => (await service.abortUpload(caller, params.uploadId!), empty(204))))
-    .add('POST', '/v1/uploads/:uploadId/parts', guarded(async ({ req, params, caller, service }) => json(200, await service.signParts(caller, params.uploadId!, readBody(req, PartsBody, true)))))
-    .add('POST', '/v1/uploads/:uploadId/complete', guarded(async ({ req, params, caller, service }) => json(200, await service.completeUpload(caller, params.uploadId!, readBody(req, CompleteBody, true)))))
-    .add('POST', '/v1/downloads', guarded(async ({ req, caller, service }) => json(201, await service.createDownload(caller, readBody(req, DownloadBody)))))
+    .add(
+      'POST',
+      '/v1/uploads',
+      guarded(async ({ req, caller, service }) =>
+        json(201, await service.createUpload(caller, readBody(req, UploadBody))),
+      ),
+    )
+    .add(
+      'POST',
+      '/v1/uploads/form',
+      guarded(({ req, caller, service }) => json(201, service.createForm(caller, readBody(req, FormBody)))),
+    )
+    .add(
+      'GET',
+      '/v1/uploads/:uploadId',
+      guarded(async ({ params, caller, service }) => json(200, await service.getUpload(caller, params.uploadId!))),
+    )
+    .add(
+      'DELETE',
+      '/v1/uploads/:uploadId',
+      guarded(async ({ params, caller, service }) => {
+        await service.abortUpload(caller, params.uploadId!);
+        return empty(204);
+      }),
+    )
+    .add(
+      'POST',
+      '/v1/uploads/:uploadId/parts',
+      guarded(async ({ req, params, caller, service }) =>
+        json(200, await service.signParts(caller, params.uploadId!, readBody(req, PartsBody, true))),
+      ),
+    )
+    .add(
+      'POST',
+      '/v1/uploads/:uploadId/complete',
+      guarded(async ({ req, params, caller, service }) =>
+        json(200, await service.completeUpload(caller, params.uploadId!, readBody(req, CompleteBody, true))),
+      ),
+    )
+    .add(
+      'POST',
+      '/v1/downloads',
+      guarded(async ({ req, caller, service }) =>
+        json(201, await service.createDownload(caller, readBody(req, DownloadBody))),
+      ),
+    )
     .add(
       'GET',
       '/v1/artifacts',
@@ -80,8 +132,21 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
         return json(200, await service.listArtifacts(caller, query.value));
       }),
     )
-    .add('GET', '/v1/artifacts/:namespace/:name{.+}', guarded(async ({ params, caller, service }) => json(200, await service.getArtifact(caller, params.namespace!, params.name!))))
-    .add('DELETE', '/v1/artifacts/:namespace/:name{.+}', guarded(async ({ params, caller, service }) => (await service.deleteArtifact(caller, params.namespace!, params.name!), empty(204))));
+    .add(
+      'GET',
+      '/v1/artifacts/:namespace/:name{.+}',
+      guarded(async ({ params, caller, service }) =>
+        json(200, await service.getArtifact(caller, params.namespace!, params.name!)),
+      ),
+    )
+    .add(
+      'DELETE',
+      '/v1/artifacts/:namespace/:name{.+}',
+      guarded(async ({ params, caller, service }) => {
+        await service.deleteArtifact(caller, params.namespace!, params.name!);
+        return empty(204);
+      }),
+    );
 
   const cors = corsPolicy(deps.config.presign.corsOrigins);
 
@@ -97,7 +162,12 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     }
     response.headers['x-request-id'] = requestId;
     cors.decorate(req, response);
-    log.info('request', { method: req.method, path: req.path, status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+    log.info('request', {
+      method: req.method,
+      path: req.path,
+      status: response.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
     return response;
   }
 
@@ -105,33 +175,54 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     const match = router.match(req.method, req.path);
     if ('allowed' in match) {
       if (match.allowed.length > 0) {
-        throw Object.assign(new ApiError('METHOD_NOT_ALLOWED', `${req.path} does not accept ${req.method}; it accepts ${match.allowed.join(', ')}.`), { allow: match.allowed });
+        throw Object.assign(
+          new ApiError(
+            'METHOD_NOT_ALLOWED',
+            `${req.path} does not accept ${req.method}; it accepts ${match.allowed.join(', ')}.`,
+          ),
+          { allow: match.allowed },
+        );
       }
       throw new ApiError('NOT_FOUND', `No route for ${req.method} ${req.path}; GET /openapi.json describes the API.`);
     }
     const { handler, params } = match.found;
     if (!handler.auth) return handler.run(req);
     const caller = authenticate(req.headers.authorization, deps.config.api.tokens);
-    const service = new PresignService({ ...deps, audit: (event) => log.info('url issued', { event: 'url.issued', ...event }) });
+    const service = new PresignService({
+      ...deps,
+      audit: (event) => log.info('url issued', { event: 'url.issued', ...event }),
+    });
     return handler.run({ req, params, caller, service });
   }
 
   function errorResponse(error: unknown, requestId: string, log: Logger): HttpResponse {
-    const respond = (code: ApiErrorCode, message: string, headers: Record<string, string> = {}) => json(API_ERRORS[code], { error: { code, message, requestId } }, headers);
+    const respond = (code: ApiErrorCode, message: string, headers: Record<string, string> = {}) =>
+      json(API_ERRORS[code], { error: { code, message, requestId } }, headers);
     if (error instanceof ApiError) {
       if (error.status >= 500) log.error('request failed', { error });
       const allow = (error as ApiError & { allow?: string[] }).allow;
-      const headers: Record<string, string> = allow ? { allow: allow.join(', ') } : error.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {};
+      const headers: Record<string, string> = allow
+        ? { allow: allow.join(', ') }
+        : error.code === 'UNAUTHENTICATED'
+          ? { 'www-authenticate': 'Bearer' }
+          : {};
       return respond(error.code, error.message, headers);
     }
     if (error instanceof ValidationError) {
-      const code: ApiErrorCode = error.code === 'NAMESPACE_INVALID' || error.code === 'NAME_INVALID' ? error.code : 'INVALID_REQUEST';
+      const code: ApiErrorCode =
+        error.code === 'NAMESPACE_INVALID' || error.code === 'NAME_INVALID' ? error.code : 'INVALID_REQUEST';
       return respond(code, error.message);
     }
     if (error instanceof StorageError) {
       log.error('storage failed', { error, details: error.details });
-      if (error.retryable) return respond('STORAGE_UNAVAILABLE', 'OSS is unavailable or throttling; try again shortly.', { 'retry-after': '1' });
-      return respond('INTERNAL', `The API could not use the bucket (${error.code}); see the function log for request ${requestId}.`);
+      if (error.retryable)
+        return respond('STORAGE_UNAVAILABLE', 'OSS is unavailable or throttling; try again shortly.', {
+          'retry-after': '1',
+        });
+      return respond(
+        'INTERNAL',
+        `The API could not use the bucket (${error.code}); see the function log for request ${requestId}.`,
+      );
     }
     log.error('unexpected error', { error: describeError(error) });
     return respond('INTERNAL', `Internal error; see the function log for request ${requestId}.`);
@@ -142,12 +233,20 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
 }
 
 /** Reads a JSON body of at most MAX_BODY_BYTES and validates it; an empty body is `{}` when allowed. */
-function readBody<TSchema extends GenericSchema>(req: HttpRequest, schema: TSchema, emptyAllowed = false): InferOutput<TSchema> {
+function readBody<TSchema extends GenericSchema>(
+  req: HttpRequest,
+  schema: TSchema,
+  emptyAllowed = false,
+): InferOutput<TSchema> {
   const type = req.headers['content-type'];
   if (type && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Send the body as JSON (Content-Type: application/json), not ${type}.`);
+    throw new ApiError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the body as JSON (Content-Type: application/json), not ${type}.`,
+    );
   }
-  if (req.body.byteLength > MAX_BODY_BYTES) throw new ApiError('PAYLOAD_TOO_LARGE', `The request body may be at most ${MAX_BODY_BYTES} bytes.`);
+  if (req.body.byteLength > MAX_BODY_BYTES)
+    throw new ApiError('PAYLOAD_TOO_LARGE', `The request body may be at most ${MAX_BODY_BYTES} bytes.`);
   const text = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString('utf8');
   let value: unknown = {};
   if (text.trim() !== '') {
@@ -159,14 +258,18 @@ function readBody<TSchema extends GenericSchema>(req: HttpRequest, schema: TSche
   } else if (!emptyAllowed) {
     throw new ApiError('INVALID_REQUEST', 'The request needs a JSON body.');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError('INVALID_REQUEST', 'The body must be a JSON object.');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ApiError('INVALID_REQUEST', 'The body must be a JSON object.');
   const result = check(schema, value);
   if (!result.ok) throw new ApiError('INVALID_REQUEST', result.message);
   return result.value;
 }
 
 /** CORS for browsers on other origins; none by default, since the API's own page is same-origin. */
-function corsPolicy(origins: readonly string[]): { preflight(req: HttpRequest): HttpResponse | undefined; decorate(req: HttpRequest, res: HttpResponse): void } {
+function corsPolicy(origins: readonly string[]): {
+  preflight(req: HttpRequest): HttpResponse | undefined;
+  decorate(req: HttpRequest, res: HttpResponse): void;
+} {
   const allowAll = origins.includes('*');
   const allowed = (origin: string | undefined) => origin !== undefined && (allowAll || origins.includes(origin));
   return {

@@ -3,14 +3,22 @@ import type { GenericSchema } from 'valibot';
 import { API_ERRORS } from '../errors';
 import { CompleteBody, DownloadBody, FormBody, PartsBody, UploadBody } from './schemas';
 
-const json = (schema: GenericSchema) => ({ 'application/json': { schema: toJsonSchema(schema, { target: 'openapi-3.0', errorMode: 'ignore' }) } });
+const json = (schema: GenericSchema) => ({
+  'application/json': { schema: toJsonSchema(schema, { target: 'openapi-3.0', errorMode: 'ignore' }) },
+});
 const errorRef = { $ref: '#/components/responses/Error' };
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), errorRef]));
 const uploadIdParam = { name: 'uploadId', in: 'path', required: true, schema: { type: 'string' } };
 const artifactParams = [
   { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
-  { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain "/" for files in folders.' },
+  {
+    name: 'name',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: 'May contain "/" for files in folders.',
+  },
 ];
 
 /** The OpenAPI 3.0 document of the presign API, generated from the schemas that validate requests. */
@@ -20,10 +28,17 @@ export function buildOpenApi(version: string): object {
     info: {
       title: 'Flink artifact lifecycle: presign API',
       version,
-      description: 'Short-lived, single-key presigned URLs for uploading and downloading Flink job artifacts in OSS, and the artifact catalog.',
+      description:
+        'Short-lived, single-key presigned URLs for uploading and downloading Flink job artifacts in OSS, and the artifact catalog.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token whose SHA-256 digest is listed in API_TOKENS.' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token whose SHA-256 digest is listed in API_TOKENS.',
+        },
+      },
       responses: {
         Error: {
           description: 'An error: the code is stable, the message says what is wrong and what is allowed.',
@@ -36,7 +51,11 @@ export function buildOpenApi(version: string): object {
                   error: {
                     type: 'object',
                     required: ['code', 'message', 'requestId'],
-                    properties: { code: { type: 'string', enum: Object.keys(API_ERRORS) }, message: { type: 'string' }, requestId: { type: 'string' } },
+                    properties: {
+                      code: { type: 'string', enum: Object.keys(API_ERRORS) },
+                      message: { type: 'string' },
+                      requestId: { type: 'string' },
+                    },
                   },
                 },
               },
@@ -51,24 +70,58 @@ export function buildOpenApi(version: string): object {
         post: {
           summary: 'Get a presigned PUT URL, or a multipart plan for a file larger than one part',
           requestBody: { required: true, content: json(UploadBody) },
-          responses: { '201': ok('{key, ossPath, method, url, headers, size, expiresAt} or {key, ossPath, uploadId, partSize, partCount, size, parts: [{partNumber, url, size}], expiresAt}'), ...errors(400, 401, 403, 413) },
+          responses: {
+            '201': ok(
+              '{key, ossPath, method, url, headers, size, expiresAt} or {key, ossPath, uploadId, partSize, partCount, size, parts: [{partNumber, url, size}], expiresAt}',
+            ),
+            ...errors(400, 401, 403, 413),
+          },
         },
       },
       '/v1/uploads/form': {
-        post: { summary: 'PostObject form fields for a browser upload', requestBody: { required: true, content: json(FormBody) }, responses: { '201': ok('{key, ossPath, url, fields, expiresAt, maxSize}'), ...errors(400, 401, 403, 413) } },
+        post: {
+          summary: 'PostObject form fields for a browser upload',
+          requestBody: { required: true, content: json(FormBody) },
+          responses: { '201': ok('{key, ossPath, url, fields, expiresAt, maxSize}'), ...errors(400, 401, 403, 413) },
+        },
       },
       '/v1/uploads/{uploadId}': {
-        get: { summary: 'List the parts uploaded so far (resume)', parameters: [uploadIdParam], responses: { '200': ok('{key, uploadId, size, partSize, partCount, uploadedBytes, parts, missingParts}'), ...errors(401, 403, 404) } },
-        delete: { summary: 'Abort a multipart upload', parameters: [uploadIdParam], responses: { '204': { description: 'Aborted' }, ...errors(401, 403, 404) } },
+        get: {
+          summary: 'List the parts uploaded so far (resume)',
+          parameters: [uploadIdParam],
+          responses: {
+            '200': ok('{key, uploadId, size, partSize, partCount, uploadedBytes, parts, missingParts}'),
+            ...errors(401, 403, 404),
+          },
+        },
+        delete: {
+          summary: 'Abort a multipart upload',
+          parameters: [uploadIdParam],
+          responses: { '204': { description: 'Aborted' }, ...errors(401, 403, 404) },
+        },
       },
       '/v1/uploads/{uploadId}/parts': {
-        post: { summary: 'Sign more part URLs', parameters: [uploadIdParam], requestBody: { content: json(PartsBody) }, responses: { '200': ok('{uploadId, parts, expiresAt}'), ...errors(400, 401, 403, 404) } },
+        post: {
+          summary: 'Sign more part URLs',
+          parameters: [uploadIdParam],
+          requestBody: { content: json(PartsBody) },
+          responses: { '200': ok('{uploadId, parts, expiresAt}'), ...errors(400, 401, 403, 404) },
+        },
       },
       '/v1/uploads/{uploadId}/complete': {
-        post: { summary: 'Complete a multipart upload once every part is there', parameters: [uploadIdParam], requestBody: { content: json(CompleteBody) }, responses: { '200': ok('{key, ossPath, etag, size}'), ...errors(400, 401, 403, 404, 409) } },
+        post: {
+          summary: 'Complete a multipart upload once every part is there',
+          parameters: [uploadIdParam],
+          requestBody: { content: json(CompleteBody) },
+          responses: { '200': ok('{key, ossPath, etag, size}'), ...errors(400, 401, 403, 404, 409) },
+        },
       },
       '/v1/downloads': {
-        post: { summary: 'Get a presigned GET URL that saves the file under its name', requestBody: { required: true, content: json(DownloadBody) }, responses: { '201': ok('{key, ossPath, url, size, etag, expiresAt}'), ...errors(400, 401, 403, 404) } },
+        post: {
+          summary: 'Get a presigned GET URL that saves the file under its name',
+          requestBody: { required: true, content: json(DownloadBody) },
+          responses: { '201': ok('{key, ossPath, url, size, etag, expiresAt}'), ...errors(400, 401, 403, 404) },
+        },
       },
       '/v1/artifacts': {
         get: {
@@ -82,11 +135,21 @@ export function buildOpenApi(version: string): object {
         },
       },
       '/v1/artifacts/{namespace}/{name}': {
-        get: { summary: 'The catalog record of an artifact (status "pending" until catalogued)', parameters: artifactParams, responses: { '200': ok('Catalog record'), ...errors(400, 401, 403, 404) } },
-        delete: { summary: 'Delete an artifact and its catalog record', parameters: artifactParams, responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404) } },
+        get: {
+          summary: 'The catalog record of an artifact (status "pending" until catalogued)',
+          parameters: artifactParams,
+          responses: { '200': ok('Catalog record'), ...errors(400, 401, 403, 404) },
+        },
+        delete: {
+          summary: 'Delete an artifact and its catalog record',
+          parameters: artifactParams,
+          responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
+        },
       },
       '/healthz': { get: { summary: 'Health', security: [], responses: { '200': ok('{status: "ok"}') } } },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': ok('OpenAPI 3.0 document') } } },
+      '/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': ok('OpenAPI 3.0 document') } },
+      },
     },
   };
 }

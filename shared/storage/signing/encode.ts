@@ -44,12 +44,15 @@ export function formatQuery(pairs: QueryPairs): string {
 /** Parses a raw query string (no "?") into decoded pairs, keeping order and repeats; "+" means space. */
 export function parseQuery(raw: string): Array<[string, string]> {
   if (raw === '') return [];
-  return raw.split('&').filter(Boolean).map((part) => {
-    const eq = part.indexOf('=');
-    const name = eq === -1 ? part : part.slice(0, eq);
-    const value = eq === -1 ? '' : part.slice(eq + 1);
-    return [safeDecode(name), safeDecode(value)];
-  });
+  return raw
+    .split('&')
+    .filter(Boolean)
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq === -1 ? part : part.slice(0, eq);
+      const value = eq === -1 ? '' : part.slice(eq + 1);
+      return [safeDecode(name), safeDecode(value)];
+    });
 }
 
 function safeDecode(text: string): string {

@@ -3,7 +3,7 @@ import type { Credentials } from '../../config';
 import { v4Timestamp } from './encode';
 import { V4_ALGORITHM, v4Scope, v4SigningKey } from './v4';
 
-/** A PostObject policy condition (oss-api.md §3). */
+/** A PostObject policy condition (docs/oss-protocol.md §3). */
 export type PolicyCondition =
   | Record<string, string>
   | ['eq' | 'starts-with', string, string]
@@ -48,7 +48,11 @@ export function signPostPolicy(req: PostPolicyRequest): PostPolicy {
   if (req.version === 'v4') {
     const timestamp = v4Timestamp(req.now);
     const credential = `${req.credentials.accessKeyId}/${v4Scope(timestamp.slice(0, 8), req.region)}`;
-    conditions.push({ 'x-oss-signature-version': V4_ALGORITHM }, { 'x-oss-credential': credential }, { 'x-oss-date': timestamp });
+    conditions.push(
+      { 'x-oss-signature-version': V4_ALGORITHM },
+      { 'x-oss-credential': credential },
+      { 'x-oss-date': timestamp },
+    );
     if (token) conditions.push({ 'x-oss-security-token': token });
     const policy = encodePolicy(expiresAt, conditions);
     const key = v4SigningKey(req.credentials.accessKeySecret, timestamp.slice(0, 8), req.region);

@@ -1,9 +1,17 @@
 import type { Credentials } from '../../config';
-import { type QueryPairs, encodeRfc3986, formatQuery, v4Timestamp } from './encode';
+import { encodeRfc3986, formatQuery, type QueryPairs, v4Timestamp } from './encode';
 import { v1Signature, v1StringToSign } from './v1';
-import { V4_ALGORITHM, v4CanonicalQuery, v4CanonicalRequest, v4Scope, v4Signature, v4SigningKey, v4StringToSign } from './v4';
+import {
+  V4_ALGORITHM,
+  v4CanonicalQuery,
+  v4CanonicalRequest,
+  v4Scope,
+  v4Signature,
+  v4SigningKey,
+  v4StringToSign,
+} from './v4';
 
-/** V4 presigned URLs live at most 7 days (oss-api.md §2.3). */
+/** V4 presigned URLs live at most 7 days (docs/oss-protocol.md §2.3). */
 export const MAX_PRESIGN_SECONDS_V4 = 604_800;
 
 export interface PresignRequest {
@@ -69,16 +77,22 @@ function fastCanonicalQuery(signing: ReadonlyArray<[string, string]>, extra: Rea
   return out;
 }
 
-function signV4Query(req: PresignRequest): { query: Array<[string, string]>; canonicalQuery: string; signature: string } {
+function signV4Query(req: PresignRequest): {
+  query: Array<[string, string]>;
+  canonicalQuery: string;
+  signature: string;
+} {
   const headers = req.headers ?? {};
   const extra = (req.query ?? []).map(([k, v]): [string, string] => [k, v]);
   const timestamp = v4Timestamp(req.now);
   const day = timestamp.slice(0, 8);
   const scope = v4Scope(day, req.region);
-  const additional = req.additionalHeaders && req.additionalHeaders.length > 0 ? [...new Set(req.additionalHeaders)].sort() : [];
+  const additional =
+    req.additionalHeaders && req.additionalHeaders.length > 0 ? [...new Set(req.additionalHeaders)].sort() : [];
   // A header listed as signed but absent would make a URL no client can ever use.
   const unsigned = additional.filter((name) => headers[name] === undefined);
-  if (unsigned.length > 0) throw new TypeError(`additionalHeaders ${unsigned.join(', ')} need a value in headers to be signed`);
+  if (unsigned.length > 0)
+    throw new TypeError(`additionalHeaders ${unsigned.join(', ')} need a value in headers to be signed`);
   const query: Array<[string, string]> = [
     ['x-oss-signature-version', V4_ALGORITHM],
     ['x-oss-credential', `${req.credentials.accessKeyId}/${scope}`],
@@ -88,8 +102,14 @@ function signV4Query(req: PresignRequest): { query: Array<[string, string]>; can
   if (additional.length > 0) query.push(['x-oss-additional-headers', additional.join(';')]);
   if (req.credentials.securityToken) query.push(['x-oss-security-token', req.credentials.securityToken]);
   query.push(...extra);
-  const canonicalQuery = extra.length === 0 || extra.every(([k]) => k < 'x-oss-') ? fastCanonicalQuery(query.slice(0, query.length - extra.length), extra) : v4CanonicalQuery(query);
-  const canonical = v4CanonicalRequest({ method: req.method, bucket: req.bucket, key: req.key, headers, query, additionalHeaders: additional }, canonicalQuery);
+  const canonicalQuery =
+    extra.length === 0 || extra.every(([k]) => k < 'x-oss-')
+      ? fastCanonicalQuery(query.slice(0, query.length - extra.length), extra)
+      : v4CanonicalQuery(query);
+  const canonical = v4CanonicalRequest(
+    { method: req.method, bucket: req.bucket, key: req.key, headers, query, additionalHeaders: additional },
+    canonicalQuery,
+  );
   const key = v4SigningKey(req.credentials.accessKeySecret, day, req.region);
   return { query, canonicalQuery, signature: v4Signature(key, v4StringToSign(timestamp, scope, canonical)) };
 }

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
-import { type QueryPairs, encodePath, encodeRfc3986 } from './encode';
+import { encodePath, encodeRfc3986, type QueryPairs } from './encode';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
@@ -35,7 +35,7 @@ export function v4CanonicalQuery(query: V4Request['query']): string {
     .join('&');
 }
 
-/** The V4 canonical request (oss-api.md §2.2); `canonicalQuery` may be passed when already computed. */
+/** The V4 canonical request (docs/oss-protocol.md §2.2); `canonicalQuery` may be passed when already computed. */
 export function v4CanonicalRequest(req: V4Request, canonicalQuery = v4CanonicalQuery(req.query)): string {
   const uri = encodePath(req.bucket === '' ? '/' : `/${req.bucket}/${req.key}`);
   const query = canonicalQuery;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenDigest } from '../../../shared/presign/auth';
-import { type TestStack, startTestStack } from '../../support/local-stack';
+import { startTestStack, type TestStack } from '../../support/local-stack';
 
 const require = createRequire(import.meta.url);
 const OSS = require('ali-oss') as new (o: object) => AliClient;
@@ -34,7 +34,12 @@ beforeAll(async () => {
       { id: 'admin', sha256: tokenDigest(tokens.admin), namespaces: '*', actions: '*' },
       { id: 'ci', sha256: tokenDigest(tokens.ci), namespaces: ['team-a'], actions: ['upload', 'list'] },
       { id: 'reader', sha256: tokenDigest(tokens.reader), namespaces: ['team-a'], actions: ['download', 'list'] },
-      { id: 'deleter', sha256: tokenDigest(tokens.deleter), namespaces: ['team-a'], actions: ['upload', 'delete', 'list'] },
+      {
+        id: 'deleter',
+        sha256: tokenDigest(tokens.deleter),
+        namespaces: ['team-a'],
+        actions: ['upload', 'delete', 'list'],
+      },
     ]),
   });
   api = stack.urls['presign-api']!;
@@ -54,10 +59,20 @@ afterAll(async () => {
 });
 
 /** Calls the API; `token` null sends no Authorization header. */
-async function call(method: string, path: string, body?: unknown, token: string | null = tokens.admin, headers: Record<string, string> = {}) {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = tokens.admin,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -71,13 +86,22 @@ function md5(bytes: Buffer): string {
 describe('single-part uploads', () => {
   it('issues a URL bound to the key, method, type and size; the bytes land with the right headers', async () => {
     const bytes = randomBytes(4321);
-    const issued = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'jobs/word count.jar', size: bytes.length, contentMd5: md5(bytes) });
+    const issued = await call('POST', '/v1/uploads', {
+      namespace: 'team-a',
+      name: 'jobs/word count.jar',
+      size: bytes.length,
+      contentMd5: md5(bytes),
+    });
     expect(issued.status).toBe(201);
     expect(issued.json).toMatchObject({
       key: 'artifacts/namespaces/team-a/jobs/word count.jar',
       ossPath: `oss://${stack.settings.bucket}/artifacts/namespaces/team-a/jobs/word count.jar`,
       method: 'PUT',
-      headers: { 'content-type': 'application/java-archive', 'content-md5': md5(bytes), 'x-oss-forbid-overwrite': 'true' },
+      headers: {
+        'content-type': 'application/java-archive',
+        'content-md5': md5(bytes),
+        'x-oss-forbid-overwrite': 'true',
+      },
       size: bytes.length,
     });
     expect(Date.parse(issued.json.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
@@ -101,11 +125,19 @@ describe('single-part uploads', () => {
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain('<Code>FileAlreadyExists</Code>');
 
-    expect((await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'dup.jar', size: 6, overwrite: true }, tokens.ci)).json.error).toMatchObject({
+    expect(
+      (await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'dup.jar', size: 6, overwrite: true }, tokens.ci))
+        .json.error,
+    ).toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringMatching(/overwrite: replacing an artifact needs the delete action/),
     });
-    const c = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'dup.jar', size: second.length, overwrite: true }, tokens.deleter);
+    const c = await call(
+      'POST',
+      '/v1/uploads',
+      { namespace: 'team-a', name: 'dup.jar', size: second.length, overwrite: true },
+      tokens.deleter,
+    );
     expect(c.json.headers['x-oss-forbid-overwrite']).toBeUndefined();
     expect((await fetch(c.json.url, { method: 'PUT', headers: c.json.headers, body: second })).status).toBe(200);
     expect((await oss.get('artifacts/namespaces/team-a/dup.jar')).content.toString()).toBe('second');
@@ -119,7 +151,10 @@ describe('single-part uploads', () => {
     const otherKey = new URL(url);
     otherKey.pathname = otherKey.pathname.replace('guarded.jar', 'other.jar');
     const badSig = new URL(url);
-    badSig.searchParams.set('x-oss-signature', badSig.searchParams.get('x-oss-signature')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')));
+    badSig.searchParams.set(
+      'x-oss-signature',
+      badSig.searchParams.get('x-oss-signature')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
+    );
     const longer = new URL(url);
     longer.searchParams.set('x-oss-expires', '604800');
     for (const tampered of [otherKey, badSig, longer]) {
@@ -128,10 +163,26 @@ describe('single-part uploads', () => {
       expect(await res.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
     }
     expect((await fetch(url, { method: 'GET' })).status).toBe(403);
-    expect((await fetch(url, { method: 'PUT', headers: issued.json.headers, body: Buffer.from('payload-bytes-and-more') })).status).toBe(403);
-    expect((await fetch(url, { method: 'PUT', headers: { ...issued.json.headers, 'content-type': 'text/plain' }, body: bytes })).status).toBe(403);
+    expect(
+      (await fetch(url, { method: 'PUT', headers: issued.json.headers, body: Buffer.from('payload-bytes-and-more') }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await fetch(url, {
+          method: 'PUT',
+          headers: { ...issued.json.headers, 'content-type': 'text/plain' },
+          body: bytes,
+        })
+      ).status,
+    ).toBe(403);
 
-    const short = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'late.jar', size: bytes.length, expiresIn: 1 });
+    const short = await call('POST', '/v1/uploads', {
+      namespace: 'team-a',
+      name: 'late.jar',
+      size: bytes.length,
+      expiresIn: 1,
+    });
     await new Promise((r) => setTimeout(r, 2100));
     const late = await fetch(short.json.url, { method: 'PUT', headers: short.json.headers, body: bytes });
     expect(late.status).toBe(403);
@@ -139,7 +190,12 @@ describe('single-part uploads', () => {
   });
 
   it('signs URLs for the acceleration endpoint when asked', async () => {
-    const issued = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'fast.jar', size: 10, accelerate: true });
+    const issued = await call('POST', '/v1/uploads', {
+      namespace: 'team-a',
+      name: 'fast.jar',
+      size: 10,
+      accelerate: true,
+    });
     expect(new URL(issued.json.url).host).toBe(`${stack.settings.bucket}.oss-accelerate.aliyuncs.com`);
   });
 });
@@ -147,7 +203,12 @@ describe('single-part uploads', () => {
 describe('multipart uploads', () => {
   it('uploads three parts, survives an interruption after two, resumes and completes with matching bytes', async () => {
     const bytes = randomBytes(PART * 2 + 12_345);
-    const plan = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'big/fat.jar', size: bytes.length }, tokens.ci);
+    const plan = await call(
+      'POST',
+      '/v1/uploads',
+      { namespace: 'team-a', name: 'big/fat.jar', size: bytes.length },
+      tokens.ci,
+    );
     expect(plan.status).toBe(201);
     expect(plan.json).toMatchObject({ partSize: PART, partCount: 3, size: bytes.length });
     expect(plan.json.parts.map((p: { partNumber: number; size: number }) => [p.partNumber, p.size])).toEqual([
@@ -187,7 +248,9 @@ describe('multipart uploads', () => {
     expect(wrong.status).toBe(403);
     await fetch(plan.json.parts[0].url, { method: 'PUT', body: randomBytes(PART) });
     await fetch(plan.json.parts[1].url, { method: 'PUT', body: randomBytes(10) });
-    const lie = await call('POST', `/v1/uploads/${plan.json.uploadId}/complete`, { parts: [{ partNumber: 1, etag: '"00000000000000000000000000000000"' }] });
+    const lie = await call('POST', `/v1/uploads/${plan.json.uploadId}/complete`, {
+      parts: [{ partNumber: 1, etag: '"00000000000000000000000000000000"' }],
+    });
     expect(lie.status).toBe(409);
     expect(lie.json.error.message).toMatch(/Part 1 in OSS does not have ETag/);
   });
@@ -217,7 +280,10 @@ describe('browser form uploads', () => {
   it('accepts a file of the declared size and refuses one over it', async () => {
     const form = await call('POST', '/v1/uploads/form', { namespace: 'team-a', name: 'form.jar', size: 100 });
     expect(form.status).toBe(201);
-    expect(form.json.fields).toMatchObject({ key: 'artifacts/namespaces/team-a/form.jar', 'x-oss-forbid-overwrite': 'true' });
+    expect(form.json.fields).toMatchObject({
+      key: 'artifacts/namespaces/team-a/form.jar',
+      'x-oss-forbid-overwrite': 'true',
+    });
     const tooBig = await post(form.json, randomBytes(101));
     expect(tooBig.status).toBe(400);
     expect(await tooBig.text()).toContain('<Code>EntityTooLarge</Code>');
@@ -231,13 +297,20 @@ describe('downloads', () => {
   it('returns a URL that serves the bytes under the file name, and 404 for a missing artifact', async () => {
     const bytes = randomBytes(777);
     await oss.put('artifacts/namespaces/team-a/lib/作业-1.0.jar', bytes);
-    const issued = await call('POST', '/v1/downloads', { namespace: 'team-a', name: 'lib/作业-1.0.jar' }, tokens.reader);
+    const issued = await call(
+      'POST',
+      '/v1/downloads',
+      { namespace: 'team-a', name: 'lib/作业-1.0.jar' },
+      tokens.reader,
+    );
     expect(issued.status).toBe(201);
     expect(issued.json).toMatchObject({ size: 777 });
     const res = await fetch(issued.json.url);
     expect(res.status).toBe(200);
     expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), bytes)).toBe(0);
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="__-1.0.jar"; filename*=UTF-8''${encodeURIComponent('作业-1.0.jar')}`);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="__-1.0.jar"; filename*=UTF-8''${encodeURIComponent('作业-1.0.jar')}`,
+    );
     expect((await fetch(issued.json.url, { method: 'PUT', body: 'x' })).status).toBe(403);
 
     const missing = await call('POST', '/v1/downloads', { namespace: 'team-a', name: 'nope.jar' }, tokens.reader);
@@ -249,7 +322,8 @@ describe('downloads', () => {
 describe('catalog', () => {
   it('lists a namespace page by page with catalog status, reads records and deletes artifact and record together', async () => {
     const ns = 'catalog-ns';
-    for (const n of ['a.jar', 'b.jar', 'c.jar', 'd.jar', 'e.jar']) await oss.put(`artifacts/namespaces/${ns}/${n}`, Buffer.from(n));
+    for (const n of ['a.jar', 'b.jar', 'c.jar', 'd.jar', 'e.jar'])
+      await oss.put(`artifacts/namespaces/${ns}/${n}`, Buffer.from(n));
     const head = await oss.head(`artifacts/namespaces/${ns}/b.jar`);
     const etag = head.res.headers.etag!.replace(/"/g, '');
     const record = {
@@ -299,15 +373,35 @@ describe('catalog', () => {
     expect(names).not.toContain(`artifacts/namespaces/${ns}/b.jar`);
     expect(names).not.toContain(`catalog/artifacts/namespaces/${ns}/b.jar.json`);
     expect((await call('DELETE', `/v1/artifacts/${ns}/b.jar`)).status).toBe(404);
-    expect((await call('GET', `/v1/artifacts?namespace=${ns}&cursor=bm90LW1pbmU`)).json.error.code).toBe('INVALID_REQUEST');
+    expect((await call('GET', `/v1/artifacts?namespace=${ns}&cursor=bm90LW1pbmU`)).json.error.code).toBe(
+      'INVALID_REQUEST',
+    );
   });
 });
 
 describe('authorization matrix', () => {
   const routes: Array<{ name: string; method: string; path: string; body?: unknown; action: string }> = [
-    { name: 'upload', method: 'POST', path: '/v1/uploads', body: { namespace: 'team-b', name: 'x.jar', size: 10 }, action: 'upload' },
-    { name: 'form', method: 'POST', path: '/v1/uploads/form', body: { namespace: 'team-b', name: 'x.jar' }, action: 'upload' },
-    { name: 'download', method: 'POST', path: '/v1/downloads', body: { namespace: 'team-b', name: 'x.jar' }, action: 'download' },
+    {
+      name: 'upload',
+      method: 'POST',
+      path: '/v1/uploads',
+      body: { namespace: 'team-b', name: 'x.jar', size: 10 },
+      action: 'upload',
+    },
+    {
+      name: 'form',
+      method: 'POST',
+      path: '/v1/uploads/form',
+      body: { namespace: 'team-b', name: 'x.jar' },
+      action: 'upload',
+    },
+    {
+      name: 'download',
+      method: 'POST',
+      path: '/v1/downloads',
+      body: { namespace: 'team-b', name: 'x.jar' },
+      action: 'download',
+    },
     { name: 'list', method: 'GET', path: '/v1/artifacts?namespace=team-b', action: 'list' },
     { name: 'get', method: 'GET', path: '/v1/artifacts/team-b/x.jar', action: 'list' },
     { name: 'delete', method: 'DELETE', path: '/v1/artifacts/team-b/x.jar', action: 'delete' },
@@ -329,10 +423,15 @@ describe('authorization matrix', () => {
       // Inside team-a, only tokens with the action get past authorization.
       const inTeamA = route.path.replace('team-b', 'team-a');
       const bodyA = route.body && JSON.parse(JSON.stringify(route.body).replace('team-b', 'team-a'));
-      const allowed = { ci: ['upload', 'list'], reader: ['download', 'list'], deleter: ['upload', 'delete', 'list'] } as const;
+      const allowed = {
+        ci: ['upload', 'list'],
+        reader: ['download', 'list'],
+        deleter: ['upload', 'delete', 'list'],
+      } as const;
       for (const [id, actions] of Object.entries(allowed)) {
         const res = await call(route.method, inTeamA, bodyA, tokens[id as keyof typeof tokens]);
-        if ((actions as readonly string[]).includes(route.action)) expect(res.status, `${id} ${route.name}`).not.toBe(403);
+        if ((actions as readonly string[]).includes(route.action))
+          expect(res.status, `${id} ${route.name}`).not.toBe(403);
         else expect(res.status, `${id} ${route.name}`).toBe(403);
       }
     });
@@ -342,7 +441,14 @@ describe('authorization matrix', () => {
     expect((await call('GET', '/healthz', undefined, null)).json).toMatchObject({ status: 'ok' });
     const doc = await call('GET', '/openapi.json', undefined, null);
     expect(doc.json.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/v1/uploads', '/v1/uploads/{uploadId}/complete', '/v1/downloads', '/v1/artifacts/{namespace}/{name}']));
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/uploads',
+        '/v1/uploads/{uploadId}/complete',
+        '/v1/downloads',
+        '/v1/artifacts/{namespace}/{name}',
+      ]),
+    );
     const upload = doc.json.paths['/v1/uploads'].post.requestBody.content['application/json'].schema;
     expect(upload.required).toEqual(['namespace', 'name', 'size']);
     expect(upload.additionalProperties).toBe(false);
@@ -354,19 +460,43 @@ describe('bad input', () => {
   it.each([
     ['malformed JSON', '{"namespace":', 400, 'INVALID_REQUEST', /not valid JSON/],
     ['a JSON array', '[]', 400, 'INVALID_REQUEST', /must be a JSON object/],
-    ['an unknown field', { ...valid, owner: 'me' }, 400, 'INVALID_REQUEST', /unknown field "owner"; allowed: namespace, name, size/],
+    [
+      'an unknown field',
+      { ...valid, owner: 'me' },
+      400,
+      'INVALID_REQUEST',
+      /unknown field "owner"; allowed: namespace, name, size/,
+    ],
     ['missing fields', { namespace: 'team-a' }, 400, 'INVALID_REQUEST', /name is required; size is required/],
     ['a namespace with ..', { ...valid, namespace: '..' }, 400, 'NAMESPACE_INVALID', /contains a "\.\." path segment/],
     ['a name with ..', { ...valid, name: 'a/../../etc/x.jar' }, 400, 'NAME_INVALID', /contains a "\.\." path segment/],
     ['a leading /', { ...valid, name: '/x.jar' }, 400, 'NAME_INVALID', /starts with "\/"/],
     ['a backslash', { ...valid, name: 'a\\x.jar' }, 400, 'NAME_INVALID', /contains "\\"/],
     ['a control character', { ...valid, name: 'a\u0007.jar' }, 400, 'NAME_INVALID', /control character/],
-    ['over 1023 bytes', { ...valid, name: `${'n'.repeat(1020)}.jar` }, 400, 'NAME_INVALID', /is longer than 1023 bytes in UTF-8/],
+    [
+      'over 1023 bytes',
+      { ...valid, name: `${'n'.repeat(1020)}.jar` },
+      400,
+      'NAME_INVALID',
+      /is longer than 1023 bytes in UTF-8/,
+    ],
     ['size 0', { ...valid, size: 0 }, 400, 'INVALID_REQUEST', /size must be greater than 0/],
     ['a negative size', { ...valid, size: -1 }, 400, 'INVALID_REQUEST', /size must be greater than 0/],
-    ['an extension not allowed', { ...valid, name: 'x.exe' }, 400, 'EXTENSION_NOT_ALLOWED', /must end with one of \.jar, \.py, \.zip/],
+    [
+      'an extension not allowed',
+      { ...valid, name: 'x.exe' },
+      400,
+      'EXTENSION_NOT_ALLOWED',
+      /must end with one of \.jar, \.py, \.zip/,
+    ],
     ['an expiry too long', { ...valid, expiresIn: 7201 }, 400, 'EXPIRY_OUT_OF_RANGE', /between 1 and 7200 seconds/],
-    ['a size over the limit', { ...valid, size: 10 * 1024 * 1024 + 1 }, 413, 'UPLOAD_TOO_LARGE', /larger than the 10485760 bytes/],
+    [
+      'a size over the limit',
+      { ...valid, size: 10 * 1024 * 1024 + 1 },
+      413,
+      'UPLOAD_TOO_LARGE',
+      /larger than the 10485760 bytes/,
+    ],
   ])('refuses %s with a message that says what is wrong', async (_, body, status, code, message) => {
     const res = await call('POST', '/v1/uploads', body);
     expect(res.status).toBe(status);
@@ -392,7 +522,13 @@ describe('audit', () => {
     const token = new URL(issued.json.url).searchParams.get('x-oss-security-token')!;
     const lines = stack.output.map((l) => l.text).filter((t) => t.includes('url.issued'));
     const event = lines.map((l) => JSON.parse(l)).find((e) => e.key === issued.json.key);
-    expect(event).toMatchObject({ event: 'url.issued', tokenId: 'ci', action: 'upload', method: 'PUT', expiresAt: issued.json.expiresAt });
+    expect(event).toMatchObject({
+      event: 'url.issued',
+      tokenId: 'ci',
+      action: 'upload',
+      method: 'PUT',
+      expiresAt: issued.json.expiresAt,
+    });
     const all = stack.output.map((l) => l.text).join('\n');
     expect(all).not.toContain(signature);
     expect(all).not.toContain(token);

@@ -2,7 +2,7 @@ import OSS from 'ali-oss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTemporaryCredentials, type RunningOssServer } from '../../../local/oss';
 import { encodePath, formatQuery, presignQuery } from '../../../shared/storage/signing';
-import { BUCKET, ROOT, aliClient, failure, loopbackAgent, startTestServer, xmlField } from './helpers';
+import { aliClient, BUCKET, failure, loopbackAgent, ROOT, startTestServer, xmlField } from './helpers';
 
 let server: RunningOssServer;
 beforeAll(async () => {
@@ -10,18 +10,21 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('addressing styles ali-oss produces (oss-api.md §7)', () => {
-  it.each(['ip', 'ip-sld', 'virtual-host', 'sld'] as const)('works with %s addressing, V1 and V4', async (addressing) => {
-    for (const v4 of [false, true]) {
-      const client = aliClient(server, { addressing, v4 });
-      const key = `addr/${addressing}/${v4 ? 'v4' : 'v1'}/a b+c.txt`;
-      await client.put(key, Buffer.from(addressing));
-      expect(String((await client.get(key)).content)).toBe(addressing);
-      expect((await client.list({ prefix: `addr/${addressing}/` }, {})).objects.length).toBeGreaterThan(0);
-      // The IP endpoint sends ListBuckets with Host ".oss-cn-hangzhou.aliyuncs.com".
-      expect((await client.listBuckets({})).buckets?.map((b: { name: string }) => b.name)).toContain(BUCKET);
-    }
-  });
+describe('addressing styles ali-oss produces (docs/oss-protocol.md §7)', () => {
+  it.each(['ip', 'ip-sld', 'virtual-host', 'sld'] as const)(
+    'works with %s addressing, V1 and V4',
+    async (addressing) => {
+      for (const v4 of [false, true]) {
+        const client = aliClient(server, { addressing, v4 });
+        const key = `addr/${addressing}/${v4 ? 'v4' : 'v1'}/a b+c.txt`;
+        await client.put(key, Buffer.from(addressing));
+        expect(String((await client.get(key)).content)).toBe(addressing);
+        expect((await client.list({ prefix: `addr/${addressing}/` }, {})).objects.length).toBeGreaterThan(0);
+        // The IP endpoint sends ListBuckets with Host ".oss-cn-hangzhou.aliyuncs.com".
+        expect((await client.listBuckets({})).buckets?.map((b: { name: string }) => b.name)).toContain(BUCKET);
+      }
+    },
+  );
 
   it('serves an extra base domain as virtual-hosted', async () => {
     const client = new OSS({
@@ -37,7 +40,8 @@ describe('addressing styles ali-oss produces (oss-api.md §7)', () => {
   });
 });
 
-const url = (key: string, query: Array<[string, string]>) => `${server.url}/${BUCKET}/${encodePath(key)}?${formatQuery(query)}`;
+const url = (key: string, query: Array<[string, string]>) =>
+  `${server.url}/${BUCKET}/${encodePath(key)}?${formatQuery(query)}`;
 
 describe('presigned URLs with plain fetch', () => {
   const key = 'presigned/中 文+%#.txt';
@@ -45,8 +49,13 @@ describe('presigned URLs with plain fetch', () => {
   it('accepts URLs signed by ali-oss signatureUrl (V1) and signatureUrlV4, for GET and PUT', async () => {
     const client = aliClient(server, {});
     const putUrl = client.signatureUrl(key, { method: 'PUT', 'Content-Type': 'text/plain', expires: 300 } as never);
-    expect((await fetch(putUrl, { method: 'PUT', body: 'v1 body', headers: { 'Content-Type': 'text/plain' } })).status).toBe(200);
-    const getUrl = client.signatureUrl(key, { expires: 300, response: { 'content-disposition': 'attachment; filename="x.txt"' } } as never);
+    expect(
+      (await fetch(putUrl, { method: 'PUT', body: 'v1 body', headers: { 'Content-Type': 'text/plain' } })).status,
+    ).toBe(200);
+    const getUrl = client.signatureUrl(key, {
+      expires: 300,
+      response: { 'content-disposition': 'attachment; filename="x.txt"' },
+    } as never);
     const got = await fetch(getUrl);
     expect(got.status).toBe(200);
     expect(await got.text()).toBe('v1 body');
@@ -55,7 +64,9 @@ describe('presigned URLs with plain fetch', () => {
 
     const v4 = aliClient(server, { v4: true });
     const put4 = await v4.signatureUrlV4('PUT', 300, { headers: { 'content-type': 'application/json' } }, key);
-    expect((await fetch(put4, { method: 'PUT', body: '{"v":4}', headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    expect(
+      (await fetch(put4, { method: 'PUT', body: '{"v":4}', headers: { 'content-type': 'application/json' } })).status,
+    ).toBe(200);
     const get4 = await v4.signatureUrlV4('GET', 300, undefined, key);
     expect(await (await fetch(get4)).text()).toBe('{"v":4}');
 
@@ -70,12 +81,33 @@ describe('presigned URLs with plain fetch', () => {
     for (const version of ['v1', 'v4'] as const) {
       for (const credentials of [ROOT, temporary]) {
         const now = new Date();
-        const put = presignQuery({ method: 'PUT', bucket: BUCKET, key, credentials, region: 'cn-hangzhou', version, now, expiresSeconds: 300 });
-        // A Buffer body: fetch adds no Content-Type, which would otherwise be signed (oss-api.md §1.3).
-        const res = await fetch(url(key, put), { method: 'PUT', body: Buffer.from(`${version} ${credentials.accessKeyId}`) });
+        const put = presignQuery({
+          method: 'PUT',
+          bucket: BUCKET,
+          key,
+          credentials,
+          region: 'cn-hangzhou',
+          version,
+          now,
+          expiresSeconds: 300,
+        });
+        // A Buffer body: fetch adds no Content-Type, which would otherwise be signed (docs/oss-protocol.md §1.3).
+        const res = await fetch(url(key, put), {
+          method: 'PUT',
+          body: Buffer.from(`${version} ${credentials.accessKeyId}`),
+        });
         expect(res.status).toBe(200);
         expect(res.headers.get('etag')).toMatch(/^"[0-9A-F]{32}"$/);
-        const get = presignQuery({ method: 'GET', bucket: BUCKET, key, credentials, region: 'cn-hangzhou', version, now, expiresSeconds: 300 });
+        const get = presignQuery({
+          method: 'GET',
+          bucket: BUCKET,
+          key,
+          credentials,
+          region: 'cn-hangzhou',
+          version,
+          now,
+          expiresSeconds: 300,
+        });
         expect(await (await fetch(url(key, get))).text()).toBe(`${version} ${credentials.accessKeyId}`);
       }
     }
@@ -99,15 +131,29 @@ describe('presigned URLs with plain fetch', () => {
     const refused = await fetch(url('presigned/sized.bin', query), { method: 'PUT', body: Buffer.from(`${body}+`) });
     expect(refused.status).toBe(403);
     expect(xmlField(await refused.text(), 'Code')).toBe('SignatureDoesNotMatch');
-    expect((await fetch(url('presigned/sized.bin', query), { method: 'PUT', body: Buffer.from(body) })).status).toBe(200);
+    expect((await fetch(url('presigned/sized.bin', query), { method: 'PUT', body: Buffer.from(body) })).status).toBe(
+      200,
+    );
   });
 
   it('refuses tampered, expired and wrong-method URLs', async () => {
     const now = new Date();
     for (const version of ['v1', 'v4'] as const) {
-      const get = presignQuery({ method: 'GET', bucket: BUCKET, key, credentials: ROOT, region: 'cn-hangzhou', version, now, expiresSeconds: 300 });
+      const get = presignQuery({
+        method: 'GET',
+        bucket: BUCKET,
+        key,
+        credentials: ROOT,
+        region: 'cn-hangzhou',
+        version,
+        now,
+        expiresSeconds: 300,
+      });
       const sigName = version === 'v1' ? 'Signature' : 'x-oss-signature';
-      const tampered = get.map(([k, v]): [string, string] => [k, k === sigName ? `${v.slice(0, -2)}${v.endsWith('AA') ? 'BB' : 'AA'}` : v]);
+      const tampered = get.map(([k, v]): [string, string] => [
+        k,
+        k === sigName ? `${v.slice(0, -2)}${v.endsWith('AA') ? 'BB' : 'AA'}` : v,
+      ]);
       const t = await fetch(url(key, tampered));
       expect(t.status).toBe(403);
       const tBody = await t.text();
@@ -119,9 +165,21 @@ describe('presigned URLs with plain fetch', () => {
       const wrongMethod = await fetch(url(key, get), { method: 'PUT', body: Buffer.from('x') });
       expect(wrongMethod.status).toBe(403);
       expect(xmlField(await wrongMethod.text(), 'Code')).toBe('SignatureDoesNotMatch');
-      const extended = get.map(([k, v]): [string, string] => [k, k === 'Expires' ? String(Number(v) + 1000) : k === 'x-oss-expires' ? '3600' : v]);
+      const extended = get.map(([k, v]): [string, string] => [
+        k,
+        k === 'Expires' ? String(Number(v) + 1000) : k === 'x-oss-expires' ? '3600' : v,
+      ]);
       expect((await fetch(url(key, extended))).status).toBe(403);
-      const expiredQuery = presignQuery({ method: 'GET', bucket: BUCKET, key, credentials: ROOT, region: 'cn-hangzhou', version, now: new Date(now.getTime() - 3600_000), expiresSeconds: 60 });
+      const expiredQuery = presignQuery({
+        method: 'GET',
+        bucket: BUCKET,
+        key,
+        credentials: ROOT,
+        region: 'cn-hangzhou',
+        version,
+        now: new Date(now.getTime() - 3600_000),
+        expiresSeconds: 60,
+      });
       const expired = await fetch(url(key, expiredQuery));
       expect(expired.status).toBe(403);
       const eBody = await expired.text();
@@ -129,14 +187,27 @@ describe('presigned URLs with plain fetch', () => {
       expect(xmlField(eBody, 'Message')).toBe('Request has expired.');
       expect(xmlField(eBody, 'Expires')).toBeTruthy();
     }
-    const partial = await fetch(`${server.url}/${BUCKET}/${encodePath(key)}?OSSAccessKeyId=${ROOT.accessKeyId}&Expires=99999999999`);
+    const partial = await fetch(
+      `${server.url}/${BUCKET}/${encodePath(key)}?OSSAccessKeyId=${ROOT.accessKeyId}&Expires=99999999999`,
+    );
     expect(partial.status).toBe(403);
-    expect(xmlField(await partial.text(), 'Message')).toBe('Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters');
+    expect(xmlField(await partial.text(), 'Message')).toBe(
+      'Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters',
+    );
   });
 
   it('makes ali-oss refuse expired STS credentials with SecurityTokenExpired', async () => {
     const old = mintTemporaryCredentials(ROOT, 1, new Date(Date.now() - 10_000));
-    const query = presignQuery({ method: 'GET', bucket: BUCKET, key, credentials: old, region: 'cn-hangzhou', version: 'v4', now: new Date(), expiresSeconds: 60 });
+    const query = presignQuery({
+      method: 'GET',
+      bucket: BUCKET,
+      key,
+      credentials: old,
+      region: 'cn-hangzhou',
+      version: 'v4',
+      now: new Date(),
+      expiresSeconds: 60,
+    });
     const res = await fetch(url(key, query));
     expect(res.status).toBe(403);
     expect(xmlField(await res.text(), 'Code')).toBe('SecurityTokenExpired');

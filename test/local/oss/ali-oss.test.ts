@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOssServer } from '../../../local/oss';
 import { Crc64 } from '../../../local/oss/crc64';
 import { multipartEtag } from '../../../local/oss/etag';
-import { AWKWARD_KEYS, type AliOss, BUCKET, aliClient, bytes, failure } from './helpers';
+import { type AliOss, AWKWARD_KEYS, aliClient, BUCKET, bytes, failure } from './helpers';
 
 const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex').toUpperCase();
 const matrix = [
@@ -62,19 +62,33 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     await client.putStream(`${dir}stream.bin`, Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]));
     expect(Buffer.from((await client.get(`${dir}stream.bin`)).content as Buffer).equals(data)).toBe(true);
 
-    const wrongMd5 = await failure(client.put(`${dir}md5.txt`, Buffer.from('abc'), { headers: { 'Content-MD5': createHash('md5').update('abd').digest('base64') } }));
+    const wrongMd5 = await failure(
+      client.put(`${dir}md5.txt`, Buffer.from('abc'), {
+        headers: { 'Content-MD5': createHash('md5').update('abd').digest('base64') },
+      }),
+    );
     expect(wrongMd5).toMatchObject({ code: 'InvalidDigest', status: 400 });
     expect(await failure(client.get(`${dir}md5.txt`))).toMatchObject({ code: 'NoSuchKey' });
 
     await client.put(`${dir}once.txt`, Buffer.from('first'));
-    const again = await failure(client.put(`${dir}once.txt`, Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }));
+    const again = await failure(
+      client.put(`${dir}once.txt`, Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }),
+    );
     expect(again).toMatchObject({ code: 'FileAlreadyExists', status: 409 });
     expect(String((await client.get(`${dir}once.txt`)).content)).toBe('first');
 
-    const enc = await client.put(`${dir}enc.txt`, Buffer.from('secret'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+    const enc = await client.put(`${dir}enc.txt`, Buffer.from('secret'), {
+      headers: { 'x-oss-server-side-encryption': 'AES256' },
+    });
     expect((enc.res.headers as Record<string, string>)['x-oss-server-side-encryption']).toBe('AES256');
-    expect(((await client.head(`${dir}enc.txt`)).res.headers as Record<string, string>)['x-oss-server-side-encryption']).toBe('AES256');
-    expect(await failure(client.put(`${dir}enc2.txt`, Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'ROT13' } }))).toMatchObject({
+    expect(
+      ((await client.head(`${dir}enc.txt`)).res.headers as Record<string, string>)['x-oss-server-side-encryption'],
+    ).toBe('AES256');
+    expect(
+      await failure(
+        client.put(`${dir}enc2.txt`, Buffer.from('x'), { headers: { 'x-oss-server-side-encryption': 'ROT13' } }),
+      ),
+    ).toMatchObject({
       code: 'InvalidEncryptionAlgorithmError',
     });
   });
@@ -93,10 +107,16 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     const invalid = await client.get(`${dir}range.txt`, { headers: { Range: 'bytes=5-100' } });
     expect(invalid.res.status).toBe(200);
     expect(String(invalid.content)).toBe('0123456789');
-    const standard = await failure(client.get(`${dir}range.txt`, { headers: { Range: 'bytes=20-30', 'x-oss-range-behavior': 'standard' } }));
+    const standard = await failure(
+      client.get(`${dir}range.txt`, { headers: { Range: 'bytes=20-30', 'x-oss-range-behavior': 'standard' } }),
+    );
     expect(standard).toMatchObject({ code: 'InvalidRange', status: 416 });
     const overridden = await client.get(`${dir}range.txt`, {
-      subres: { 'response-content-type': 'application/x-test', 'response-content-disposition': 'attachment; filename="r.txt"', 'response-cache-control': 'no-store' },
+      subres: {
+        'response-content-type': 'application/x-test',
+        'response-content-disposition': 'attachment; filename="r.txt"',
+        'response-cache-control': 'no-store',
+      },
     } as never);
     const oh = overridden.res.headers as Record<string, string>;
     expect(oh['content-type']).toBe('application/x-test');
@@ -116,9 +136,13 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     const future = new Date(Date.now() + 3600_000).toUTCString();
     const past = new Date(Date.now() - 3600_000).toUTCString();
     expect((await client.get(`${dir}cond.txt`, { headers: { 'If-Modified-Since': future } })).res.status).toBe(304);
-    expect(await failure(client.get(`${dir}cond.txt`, { headers: { 'If-Unmodified-Since': past } }))).toMatchObject({ status: 412 });
+    expect(await failure(client.get(`${dir}cond.txt`, { headers: { 'If-Unmodified-Since': past } }))).toMatchObject({
+      status: 412,
+    });
     expect((await client.head(`${dir}cond.txt`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
-    expect(await failure(client.head(`${dir}cond.txt`, { headers: { 'If-Match': '"0000"' } }))).toMatchObject({ status: 412 });
+    expect(await failure(client.head(`${dir}cond.txt`, { headers: { 'If-Match': '"0000"' } }))).toMatchObject({
+      status: 412,
+    });
   });
 
   it('copies objects, including onto themselves to replace metadata, with source preconditions', async () => {
@@ -135,11 +159,20 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     await client.putMeta(src, { origin: 'updated' } as never, {});
     expect((await client.head(src)).meta).toEqual({ origin: 'updated' });
     expect(String((await client.get(src)).content)).toBe('copy me');
-    const notModified = await client.copy(`${dir}copy/dst3.txt`, src, { headers: { 'If-None-Match': put.res.headers.etag as string } });
+    const notModified = await client.copy(`${dir}copy/dst3.txt`, src, {
+      headers: { 'If-None-Match': put.res.headers.etag as string },
+    });
     expect(notModified.res.status).toBe(304);
-    expect(await failure(client.copy(`${dir}copy/dst3.txt`, src, { headers: { 'If-Match': '"0000"' } }))).toMatchObject({ status: 412 });
-    expect(await failure(client.copy(`${dir}copy/dst4.txt`, `${dir}copy/missing`))).toMatchObject({ code: 'NoSuchKey', status: 404 });
-    expect(await failure(client.copy(`${dir}copy/dst.txt`, src, { headers: { 'x-oss-forbid-overwrite': 'true' } }))).toMatchObject({ code: 'FileAlreadyExists' });
+    expect(await failure(client.copy(`${dir}copy/dst3.txt`, src, { headers: { 'If-Match': '"0000"' } }))).toMatchObject(
+      { status: 412 },
+    );
+    expect(await failure(client.copy(`${dir}copy/dst4.txt`, `${dir}copy/missing`))).toMatchObject({
+      code: 'NoSuchKey',
+      status: 404,
+    });
+    expect(
+      await failure(client.copy(`${dir}copy/dst.txt`, src, { headers: { 'x-oss-forbid-overwrite': 'true' } })),
+    ).toMatchObject({ code: 'FileAlreadyExists' });
   });
 
   it('appends to appendable objects and refuses a wrong position', async () => {
@@ -158,7 +191,9 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     const wrong = await failure(client.append(key, Buffer.from('!'), { position: '3' } as never));
     expect(wrong).toMatchObject({ code: 'PositionNotEqualToLength', status: 409 });
     await client.put(`${dir}normal.txt`, Buffer.from('n'));
-    expect(await failure(client.append(`${dir}normal.txt`, Buffer.from('!'), { position: '1' } as never))).toMatchObject({ code: 'ObjectNotAppendable' });
+    expect(
+      await failure(client.append(`${dir}normal.txt`, Buffer.from('!'), { position: '1' } as never)),
+    ).toMatchObject({ code: 'ObjectNotAppendable' });
   });
 
   it('lists with v1 and v2: prefix, delimiter, markers, continuation tokens and Owner', async () => {
@@ -180,16 +215,29 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     const seenV2: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.listV2({ prefix: base, 'max-keys': '2', ...(token ? { 'continuation-token': token } : {}) } as never, {});
+      const page = await client.listV2(
+        { prefix: base, 'max-keys': '2', ...(token ? { 'continuation-token': token } : {}) } as never,
+        {},
+      );
       expect(page.keyCount).toBe(page.objects.length);
       seenV2.push(...page.objects.map((o: { name: string }) => o.name));
       token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
     } while (token);
     expect(seenV2).toEqual(names.map((n) => base + n));
-    const after = await client.listV2({ prefix: base, 'start-after': `${base}b/2.txt`, 'fetch-owner': true } as never, {});
-    expect(after.objects.map((o: { name: string }) => o.name)).toEqual([`${base}c d/x.txt`, `${base}e+f.txt`, `${base}中/文.txt`]);
+    const after = await client.listV2(
+      { prefix: base, 'start-after': `${base}b/2.txt`, 'fetch-owner': true } as never,
+      {},
+    );
+    expect(after.objects.map((o: { name: string }) => o.name)).toEqual([
+      `${base}c d/x.txt`,
+      `${base}e+f.txt`,
+      `${base}中/文.txt`,
+    ]);
     expect(after.objects[0]!.owner?.id).toBeTruthy();
-    expect(await failure(client.list({ 'max-keys': 1001 }, {}))).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    expect(await failure(client.list({ 'max-keys': 1001 }, {}))).toMatchObject({
+      code: 'InvalidArgument',
+      status: 400,
+    });
   });
 
   it('deletes many objects at once, verbosely or quietly', async () => {
@@ -215,7 +263,13 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     await client.putACL(key, 'public-read');
     expect((await client.getACL(key)).acl).toBe('public-read');
     const tooMany = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
-    expect(await failure(client.put(`${dir}t2.txt`, Buffer.from('x'), { headers: { 'x-oss-tagging': new URLSearchParams(tooMany).toString() } }))).toMatchObject({ status: 400 });
+    expect(
+      await failure(
+        client.put(`${dir}t2.txt`, Buffer.from('x'), {
+          headers: { 'x-oss-tagging': new URLSearchParams(tooMany).toString() },
+        }),
+      ),
+    ).toMatchObject({ status: 400 });
   });
 
   it('runs multipart uploads: parts, part copy, listing, completion with the OSS ETag, abort', async () => {
@@ -245,13 +299,22 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     expect(h['x-oss-object-type']).toBe('Multipart');
     expect(h['x-oss-hash-crc64ecma']).toBe(Crc64.of(data));
     expect((await client.head(key)).meta).toEqual({ kind: 'mp' });
-    expect(await failure(client.listParts(key, init.uploadId, {}, {}))).toMatchObject({ code: 'NoSuchUpload', status: 404 });
+    expect(await failure(client.listParts(key, init.uploadId, {}, {}))).toMatchObject({
+      code: 'NoSuchUpload',
+      status: 404,
+    });
 
     // UploadPartCopy from the completed object, then a too-small first part.
     const copyKey = `${dir}multipart/copy.bin`;
     const init2 = await client.initMultipartUpload(copyKey);
-    const c1 = await client.uploadPartCopy(copyKey, init2.uploadId, 1, '0-102399', { sourceKey: key, sourceBucketName: BUCKET });
-    const c2 = await client.uploadPartCopy(copyKey, init2.uploadId, 2, `102400-${data.length - 1}`, { sourceKey: key, sourceBucketName: BUCKET });
+    const c1 = await client.uploadPartCopy(copyKey, init2.uploadId, 1, '0-102399', {
+      sourceKey: key,
+      sourceBucketName: BUCKET,
+    });
+    const c2 = await client.uploadPartCopy(copyKey, init2.uploadId, 2, `102400-${data.length - 1}`, {
+      sourceKey: key,
+      sourceBucketName: BUCKET,
+    });
     await client.completeMultipartUpload(copyKey, init2.uploadId, [
       { number: 1, etag: c1.etag },
       { number: 2, etag: c2.etag },
@@ -268,10 +331,14 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
       ]),
     );
     expect(small).toMatchObject({ code: 'EntityTooSmall', status: 400 });
-    const badEtag = await failure(client.completeMultipartUpload(`${dir}multipart/small.bin`, init3.uploadId, [{ number: 1, etag: '"00"' }]));
+    const badEtag = await failure(
+      client.completeMultipartUpload(`${dir}multipart/small.bin`, init3.uploadId, [{ number: 1, etag: '"00"' }]),
+    );
     expect(badEtag).toMatchObject({ code: 'InvalidPart' });
     expect((await client.abortMultipartUpload(`${dir}multipart/small.bin`, init3.uploadId)).res.status).toBe(204);
-    expect(await failure(client.uploadPart(`${dir}multipart/small.bin`, init3.uploadId, 3, data, 0, 10))).toMatchObject({ code: 'NoSuchUpload' });
+    expect(await failure(client.uploadPart(`${dir}multipart/small.bin`, init3.uploadId, 3, data, 0, 10))).toMatchObject(
+      { code: 'NoSuchUpload' },
+    );
 
     // ali-oss's own high-level multipart helper.
     const big = bytes(350_000, 9);
@@ -285,21 +352,45 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     await client.putBucket(name, { StorageClass: 'IA' } as never);
     // Putting it again with the same settings succeeds, as for an owner on OSS.
     await client.putBucket(name, { StorageClass: 'IA' } as never);
-    expect(await failure(client.putBucket(name, { StorageClass: 'Archive' } as never))).toMatchObject({ code: 'BucketAlreadyExists', status: 409 });
+    expect(await failure(client.putBucket(name, { StorageClass: 'Archive' } as never))).toMatchObject({
+      code: 'BucketAlreadyExists',
+      status: 409,
+    });
     const listed = await client.listBuckets({});
     const mine = listed.buckets?.find((b: { name: string }) => b.name === name);
     expect(mine).toMatchObject({ name, region: 'oss-cn-hangzhou', storageClass: 'IA' });
-    expect((await client.getBucketInfo(name)).bucket).toMatchObject({ Name: name, StorageClass: 'IA', Location: 'oss-cn-hangzhou' });
+    expect((await client.getBucketInfo(name)).bucket).toMatchObject({
+      Name: name,
+      StorageClass: 'IA',
+      Location: 'oss-cn-hangzhou',
+    });
     expect((await client.getBucketLocation(name)).location).toBe('oss-cn-hangzhou');
     await client.putBucketACL(name, 'public-read');
     expect((await client.getBucketACL(name)).acl).toBe('public-read');
     expect(await failure(client.getBucketCORS(name))).toMatchObject({ code: 'NoSuchCORSConfiguration', status: 404 });
-    await client.putBucketCORS(name, [{ allowedOrigin: '*', allowedMethod: ['GET', 'PUT'], allowedHeader: '*', exposeHeader: 'ETag', maxAgeSeconds: '60' }]);
-    expect((await client.getBucketCORS(name)).rules[0]).toMatchObject({ allowedOrigin: '*', allowedMethod: ['GET', 'PUT'], exposeHeader: 'ETag', maxAgeSeconds: '60' });
+    await client.putBucketCORS(name, [
+      {
+        allowedOrigin: '*',
+        allowedMethod: ['GET', 'PUT'],
+        allowedHeader: '*',
+        exposeHeader: 'ETag',
+        maxAgeSeconds: '60',
+      },
+    ]);
+    expect((await client.getBucketCORS(name)).rules[0]).toMatchObject({
+      allowedOrigin: '*',
+      allowedMethod: ['GET', 'PUT'],
+      exposeHeader: 'ETag',
+      maxAgeSeconds: '60',
+    });
     await client.deleteBucketCORS(name);
     expect(await failure(client.getBucketLifecycle(name))).toMatchObject({ code: 'NoSuchLifecycle' });
-    await client.putBucketLifecycle(name, [{ id: 'expire-logs', prefix: 'logs/', status: 'Enabled', expiration: { days: 30 } }] as never);
-    expect((await client.getBucketLifecycle(name)).rules).toMatchObject([{ id: 'expire-logs', prefix: 'logs/', status: 'Enabled', expiration: { days: '30' } }]);
+    await client.putBucketLifecycle(name, [
+      { id: 'expire-logs', prefix: 'logs/', status: 'Enabled', expiration: { days: 30 } },
+    ] as never);
+    expect((await client.getBucketLifecycle(name)).rules).toMatchObject([
+      { id: 'expire-logs', prefix: 'logs/', status: 'Enabled', expiration: { days: '30' } },
+    ]);
     await client.deleteBucketLifecycle(name);
     const other = aliClient(server, { v4, sts, bucket: name });
     await other.put('x', Buffer.from('x'));

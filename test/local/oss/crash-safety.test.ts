@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePath, v1Signature, v1StringToSign } from '../../../shared/storage/signing';
-import { BUCKET, ROOT, bytes } from './helpers';
+import { BUCKET, bytes, ROOT } from './helpers';
 
 const repo = resolve(import.meta.dirname, '../../..');
 let dir: string;
@@ -20,7 +20,11 @@ afterAll(async () => {
 
 /** Starts the server in a child process on `dir` and resolves with its port. */
 async function startChild(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/local/oss/fixtures/child-server.ts'), dir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'test/local/oss/fixtures/child-server.ts'), dir],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
     if (line.startsWith('{')) return { child, port: (JSON.parse(line) as { port: number }).port };
@@ -37,16 +41,28 @@ function killHard(child: ChildProcess): Promise<void> {
 
 function sign(method: string, key: string) {
   const date = new Date().toUTCString();
-  return { 'x-oss-date': date, authorization: `OSS ${ROOT.accessKeyId}:${v1Signature(ROOT.accessKeySecret, v1StringToSign({ method, bucket: BUCKET, key, headers: { 'x-oss-date': date }, query: [], date }))}` };
+  return {
+    'x-oss-date': date,
+    authorization: `OSS ${ROOT.accessKeyId}:${v1Signature(ROOT.accessKeySecret, v1StringToSign({ method, bucket: BUCKET, key, headers: { 'x-oss-date': date }, query: [], date }))}`,
+  };
 }
 
 function send(port: number, method: string, key: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path: `/${BUCKET}/${encodePath(key)}`, headers: { ...sign(method, key), ...(body ? { 'content-length': body.length } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: `/${BUCKET}/${encodePath(key)}`,
+        headers: { ...sign(method, key), ...(body ? { 'content-length': body.length } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -54,7 +70,13 @@ function send(port: number, method: string, key: string, body?: Buffer): Promise
 
 /** Starts a large PUT and resolves once `sent` bytes have been handed to the socket. */
 async function startLargePut(port: number, key: string, total: number, sent: number): Promise<void> {
-  const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/${BUCKET}/${encodePath(key)}`, headers: { ...sign('PUT', key), 'content-length': total } });
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    method: 'PUT',
+    path: `/${BUCKET}/${encodePath(key)}`,
+    headers: { ...sign('PUT', key), 'content-length': total },
+  });
   req.on('error', () => undefined);
   const chunk = bytes(1 << 20, 42);
   for (let written = 0; written < sent; written += chunk.length) {
@@ -76,8 +98,10 @@ describe('crash safety: kill -9 during a large PUT, restart on the same data dir
     const acked = bytes(300_000, 8);
     expect((await send(port, 'PUT', 'acked.bin', acked)).status).toBe(200);
     // The crash really happens mid-upload: both bodies are partly written to staging.
-    const staging = async () => Promise.all((await readdir(join(dir, 'tmp'))).map(async (f) => (await stat(join(dir, 'tmp', f))).size));
-    for (let i = 0; i < 100 && (await staging()).filter((size) => size > 8 << 20).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const staging = async () =>
+      Promise.all((await readdir(join(dir, 'tmp'))).map(async (f) => (await stat(join(dir, 'tmp', f))).size));
+    for (let i = 0; i < 100 && (await staging()).filter((size) => size > 8 << 20).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await staging()).filter((size) => size > 8 << 20)).toHaveLength(2);
     await killHard(child);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Crc64 } from '../../../local/oss/crc64';
 import { etagFromMd5, multipartEtag, normalizeEtag, quoteEtag } from '../../../local/oss/etag';
 
-describe('CRC-64/XZ as OSS sends it (oss-api.md §6)', () => {
+describe('CRC-64/XZ as OSS sends it (docs/oss-protocol.md §6)', () => {
   it('matches the published check value and the reference examples', () => {
     expect(Crc64.of(Buffer.from('123456789'))).toBe('11051210869376104954');
     expect(Crc64.of(Buffer.alloc(0))).toBe('0');
@@ -53,10 +53,13 @@ describe('ETags', () => {
     expect(normalizeEtag(' "abc" ')).toBe('ABC');
   });
 
-  it('computes the multipart ETag over the parts\' uppercase hex MD5s as text, not S3\'s binary digests (§0 fact 9)', () => {
+  it("computes the multipart ETag over the parts' uppercase hex MD5s as text, not S3's binary digests (§0 fact 9)", () => {
     const parts = ['part one', 'part two', 'three'].map((p) => etagFromMd5(createHash('md5').update(p).digest()));
     const expected = `${createHash('md5').update(parts.join(''), 'ascii').digest('hex').toUpperCase()}-3`;
-    const s3 = `${createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(p, 'hex')))).digest('hex').toUpperCase()}-3`;
+    const s3 = `${createHash('md5')
+      .update(Buffer.concat(parts.map((p) => Buffer.from(p, 'hex'))))
+      .digest('hex')
+      .toUpperCase()}-3`;
     expect(multipartEtag(parts)).toBe(expected);
     expect(multipartEtag(parts)).not.toBe(s3);
     // Lowercase part ETags from a client are uppercased first.

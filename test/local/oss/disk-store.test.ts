@@ -4,11 +4,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startOssServer, type RunningOssServer } from '../../../local/oss';
+import { type RunningOssServer, startOssServer } from '../../../local/oss';
 import { DiskBackend } from '../../../local/oss/store/disk';
 import { ObjectStore } from '../../../local/oss/store/engine';
 import { encodePath, v1Signature, v1StringToSign } from '../../../shared/storage/signing';
-import { BUCKET, ROOT, aliClient, bytes, failure } from './helpers';
+import { aliClient, BUCKET, bytes, failure, ROOT } from './helpers';
 
 let dir: string;
 beforeEach(async () => {
@@ -25,7 +25,10 @@ describe('on-disk storage', () => {
     let server = await start();
     let client = aliClient(server);
     const big = bytes(300_000, 5);
-    await client.put('keep/a b 中.txt', Buffer.from('kept'), { meta: { who: 'me' }, headers: { 'x-oss-tagging': 't=1', 'Cache-Control': 'no-cache' } });
+    await client.put('keep/a b 中.txt', Buffer.from('kept'), {
+      meta: { who: 'me' },
+      headers: { 'x-oss-tagging': 't=1', 'Cache-Control': 'no-cache' },
+    });
     await client.put('keep/gone.txt', Buffer.from('gone'));
     await client.delete('keep/gone.txt');
     await client.append('keep/log.txt', Buffer.from('one '));
@@ -60,7 +63,11 @@ describe('on-disk storage', () => {
     ]);
     expect(Buffer.from((await client.get('keep/mp.bin')).content).equals(big)).toBe(true);
     const listed = await client.listV2({ prefix: 'keep/' }, {});
-    expect(listed.objects.map((o: { name: string }) => o.name)).toEqual(['keep/a b 中.txt', 'keep/log.txt', 'keep/mp.bin']);
+    expect(listed.objects.map((o: { name: string }) => o.name)).toEqual([
+      'keep/a b 中.txt',
+      'keep/log.txt',
+      'keep/mp.bin',
+    ]);
     await server.close();
     // The finished upload's parts are gone from disk.
     expect(await readdir(join(dir, 'buckets', BUCKET, 'uploads')).catch(() => [])).toEqual([]);
@@ -85,12 +92,27 @@ describe('on-disk storage', () => {
   it('folds a long journal into a snapshot, and a restart replays snapshot and journals to the same state', async () => {
     const log: string[] = [];
     let store = await ObjectStore.open(await DiskBackend.open(dir, (l) => log.push(l), { compactMinLines: 50 }));
-    await store.createBucket({ name: 'b', created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' });
+    await store.createBucket({
+      name: 'b',
+      created: Date.now(),
+      storageClass: 'Standard',
+      redundancy: 'LRS',
+      acl: 'private',
+    });
     const put = async (key: string, text: string) => {
-      const staged = await store.stage((async function* () {
-        yield Buffer.from(text);
-      })());
-      await store.putObject('b', key, staged, { size: staged.size, etag: 'E', crc64: staged.crc64, lastModified: 0, type: 'Normal', storageClass: 'Standard' });
+      const staged = await store.stage(
+        (async function* () {
+          yield Buffer.from(text);
+        })(),
+      );
+      await store.putObject('b', key, staged, {
+        size: staged.size,
+        etag: 'E',
+        crc64: staged.crc64,
+        lastModified: 0,
+        type: 'Normal',
+        storageClass: 'Standard',
+      });
     };
     for (let i = 0; i < 300; i++) await put(`k${String(i).padStart(3, '0')}`, `v${i}`);
     for (let i = 0; i < 300; i += 3) await store.deleteObject('b', `k${String(i).padStart(3, '0')}`);
@@ -100,7 +122,9 @@ describe('on-disk storage', () => {
     expect(index).toContain('snapshot.jsonl');
     expect(index.filter((f) => f.startsWith('journal-')).length).toBeLessThanOrEqual(3);
     // A crash mid-write can leave a torn last line; it was never acknowledged and is skipped.
-    const journals = index.filter((f) => f.startsWith('journal-')).sort((a, b) => Number(a.slice(8, -6)) - Number(b.slice(8, -6)));
+    const journals = index
+      .filter((f) => f.startsWith('journal-'))
+      .sort((a, b) => Number(a.slice(8, -6)) - Number(b.slice(8, -6)));
     await appendFile(join(dir, 'buckets', 'b', 'index', journals.at(-1)!), '{"put":{"key":"torn"');
 
     store = await ObjectStore.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
@@ -132,7 +156,10 @@ describe('on-disk storage', () => {
 /** A PUT whose body the test feeds by hand, to interleave uploads. */
 function slowPut(server: RunningOssServer, key: string, total: number) {
   const date = new Date().toUTCString();
-  const signature = v1Signature(ROOT.accessKeySecret, v1StringToSign({ method: 'PUT', bucket: BUCKET, key, headers: { 'x-oss-date': date }, query: [], date }));
+  const signature = v1Signature(
+    ROOT.accessKeySecret,
+    v1StringToSign({ method: 'PUT', bucket: BUCKET, key, headers: { 'x-oss-date': date }, query: [], date }),
+  );
   let status: (value: number) => void;
   const done = new Promise<number>((resolve) => (status = resolve));
   const req = request(
@@ -149,7 +176,13 @@ function slowPut(server: RunningOssServer, key: string, total: number) {
     },
   );
   req.on('error', () => status(-1));
-  return { write: (data: Buffer) => new Promise<void>((resolve) => req.write(data, () => resolve())), end: (data: Buffer) => (req.end(data), done) };
+  return {
+    write: (data: Buffer) => new Promise<void>((resolve) => req.write(data, () => resolve())),
+    end: (data: Buffer) => {
+      req.end(data);
+      return done;
+    },
+  };
 }
 
 describe.each([
@@ -157,7 +190,12 @@ describe.each([
   ['on disk', 'disk'],
 ])('concurrent writers and readers (%s)', (_name, kind) => {
   it('lets the last complete write win and never shows a partial body', async () => {
-    const server = await startOssServer({ port: 0, ...(kind ? { dataDir: dir } : {}), accessKeys: [ROOT], buckets: [BUCKET] });
+    const server = await startOssServer({
+      port: 0,
+      ...(kind ? { dataDir: dir } : {}),
+      accessKeys: [ROOT],
+      buckets: [BUCKET],
+    });
     const client = aliClient(server);
     const old = bytes(200_000, 1);
     await client.put('race.bin', old);
@@ -185,7 +223,8 @@ describe('close()', () => {
     const upload = slowPut(server, 'closing.bin', body.length);
     await upload.write(body.subarray(0, 250_000));
     // Close only once the server is receiving the body (it is being staged).
-    for (let i = 0; i < 100 && (await readdir(join(dir, 'tmp'))).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await readdir(join(dir, 'tmp'))).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const closed = server.close();
     let closedEarly = false;
     void closed.then(() => (closedEarly = true));

@@ -38,7 +38,14 @@ describe('fault injection per operation', () => {
   it('lets a probability decide, request by request', async () => {
     const client = aliClient(server);
     server.faults.set('GetObject', { internalError: 0.5 });
-    const outcomes = await Promise.all(Array.from({ length: 60 }, () => client.get('f.txt').then(() => 'ok', (e: { status: number }) => e.status)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        client.get('f.txt').then(
+          () => 'ok',
+          (e: { status: number }) => e.status,
+        ),
+      ),
+    );
     server.faults.clear();
     expect(outcomes.filter((o) => o === 500).length).toBeGreaterThan(5);
     expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThan(5);

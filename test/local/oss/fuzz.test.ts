@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOssServer } from '../../../local/oss';
-import { BUCKET, aliClient, signedFetch, startTestServer, xmlField } from './helpers';
+import { aliClient, BUCKET, signedFetch, startTestServer, xmlField } from './helpers';
 
 let server: RunningOssServer;
 const logs: string[] = [];
@@ -11,13 +11,82 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const subresources = ['acl', 'tagging', 'uploads', 'uploadId', 'partNumber', 'delete', 'append', 'position', 'objectMeta', 'cors', 'lifecycle', 'location', 'bucketInfo', 'list-type', 'max-keys', 'marker', 'prefix', 'delimiter', 'continuation-token', 'encoding-type', 'response-content-type', 'versioning', 'x-oss-process'];
-const headerNames = ['content-md5', 'range', 'if-match', 'if-modified-since', 'x-oss-copy-source', 'x-oss-copy-source-range', 'x-oss-forbid-overwrite', 'x-oss-server-side-encryption', 'x-oss-tagging', 'x-oss-object-acl', 'x-oss-acl', 'x-oss-storage-class', 'x-oss-metadata-directive', 'x-oss-complete-all', 'x-oss-meta-a', 'content-type', 'x-oss-hash-crc64ecma'];
-const value = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }), fc.constantFrom('1', '0', '-1', '10001', '2', 'true', 'yes', 'url', 'bytes=0-1', 'AES256', '/test-bucket/exists.txt', '/nope', 'private', 'Archive', 'REPLACE'));
+const subresources = [
+  'acl',
+  'tagging',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'delete',
+  'append',
+  'position',
+  'objectMeta',
+  'cors',
+  'lifecycle',
+  'location',
+  'bucketInfo',
+  'list-type',
+  'max-keys',
+  'marker',
+  'prefix',
+  'delimiter',
+  'continuation-token',
+  'encoding-type',
+  'response-content-type',
+  'versioning',
+  'x-oss-process',
+];
+const headerNames = [
+  'content-md5',
+  'range',
+  'if-match',
+  'if-modified-since',
+  'x-oss-copy-source',
+  'x-oss-copy-source-range',
+  'x-oss-forbid-overwrite',
+  'x-oss-server-side-encryption',
+  'x-oss-tagging',
+  'x-oss-object-acl',
+  'x-oss-acl',
+  'x-oss-storage-class',
+  'x-oss-metadata-directive',
+  'x-oss-complete-all',
+  'x-oss-meta-a',
+  'content-type',
+  'x-oss-hash-crc64ecma',
+];
+const value = fc.oneof(
+  fc.constant(''),
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom(
+    '1',
+    '0',
+    '-1',
+    '10001',
+    '2',
+    'true',
+    'yes',
+    'url',
+    'bytes=0-1',
+    'AES256',
+    '/test-bucket/exists.txt',
+    '/nope',
+    'private',
+    'Archive',
+    'REPLACE',
+  ),
+);
 const body = fc.oneof(
   fc.constant(''),
   fc.string({ maxLength: 60 }),
-  fc.constantFrom('<Delete><Object><Key>a</Key></Object></Delete>', '<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>', '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part></CompleteMultipartUpload>', '<CORSConfiguration/>', '<a><b></a>', '<?xml version="1.0"?><LifecycleConfiguration><Rule/></LifecycleConfiguration>'),
+  fc.constantFrom(
+    '<Delete><Object><Key>a</Key></Object></Delete>',
+    '<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>',
+    '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part></CompleteMultipartUpload>',
+    '<CORSConfiguration/>',
+    '<a><b></a>',
+    '<?xml version="1.0"?><LifecycleConfiguration><Rule/></LifecycleConfiguration>',
+  ),
 );
 
 describe('malformed and unusual requests', () => {

@@ -1,13 +1,26 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { Agent } from 'node:http';
 import OSS from 'ali-oss';
-import { type OssServerOptions, type RunningOssServer, mintTemporaryCredentials, startOssServer } from '../../../local/oss';
+import {
+  mintTemporaryCredentials,
+  type OssServerOptions,
+  type RunningOssServer,
+  startOssServer,
+} from '../../../local/oss';
 
 export const ROOT = { accessKeyId: 'test-access-key', accessKeySecret: 'test secret +/=' };
 export const BUCKET = 'test-bucket';
 
 /** Keys that exercise encoding: spaces, CJK, "+", "%", "#" and the characters encodeURIComponent keeps. */
-export const AWKWARD_KEYS = ['plain.txt', 'dir/sub dir/a b.txt', '中文/文件名.txt', 'plus+sign=eq.txt', 'per%cent%2F.txt', 'hash#tag?.txt', "mix 中+%#!'()*~.bin"];
+export const AWKWARD_KEYS = [
+  'plain.txt',
+  'dir/sub dir/a b.txt',
+  '中文/文件名.txt',
+  'plus+sign=eq.txt',
+  'per%cent%2F.txt',
+  'hash#tag?.txt',
+  "mix 中+%#!'()*~.bin",
+];
 
 /** An in-memory server on an ephemeral port with one bucket. */
 export function startTestServer(extra: Partial<OssServerOptions> = {}): Promise<RunningOssServer> {
@@ -41,12 +54,45 @@ export interface ClientOptions {
 // the client through this loose view; the calls themselves are ali-oss's own.
 type Loose = (...args: any[]) => Promise<any>;
 export interface AliOss {
-  put: Loose; putStream: Loose; get: Loose; head: Loose; getObjectMeta: Loose; delete: Loose; deleteMulti: Loose; copy: Loose; putMeta: Loose;
-  append: Loose; list: Loose; listV2: Loose; listBuckets: Loose; putBucket: Loose; deleteBucket: Loose; getBucketInfo: Loose; getBucketLocation: Loose;
-  putBucketACL: Loose; getBucketACL: Loose; putBucketCORS: Loose; getBucketCORS: Loose; deleteBucketCORS: Loose; putBucketLifecycle: Loose;
-  getBucketLifecycle: Loose; deleteBucketLifecycle: Loose; putACL: Loose; getACL: Loose; putObjectTagging: Loose; getObjectTagging: Loose;
-  deleteObjectTagging: Loose; initMultipartUpload: Loose; uploadPart: Loose; uploadPartCopy: Loose; completeMultipartUpload: Loose; listParts: Loose;
-  listUploads: Loose; abortMultipartUpload: Loose; multipartUpload: Loose; signatureUrlV4: Loose;
+  put: Loose;
+  putStream: Loose;
+  get: Loose;
+  head: Loose;
+  getObjectMeta: Loose;
+  delete: Loose;
+  deleteMulti: Loose;
+  copy: Loose;
+  putMeta: Loose;
+  append: Loose;
+  list: Loose;
+  listV2: Loose;
+  listBuckets: Loose;
+  putBucket: Loose;
+  deleteBucket: Loose;
+  getBucketInfo: Loose;
+  getBucketLocation: Loose;
+  putBucketACL: Loose;
+  getBucketACL: Loose;
+  putBucketCORS: Loose;
+  getBucketCORS: Loose;
+  deleteBucketCORS: Loose;
+  putBucketLifecycle: Loose;
+  getBucketLifecycle: Loose;
+  deleteBucketLifecycle: Loose;
+  putACL: Loose;
+  getACL: Loose;
+  putObjectTagging: Loose;
+  getObjectTagging: Loose;
+  deleteObjectTagging: Loose;
+  initMultipartUpload: Loose;
+  uploadPart: Loose;
+  uploadPartCopy: Loose;
+  completeMultipartUpload: Loose;
+  listParts: Loose;
+  listUploads: Loose;
+  abortMultipartUpload: Loose;
+  multipartUpload: Loose;
+  signatureUrlV4: Loose;
   signatureUrl(name: string, options?: any): string;
   calculatePostSignature(policy: object): { OSSAccessKeyId: string; Signature: string; policy: string };
   signPostObjectPolicyV4(policy: object, date: Date): string;
@@ -56,7 +102,10 @@ export interface AliOss {
 export function aliClient(server: RunningOssServer, options: ClientOptions = {}): AliOss {
   const creds = options.sts ? mintTemporaryCredentials(ROOT, 3600) : undefined;
   const addressing = options.addressing ?? 'sld';
-  const endpoint = addressing === 'ip' || addressing === 'ip-sld' ? `http://127.0.0.1:${server.port}` : `http://localhost:${server.port}`;
+  const endpoint =
+    addressing === 'ip' || addressing === 'ip-sld'
+      ? `http://127.0.0.1:${server.port}`
+      : `http://localhost:${server.port}`;
   return new OSS({
     endpoint,
     region: 'oss-cn-hangzhou',
@@ -71,7 +120,9 @@ export function aliClient(server: RunningOssServer, options: ClientOptions = {})
 }
 
 /** The error an ali-oss call rejects with. */
-export async function failure(promise: Promise<unknown>): Promise<{ code?: string; status?: number; name?: string; message: string; requestId?: string }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; status?: number; name?: string; message: string; requestId?: string }> {
   try {
     await promise;
   } catch (error) {
@@ -103,7 +154,12 @@ export async function signedFetch(
   server: RunningOssServer,
   method: string,
   key: string,
-  options: { query?: Array<[string, string]>; headers?: Record<string, string>; body?: Buffer | string; bucket?: string } = {},
+  options: {
+    query?: Array<[string, string]>;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    bucket?: string;
+  } = {},
 ): Promise<Response> {
   const { v1Signature, v1StringToSign, encodePath, formatQuery } = await import('../../../shared/storage/signing');
   const bucket = options.bucket ?? BUCKET;
@@ -116,7 +172,9 @@ export async function signedFetch(
   return fetch(`${server.url}/${bucket}/${encodePath(key)}${qs}`, {
     method,
     headers,
-    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body) } : {}),
+    ...(options.body !== undefined
+      ? { body: typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body) }
+      : {}),
   });
 }
 
@@ -126,14 +184,22 @@ const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
  * Many small PUTs, fast: V1-signed plain HTTP over keep-alive connections (ali-oss's per-request cost
  * would dominate a test that only needs the keys to exist).
  */
-export async function putMany(server: RunningOssServer, keys: readonly string[], concurrency = 32, bucket = BUCKET): Promise<void> {
+export async function putMany(
+  server: RunningOssServer,
+  keys: readonly string[],
+  concurrency = 32,
+  bucket = BUCKET,
+): Promise<void> {
   const { v1Signature, v1StringToSign, encodePath } = await import('../../../shared/storage/signing');
   const { request } = await import('node:http');
   const queue = [...keys];
   const putOne = (key: string) =>
     new Promise<void>((resolve, reject) => {
       const date = new Date().toUTCString();
-      const signature = v1Signature(ROOT.accessKeySecret, v1StringToSign({ method: 'PUT', bucket, key, headers: { 'x-oss-date': date }, query: [], date }));
+      const signature = v1Signature(
+        ROOT.accessKeySecret,
+        v1StringToSign({ method: 'PUT', bucket, key, headers: { 'x-oss-date': date }, query: [], date }),
+      );
       const body = Buffer.from(key);
       const req = request(
         {
@@ -142,11 +208,17 @@ export async function putMany(server: RunningOssServer, keys: readonly string[],
           method: 'PUT',
           path: `/${bucket}/${encodePath(key)}`,
           agent: keepAlive,
-          headers: { 'x-oss-date': date, authorization: `OSS ${ROOT.accessKeyId}:${signature}`, 'content-length': body.length },
+          headers: {
+            'x-oss-date': date,
+            authorization: `OSS ${ROOT.accessKeyId}:${signature}`,
+            'content-length': body.length,
+          },
         },
         (res) => {
           res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${res.statusCode}`))));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${res.statusCode}`)),
+          );
         },
       );
       req.on('error', reject);

@@ -10,9 +10,11 @@ describe('key order', () => {
   it('orders keys by their UTF-8 bytes, as OSS lists them (including characters beyond U+FFFF)', () => {
     expect(compareKeys('\uffff', '\u{10000}')).toBe(-1);
     expect('\uffff' < '\u{10000}').toBe(false);
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
         expect(Math.sign(compareKeys(a, b))).toBe(utf8Order(a, b));
-      }));
+      }),
+    );
   });
 
   it('refuses names OSS refuses', () => {
@@ -46,7 +48,11 @@ function modelList(keys: string[], prefix: string, delimiter: string, after: str
       out.push({ prefix: common });
     } else out.push({ key });
   }
-  return { keys: out.filter((o) => o.key !== undefined).map((o) => o.key!), commonPrefixes: out.filter((o) => o.prefix).map((o) => o.prefix!), isTruncated: truncated };
+  return {
+    keys: out.filter((o) => o.key !== undefined).map((o) => o.key!),
+    commonPrefixes: out.filter((o) => o.prefix).map((o) => o.prefix!),
+    isTruncated: truncated,
+  };
 }
 
 const keyArb = fc.stringMatching(/^[ab/\u00e9\u4e2d]{1,6}$/);
@@ -81,7 +87,9 @@ describe('sorted index and listing (checked against a model)', () => {
           const set = SortedKeySet.from(keys);
           const page = listPage(set, { prefix, delimiter, after, maxKeys });
           const model = modelList(keys, prefix, delimiter, after, maxKeys);
-          expect({ keys: page.keys, commonPrefixes: page.commonPrefixes, isTruncated: page.isTruncated }).toEqual(model);
+          expect({ keys: page.keys, commonPrefixes: page.commonPrefixes, isTruncated: page.isTruncated }).toEqual(
+            model,
+          );
         },
       ),
       { numRuns: 300 },
@@ -90,28 +98,35 @@ describe('sorted index and listing (checked against a model)', () => {
 
   it('pages through every key exactly once, in order, when each page starts after the last one', () => {
     fc.assert(
-      fc.property(fc.array(keyArb, { maxLength: 400 }), fc.constantFrom('', '/'), fc.integer({ min: 1, max: 7 }), (keys, delimiter, maxKeys) => {
-        const set = SortedKeySet.from(keys);
-        const seen: string[] = [];
-        let after = '';
-        for (let guard = 0; guard < 1000; guard++) {
-          const page = listPage(set, { prefix: '', delimiter, after, maxKeys });
-          seen.push(...page.keys, ...page.commonPrefixes);
-          if (!page.isTruncated) break;
-          after = page.next;
-        }
-        const full = modelList(keys, '', delimiter, '', Number.MAX_SAFE_INTEGER);
-        expect(seen.sort(compareKeys)).toEqual([...full.keys, ...full.commonPrefixes].sort(compareKeys));
-        expect(new Set(seen).size).toBe(seen.length);
-      }),
+      fc.property(
+        fc.array(keyArb, { maxLength: 400 }),
+        fc.constantFrom('', '/'),
+        fc.integer({ min: 1, max: 7 }),
+        (keys, delimiter, maxKeys) => {
+          const set = SortedKeySet.from(keys);
+          const seen: string[] = [];
+          let after = '';
+          for (let guard = 0; guard < 1000; guard++) {
+            const page = listPage(set, { prefix: '', delimiter, after, maxKeys });
+            seen.push(...page.keys, ...page.commonPrefixes);
+            if (!page.isTruncated) break;
+            after = page.next;
+          }
+          const full = modelList(keys, '', delimiter, '', Number.MAX_SAFE_INTEGER);
+          expect(seen.sort(compareKeys)).toEqual([...full.keys, ...full.commonPrefixes].sort(compareKeys));
+          expect(new Set(seen).size).toBe(seen.length);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('round-trips continuation tokens and refuses foreign ones', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (key) => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (key) => {
         expect(decodeContinuationToken(encodeContinuationToken(key))).toBe(key);
-      }));
+      }),
+    );
     expect(encodeContinuationToken('bc')).toBe('YmM-');
     expect(() => decodeContinuationToken('not a token!')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
@@ -119,6 +134,7 @@ describe('sorted index and listing (checked against a model)', () => {
   it('accepts max-keys 1..1000 only', () => {
     expect(parseMaxKeys(undefined)).toBe(100);
     expect(parseMaxKeys('1000')).toBe(1000);
-    for (const bad of ['0', '1001', 'x', '-1', '1.5']) expect(() => parseMaxKeys(bad)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    for (const bad of ['0', '1001', 'x', '-1', '1.5'])
+      expect(() => parseMaxKeys(bad)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
 });

@@ -39,11 +39,16 @@ describe('listing 10,000 keys page by page', () => {
     const entries: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await client.list({ prefix: 'deep/', delimiter: '/', 'max-keys': 3, ...(marker ? { marker } : {}) }, {});
+      const page = await client.list(
+        { prefix: 'deep/', delimiter: '/', 'max-keys': 3, ...(marker ? { marker } : {}) },
+        {},
+      );
       entries.push(...(page.prefixes ?? []), ...page.objects.map((o: { name: string }) => o.name));
       marker = page.isTruncated ? page.nextMarker : undefined;
     } while (marker);
-    const expected = [...new Set(KEYS.filter((k) => k.startsWith('deep/')).map((k) => k.slice(0, 8)))].sort(compareKeys);
+    const expected = [...new Set(KEYS.filter((k) => k.startsWith('deep/')).map((k) => k.slice(0, 8)))].sort(
+      compareKeys,
+    );
     expect(entries).toEqual(expected);
   });
 });

@@ -16,8 +16,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/oss/main.ts'], { cwd: repo, env: { ...process.env, LOCAL_OSS_QUIET: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/oss/main.ts'], {
+    cwd: repo,
+    env: { ...process.env, LOCAL_OSS_QUIET: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,14 +43,27 @@ async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
 
 describe('npm run oss-server (local/oss/main.ts)', () => {
   it('starts with the LOCAL_* settings, prints how to connect, creates the bucket and stops cleanly on Ctrl-C', async () => {
-    const server = run({ LOCAL_OSS_PORT: '0', LOCAL_DATA_DIR: dir, LOCAL_BUCKET: 'my-workspace', LOCAL_OSS_ACCESS_KEY_ID: 'id-1', LOCAL_OSS_ACCESS_KEY_SECRET: 'secret-1' });
+    const server = run({
+      LOCAL_OSS_PORT: '0',
+      LOCAL_DATA_DIR: dir,
+      LOCAL_BUCKET: 'my-workspace',
+      LOCAL_OSS_ACCESS_KEY_ID: 'id-1',
+      LOCAL_OSS_ACCESS_KEY_SECRET: 'secret-1',
+    });
     await waitFor(() => server.output().includes('Press Ctrl-C'));
     const out = server.output();
     const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
     expect(port).toBeGreaterThan(0);
     expect(out).toContain(`endpoint: 'http://localhost:${port}', sldEnable: true, region: 'oss-cn-hangzhou'`);
     expect(out).toContain('curl');
-    const client = new OSS({ endpoint: `http://localhost:${port}`, region: 'oss-cn-hangzhou', accessKeyId: 'id-1', accessKeySecret: 'secret-1', bucket: 'my-workspace', ...({ sldEnable: true } as object) } as OSS.Options);
+    const client = new OSS({
+      endpoint: `http://localhost:${port}`,
+      region: 'oss-cn-hangzhou',
+      accessKeyId: 'id-1',
+      accessKeySecret: 'secret-1',
+      bucket: 'my-workspace',
+      ...({ sldEnable: true } as object),
+    } as OSS.Options);
     await client.put('hello.txt', Buffer.from('hi'));
     expect(String((await client.get('hello.txt')).content)).toBe('hi');
     server.child.kill('SIGINT');
@@ -60,7 +81,12 @@ describe('npm run oss-server (local/oss/main.ts)', () => {
       expect(await server.exited).toBe(1);
       expect(server.output()).toContain(`Port ${port}`);
       expect(server.output()).toContain('already in use');
-      expect(server.output().split('\n').filter((l) => l.trim() !== '')).toHaveLength(1);
+      expect(
+        server
+          .output()
+          .split('\n')
+          .filter((l) => l.trim() !== ''),
+      ).toHaveLength(1);
     } finally {
       blocker.close();
     }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OssEventPayload, RunningOssServer } from '../../../local/oss';
-import { signPostPolicy } from '../../../shared/storage/signing';
 import { Notifier } from '../../../local/oss/notifications';
-import { BUCKET, ROOT, aliClient, startTestServer } from './helpers';
+import { signPostPolicy } from '../../../shared/storage/signing';
+import { aliClient, BUCKET, ROOT, startTestServer } from './helpers';
 
 let server: RunningOssServer;
 beforeEach(async () => {
@@ -18,7 +18,8 @@ function collect(events: string[], filter: { prefix?: string; suffix?: string } 
   return received;
 }
 
-const names = (received: OssEventPayload[]) => received.map((p) => `${p.events[0]!.eventName} ${p.events[0]!.oss.object.key}`);
+const names = (received: OssEventPayload[]) =>
+  received.map((p) => `${p.events[0]!.eventName} ${p.events[0]!.oss.object.key}`);
 
 describe('OSS event notifications, as an FC OSS trigger receives them', () => {
   it('emits the exact payload for every write and delete the pack cares about', async () => {
@@ -31,7 +32,16 @@ describe('OSS event notifications, as an FC OSS trigger receives them', () => {
     await client.append('ev/log.txt', Buffer.from('abc'));
     await client.append('ev/log.txt', Buffer.from('de'), { position: '3' });
     const mp = await client.multipartUpload('ev/mp.bin', Buffer.alloc(150_000, 1), { partSize: 102_400 });
-    const form = signPostPolicy({ bucket: BUCKET, key: 'ev/form.txt', credentials: ROOT, region: 'cn-hangzhou', version: 'v4', now: new Date(), expiresSeconds: 60, contentLength: { min: 0, max: 100 } });
+    const form = signPostPolicy({
+      bucket: BUCKET,
+      key: 'ev/form.txt',
+      credentials: ROOT,
+      region: 'cn-hangzhou',
+      version: 'v4',
+      now: new Date(),
+      expiresSeconds: 60,
+      contentLength: { min: 0, max: 100 },
+    });
     const body = new FormData();
     for (const [k, v] of Object.entries(form.fields)) body.append(k, v);
     body.append('file', new Blob([Buffer.from('form')]), 'f.txt');
@@ -50,7 +60,11 @@ describe('OSS event notifications, as an FC OSS trigger receives them', () => {
       'ObjectCreated:CompleteMultipartUpload ev/mp.bin',
       'ObjectCreated:PostObject ev/form.txt',
     ]);
-    expect(names(removed)).toEqual(['ObjectRemoved:DeleteObject ev/copy.jar', 'ObjectRemoved:DeleteObjects ev/log.txt', 'ObjectRemoved:DeleteObjects ev/form.txt']);
+    expect(names(removed)).toEqual([
+      'ObjectRemoved:DeleteObject ev/copy.jar',
+      'ObjectRemoved:DeleteObjects ev/log.txt',
+      'ObjectRemoved:DeleteObjects ev/form.txt',
+    ]);
 
     const first = created[0]!.events[0]!;
     expect(first).toEqual({
@@ -59,8 +73,18 @@ describe('OSS event notifications, as an FC OSS trigger receives them', () => {
       eventTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
       eventVersion: '1.0',
       oss: {
-        bucket: { arn: `acs:oss:cn-hangzhou:1686240967192623:${BUCKET}`, name: BUCKET, ownerIdentity: '1686240967192623', virtualBucket: '' },
-        object: { deltaSize: 5, eTag: (put.res.headers.etag as string).replace(/"/g, ''), key: 'ev/a b+中.jar', size: 5 },
+        bucket: {
+          arn: `acs:oss:cn-hangzhou:1686240967192623:${BUCKET}`,
+          name: BUCKET,
+          ownerIdentity: '1686240967192623',
+          virtualBucket: '',
+        },
+        object: {
+          deltaSize: 5,
+          eTag: (put.res.headers.etag as string).replace(/"/g, ''),
+          key: 'ev/a b+中.jar',
+          size: 5,
+        },
         ossSchemaVersion: '1.0',
         ruleId: expect.stringMatching(/^[0-9a-f]{40}$/),
       },
@@ -78,11 +102,17 @@ describe('OSS event notifications, as an FC OSS trigger receives them', () => {
   });
 
   it('filters by event name, prefix and suffix, and stops after unsubscribing', async () => {
-    const jars = collect(['oss:ObjectCreated:PutObject', 'oss:ObjectCreated:CompleteMultipartUpload'], { prefix: 'artifacts/', suffix: '.jar' });
-    const received: OssEventPayload[] = [];
-    const unsubscribe = server.notifications.subscribe({ bucket: BUCKET, events: ['oss:ObjectCreated:*'] }, async (p) => {
-      received.push(p);
+    const jars = collect(['oss:ObjectCreated:PutObject', 'oss:ObjectCreated:CompleteMultipartUpload'], {
+      prefix: 'artifacts/',
+      suffix: '.jar',
     });
+    const received: OssEventPayload[] = [];
+    const unsubscribe = server.notifications.subscribe(
+      { bucket: BUCKET, events: ['oss:ObjectCreated:*'] },
+      async (p) => {
+        received.push(p);
+      },
+    );
     const client = aliClient(server);
     await client.put('artifacts/x.jar', Buffer.from('x'));
     await client.put('artifacts/x.txt', Buffer.from('x'));
@@ -148,11 +178,26 @@ describe('OSS event notifications, as an FC OSS trigger receives them', () => {
 });
 
 describe('Notifier delivery knobs (deterministic)', () => {
-  const change = (key: string) => ({ eventName: 'ObjectCreated:PutObject', bucket: 'b', key, eTag: 'E', size: 1, deltaSize: 1, time: new Date(), requestId: 'R', sourceIp: '127.0.0.1' });
+  const change = (key: string) => ({
+    eventName: 'ObjectCreated:PutObject',
+    bucket: 'b',
+    key,
+    eTag: 'E',
+    size: 1,
+    deltaSize: 1,
+    time: new Date(),
+    requestId: 'R',
+    sourceIp: '127.0.0.1',
+  });
 
   it('delays each delivery by a random part of the reorder window, so later events can overtake', async () => {
     const rolls = [0.9, 0.05];
-    const notifier = new Notifier({ region: 'cn-hangzhou', accountId: '1', log: () => {}, random: () => rolls.shift() ?? 0 });
+    const notifier = new Notifier({
+      region: 'cn-hangzhou',
+      accountId: '1',
+      log: () => {},
+      random: () => rolls.shift() ?? 0,
+    });
     notifier.configure({ reorderWindowMs: 60 });
     const order: string[] = [];
     notifier.subscribe({ bucket: 'b', events: ['oss:ObjectCreated:*'] }, async (p) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTemporaryCredentials, type RunningOssServer } from '../../../local/oss';
 import { signPostPolicy } from '../../../shared/storage/signing';
-import { BUCKET, ROOT, aliClient, failure, startTestServer, xmlField } from './helpers';
+import { aliClient, BUCKET, failure, ROOT, startTestServer, xmlField } from './helpers';
 
 let server: RunningOssServer;
 beforeAll(async () => {
@@ -21,19 +21,49 @@ async function content(key: string): Promise<string> {
   return String((await aliClient(server).get(key)).content);
 }
 
-describe('PostObject (oss-api.md §3)', () => {
+describe('PostObject (docs/oss-protocol.md §3)', () => {
   it('accepts a V1 form signed by ali-oss calculatePostSignature, answering 204 by default and 200 on request', async () => {
     const client = aliClient(server);
-    const policy = { expiration: new Date(Date.now() + 600_000).toISOString(), conditions: [{ bucket: BUCKET }, ['starts-with', '$key', 'post/'], ['content-length-range', 1, 100]] };
+    const policy = {
+      expiration: new Date(Date.now() + 600_000).toISOString(),
+      conditions: [{ bucket: BUCKET }, ['starts-with', '$key', 'post/'], ['content-length-range', 1, 100]],
+    };
     const signed = client.calculatePostSignature(policy);
-    const res = await post({ key: 'post/v1 表单.txt', OSSAccessKeyId: signed.OSSAccessKeyId, policy: signed.policy, Signature: signed.Signature, 'x-oss-meta-from': 'form' }, 'from a form');
+    const res = await post(
+      {
+        key: 'post/v1 表单.txt',
+        OSSAccessKeyId: signed.OSSAccessKeyId,
+        policy: signed.policy,
+        Signature: signed.Signature,
+        'x-oss-meta-from': 'form',
+      },
+      'from a form',
+    );
     expect(res.status).toBe(204);
     expect(res.headers.get('etag')).toMatch(/^"[0-9A-F]{32}"$/);
     expect(await content('post/v1 表单.txt')).toBe('from a form');
     expect((await client.head('post/v1 表单.txt')).meta).toEqual({ from: 'form' });
-    const ok200 = await post({ key: 'post/200.txt', OSSAccessKeyId: signed.OSSAccessKeyId, policy: signed.policy, Signature: signed.Signature, success_action_status: '200' }, 'x');
+    const ok200 = await post(
+      {
+        key: 'post/200.txt',
+        OSSAccessKeyId: signed.OSSAccessKeyId,
+        policy: signed.policy,
+        Signature: signed.Signature,
+        success_action_status: '200',
+      },
+      'x',
+    );
     expect(ok200.status).toBe(200);
-    const ok201 = await post({ key: 'post/201.txt', OSSAccessKeyId: signed.OSSAccessKeyId, policy: signed.policy, Signature: signed.Signature, success_action_status: '201' }, 'x');
+    const ok201 = await post(
+      {
+        key: 'post/201.txt',
+        OSSAccessKeyId: signed.OSSAccessKeyId,
+        policy: signed.policy,
+        Signature: signed.Signature,
+        success_action_status: '201',
+      },
+      'x',
+    );
     expect(ok201.status).toBe(201);
     expect(xmlField(await ok201.text(), 'Key')).toBe('post/201.txt');
   });
@@ -41,7 +71,10 @@ describe('PostObject (oss-api.md §3)', () => {
   it('accepts a V4 form signed by ali-oss signPostObjectPolicyV4 with the upstream test conditions', async () => {
     const client = aliClient(server, { v4: true });
     const date = new Date();
-    const formattedDate = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const formattedDate = date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     const credential = `${ROOT.accessKeyId}/${formattedDate.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
     const policy = {
       expiration: new Date(Date.now() + 600_000).toISOString(),
@@ -105,7 +138,16 @@ describe('PostObject (oss-api.md §3)', () => {
 
   it('refuses a file over (or under) the content-length-range, an expired policy and a bad signature', async () => {
     const sign = (min: number, max: number, expiresSeconds = 600, now = new Date()) =>
-      signPostPolicy({ bucket: BUCKET, key: 'post/limited.bin', credentials: ROOT, region: 'cn-hangzhou', version: 'v4', now, expiresSeconds, contentLength: { min, max } });
+      signPostPolicy({
+        bucket: BUCKET,
+        key: 'post/limited.bin',
+        credentials: ROOT,
+        region: 'cn-hangzhou',
+        version: 'v4',
+        now,
+        expiresSeconds,
+        contentLength: { min, max },
+      });
     const tooBig = await post(sign(1, 1000).fields, Buffer.alloc(1001, 1));
     expect(tooBig.status).toBe(400);
     expect(xmlField(await tooBig.text(), 'Code')).toBe('EntityTooLarge');
@@ -126,14 +168,22 @@ describe('PostObject (oss-api.md §3)', () => {
   });
 
   it('refuses malformed forms with OSS errors', async () => {
-    const notForm = await fetch(`${server.url}/${BUCKET}/`, { method: 'POST', body: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } });
+    const notForm = await fetch(`${server.url}/${BUCKET}/`, {
+      method: 'POST',
+      body: Buffer.from('x'),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(xmlField(await notForm.text(), 'Code')).toBe('RequestIsNotMultiPartContent');
     const noFile = new FormData();
     noFile.append('key', 'post/nofile');
     const res = await fetch(`${server.url}/${BUCKET}/`, { method: 'POST', body: noFile });
     expect(res.status).toBe(400);
     expect(xmlField(await res.text(), 'Code')).toBe('IncorrectNumberOfFilesInPOSTRequest');
-    const garbage = await fetch(`${server.url}/${BUCKET}/`, { method: 'POST', body: Buffer.from('--x\r\nnonsense'), headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+    const garbage = await fetch(`${server.url}/${BUCKET}/`, {
+      method: 'POST',
+      body: Buffer.from('--x\r\nnonsense'),
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
     expect(garbage.status).toBe(400);
     const anonymous = await post({ key: 'post/anon.txt' }, 'x');
     expect(anonymous.status).toBe(403);

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOssServer } from '../../../local/oss';
 import { v1Signature, v1StringToSign } from '../../../shared/storage/signing';
-import { BUCKET, ROOT, aliClient, signedFetch, startTestServer, xmlField } from './helpers';
+import { aliClient, BUCKET, ROOT, signedFetch, startTestServer, xmlField } from './helpers';
 
 let server: RunningOssServer;
 beforeAll(async () => {
@@ -57,7 +57,9 @@ describe('OSS error responses', () => {
     expect(xmlField(await withOverride.text(), 'Code')).toBe('InvalidRequest');
     expect((await fetch(`${server.url}/${BUCKET}/public.txt`, { method: 'DELETE' })).status).toBe(403);
     await client.putBucketACL('public-bucket', 'public-read-write');
-    expect((await fetch(`${server.url}/public-bucket/anon.txt`, { method: 'PUT', body: Buffer.from('anon') })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/public-bucket/anon.txt`, { method: 'PUT', body: Buffer.from('anon') })).status,
+    ).toBe(200);
     expect(await (await fetch(`${server.url}/public-bucket/anon.txt`)).text()).toBe('anon');
     expect((await fetch(`${server.url}/public-bucket/?acl`)).status).toBe(403);
   });
@@ -72,7 +74,12 @@ describe('OSS error responses', () => {
   });
 
   it('refuses malformed input with OSS errors and keeps serving', async () => {
-    expect(xmlField(await (await signedFetch(server, 'GET', 'k', { query: [['x-oss-process', 'image/resize,w_10']] })).text(), 'Code')).toBe('NotImplemented');
+    expect(
+      xmlField(
+        await (await signedFetch(server, 'GET', 'k', { query: [['x-oss-process', 'image/resize,w_10']] })).text(),
+        'Code',
+      ),
+    ).toBe('NotImplemented');
     expect((await signedFetch(server, 'PATCH', 'k')).status).toBe(405);
     const badUri = await raw(`GET /${BUCKET}/%E4%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
     expect(badUri).toMatch(/^HTTP\/1\.1 400/);
@@ -84,28 +91,57 @@ describe('OSS error responses', () => {
     const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     const date = new Date().toUTCString();
-    const signature = v1Signature(ROOT.accessKeySecret, v1StringToSign({ method: 'PUT', bucket: BUCKET, key: 'x', headers: { 'x-oss-date': date }, query: [], date }));
-    const noLength = await raw(`PUT /${BUCKET}/x HTTP/1.1\r\nHost: localhost\r\nx-oss-date: ${date}\r\nAuthorization: OSS ${ROOT.accessKeyId}:${signature}\r\nConnection: close\r\n\r\n`);
+    const signature = v1Signature(
+      ROOT.accessKeySecret,
+      v1StringToSign({ method: 'PUT', bucket: BUCKET, key: 'x', headers: { 'x-oss-date': date }, query: [], date }),
+    );
+    const noLength = await raw(
+      `PUT /${BUCKET}/x HTTP/1.1\r\nHost: localhost\r\nx-oss-date: ${date}\r\nAuthorization: OSS ${ROOT.accessKeyId}:${signature}\r\nConnection: close\r\n\r\n`,
+    );
     expect(noLength).toMatch(/^HTTP\/1\.1 411/);
     expect(noLength).toContain('<Code>MissingContentLength</Code>');
     expect((await aliClient(server).get('private.txt')).res.status).toBe(200);
   });
 
   it('requires Content-MD5 and well-formed XML of at most 1000 keys for DeleteMultipleObjects', async () => {
-    const doc = (keys: string[]) => `<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>false</Quiet>${keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
+    const doc = (keys: string[]) =>
+      `<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>false</Quiet>${keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
     const small = doc(['a']);
-    const noMd5 = await signedFetch(server, 'POST', '', { query: [['delete', '']], body: small, headers: { 'content-type': 'application/xml' } });
+    const noMd5 = await signedFetch(server, 'POST', '', {
+      query: [['delete', '']],
+      body: small,
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(noMd5.status).toBe(400);
-    const wrongMd5 = await signedFetch(server, 'POST', '', { query: [['delete', '']], body: small, headers: { 'content-type': 'application/xml', 'content-md5': md5b64('other') } });
+    const wrongMd5 = await signedFetch(server, 'POST', '', {
+      query: [['delete', '']],
+      body: small,
+      headers: { 'content-type': 'application/xml', 'content-md5': md5b64('other') },
+    });
     expect(xmlField(await wrongMd5.text(), 'Code')).toBe('InvalidDigest');
     const big = doc(Array.from({ length: 1001 }, (_, i) => `k${i}`));
-    const tooMany = await signedFetch(server, 'POST', '', { query: [['delete', '']], body: big, headers: { 'content-type': 'application/xml', 'content-md5': md5b64(big) } });
+    const tooMany = await signedFetch(server, 'POST', '', {
+      query: [['delete', '']],
+      body: big,
+      headers: { 'content-type': 'application/xml', 'content-md5': md5b64(big) },
+    });
     expect(xmlField(await tooMany.text(), 'Code')).toBe('MalformedXML');
     const broken = '<Delete><Object><Key>a</Key></Delete>';
-    const malformed = await signedFetch(server, 'POST', '', { query: [['delete', '']], body: broken, headers: { 'content-type': 'application/xml', 'content-md5': md5b64(broken) } });
+    const malformed = await signedFetch(server, 'POST', '', {
+      query: [['delete', '']],
+      body: broken,
+      headers: { 'content-type': 'application/xml', 'content-md5': md5b64(broken) },
+    });
     expect(xmlField(await malformed.text(), 'Code')).toBe('MalformedXML');
     const exactly = doc(Array.from({ length: 1000 }, (_, i) => `k${i}`));
-    const ok = await signedFetch(server, 'POST', '', { query: [['delete', ''], ['encoding-type', 'url']], body: exactly, headers: { 'content-type': 'application/xml', 'content-md5': md5b64(exactly) } });
+    const ok = await signedFetch(server, 'POST', '', {
+      query: [
+        ['delete', ''],
+        ['encoding-type', 'url'],
+      ],
+      body: exactly,
+      headers: { 'content-type': 'application/xml', 'content-md5': md5b64(exactly) },
+    });
     expect(ok.status).toBe(200);
     expect((await ok.text()).match(/<Deleted>/g)).toHaveLength(1000);
   });
@@ -119,16 +155,36 @@ describe('OSS error responses', () => {
     const res = await signedFetch(server, 'POST', 'order.bin', { query: [['uploadId', init.uploadId]], body });
     expect(res.status).toBe(400);
     expect(xmlField(await res.text(), 'Code')).toBe('InvalidPartOrder');
-    const all = await signedFetch(server, 'POST', 'order.bin', { query: [['uploadId', init.uploadId]], headers: { 'x-oss-complete-all': 'yes' } });
+    const all = await signedFetch(server, 'POST', 'order.bin', {
+      query: [['uploadId', init.uploadId]],
+      headers: { 'x-oss-complete-all': 'yes' },
+    });
     expect(all.status).toBe(200);
     expect(all.headers.get('etag')).toMatch(/-2"$/);
-    const badNumber = await signedFetch(server, 'PUT', 'order.bin', { query: [['partNumber', '10001'], ['uploadId', init.uploadId]], body: 'x' });
+    const badNumber = await signedFetch(server, 'PUT', 'order.bin', {
+      query: [
+        ['partNumber', '10001'],
+        ['uploadId', init.uploadId],
+      ],
+      body: 'x',
+    });
     expect(xmlField(await badNumber.text(), 'ArgumentName')).toBe('PartNumber');
   });
 
   it('answers without reading the body when a client sending Expect: 100-continue is refused', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: `/${BUCKET}/expect.bin`, headers: { expect: '100-continue', 'content-length': '1000000', authorization: 'OSS test-access-key:bad', 'x-oss-date': new Date().toUTCString() } });
+      const req = request({
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'PUT',
+        path: `/${BUCKET}/expect.bin`,
+        headers: {
+          expect: '100-continue',
+          'content-length': '1000000',
+          authorization: 'OSS test-access-key:bad',
+          'x-oss-date': new Date().toUTCString(),
+        },
+      });
       req.on('continue', () => reject(new Error('the server asked for the body of a refused request')));
       req.on('response', (res) => {
         res.resume();
@@ -141,7 +197,9 @@ describe('OSS error responses', () => {
     expect(status).toBe(403);
     const accepted = await new Promise<number>((resolve) => {
       const client = aliClient(server);
-      void client.put('expect-ok.bin', Buffer.alloc(10), { headers: { Expect: '100-continue' } }).then((r) => resolve(r.res.status));
+      void client
+        .put('expect-ok.bin', Buffer.alloc(10), { headers: { Expect: '100-continue' } })
+        .then((r) => resolve(r.res.status));
     });
     expect(accepted).toBe(200);
   });
@@ -152,18 +210,32 @@ describe('CORS on the wire', () => {
     const client = aliClient(server);
     const origin = 'http://localhost:9000';
     const preflight = () =>
-      fetch(`${server.url}/${BUCKET}/upload.bin`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+      fetch(`${server.url}/${BUCKET}/upload.bin`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      });
     const before = await preflight();
     expect(before.status).toBe(403);
     expect(xmlField(await before.text(), 'Code')).toBe('AccessForbidden');
-    await client.putBucketCORS(BUCKET, [{ allowedOrigin: 'http://localhost:*', allowedMethod: ['GET', 'PUT'], allowedHeader: '*', exposeHeader: ['ETag', 'x-oss-request-id'], maxAgeSeconds: '600' }]);
+    await client.putBucketCORS(BUCKET, [
+      {
+        allowedOrigin: 'http://localhost:*',
+        allowedMethod: ['GET', 'PUT'],
+        allowedHeader: '*',
+        exposeHeader: ['ETag', 'x-oss-request-id'],
+        maxAgeSeconds: '600',
+      },
+    ]);
     const after = await preflight();
     expect(after.status).toBe(200);
     expect(after.headers.get('access-control-allow-origin')).toBe(origin);
     expect(after.headers.get('access-control-allow-methods')).toBe('GET, PUT');
     expect(after.headers.get('access-control-allow-headers')).toBe('content-type');
     expect(after.headers.get('access-control-max-age')).toBe('600');
-    const denied = await fetch(`${server.url}/${BUCKET}/upload.bin`, { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'PUT' } });
+    const denied = await fetch(`${server.url}/${BUCKET}/upload.bin`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.test', 'access-control-request-method': 'PUT' },
+    });
     expect(denied.status).toBe(403);
     const actual = await fetch(`${server.url}/${BUCKET}/private.txt`, { headers: { origin } });
     expect(actual.status).toBe(403);
@@ -177,12 +249,30 @@ describe('encoding-type=url', () => {
   it('URL-encodes keys, prefixes, delimiters, markers and tokens in listings, %XX for every reserved byte', async () => {
     const client = aliClient(server);
     for (const key of ['enc/a b+c.txt', 'enc/中/x', 'enc/z~_.-']) await client.put(key, Buffer.from('e'));
-    const v1 = await (await signedFetch(server, 'GET', '', { query: [['prefix', 'enc/'], ['delimiter', '/'], ['encoding-type', 'url'], ['max-keys', '1']] })).text();
+    const v1 = await (
+      await signedFetch(server, 'GET', '', {
+        query: [
+          ['prefix', 'enc/'],
+          ['delimiter', '/'],
+          ['encoding-type', 'url'],
+          ['max-keys', '1'],
+        ],
+      })
+    ).text();
     expect(xmlField(v1, 'EncodingType')).toBe('url');
     expect(xmlField(v1, 'Prefix')).toBe('enc%2F');
     expect(xmlField(v1, 'Key')).toBe('enc%2Fa%20b%2Bc.txt');
     expect(xmlField(v1, 'NextMarker')).toBe('enc%2Fa%20b%2Bc.txt');
-    const v2 = await (await signedFetch(server, 'GET', '', { query: [['list-type', '2'], ['prefix', 'enc/'], ['delimiter', '/'], ['encoding-type', 'url']] })).text();
+    const v2 = await (
+      await signedFetch(server, 'GET', '', {
+        query: [
+          ['list-type', '2'],
+          ['prefix', 'enc/'],
+          ['delimiter', '/'],
+          ['encoding-type', 'url'],
+        ],
+      })
+    ).text();
     expect(v2).toContain('<Prefix>enc%2F%E4%B8%AD%2F</Prefix>');
     expect(v2).toContain('<Key>enc%2Fz~_.-</Key>');
     expect(xmlField(v2, 'KeyCount')).toBe('3');

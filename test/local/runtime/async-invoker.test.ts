@@ -3,7 +3,11 @@ import { AsyncInvoker, type AsyncOutcome, retryDelayMs, shouldRetry } from '../.
 import type { AsyncInvokeSpec } from '../../../local/runtime/stack';
 import type { InvocationResult } from '../../../local/runtime/types';
 
-const policy = (overrides: Partial<AsyncInvokeSpec> = {}): AsyncInvokeSpec => ({ maxAsyncRetryAttempts: 3, maxAsyncEventAgeInSeconds: 18000, ...overrides });
+const policy = (overrides: Partial<AsyncInvokeSpec> = {}): AsyncInvokeSpec => ({
+  maxAsyncRetryAttempts: 3,
+  maxAsyncEventAgeInSeconds: 18000,
+  ...overrides,
+});
 
 function result(requestId: string, error?: string): InvocationResult {
   return {
@@ -59,8 +63,13 @@ describe('AsyncInvoker', () => {
     expect(calls).toEqual([]);
     await invoker.idle();
     expect(calls).toEqual([requestId, requestId, requestId]);
-    expect(outcomes).toEqual([expect.objectContaining({ requestId, status: 'succeeded', attempts: 3, source: 'oss:t' })]);
-    expect(logs).toEqual([expect.stringMatching(/failed on attempt 1: Error: failure 1; retrying in 5 ms/), expect.stringMatching(/attempt 2: .*retrying in 10 ms/)]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ requestId, status: 'succeeded', attempts: 3, source: 'oss:t' }),
+    ]);
+    expect(logs).toEqual([
+      expect.stringMatching(/failed on attempt 1: Error: failure 1; retrying in 5 ms/),
+      expect.stringMatching(/attempt 2: .*retrying in 10 ms/),
+    ]);
   });
 
   it('gives up after 1 + maxAsyncRetryAttempts attempts', async () => {

@@ -3,8 +3,9 @@
  * not exported, a port in use — each give one clear error naming the file, function or port, and leave
  * nothing running.
  */
-import { createServer, type Server } from 'node:net';
+
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeError, StackError } from '../../../local/runtime/errors';
@@ -23,7 +24,10 @@ beforeAll(async () => {
 afterAll(() => fixtures?.cleanup());
 
 /** Starts the runtime for `stack`, expecting it to fail; returns the error. */
-async function startFailure(stack: ReturnType<typeof loadStack>, options: Partial<Parameters<typeof startRuntime>[0]> = {}): Promise<RuntimeError> {
+async function startFailure(
+  stack: ReturnType<typeof loadStack>,
+  options: Partial<Parameters<typeof startRuntime>[0]> = {},
+): Promise<RuntimeError> {
   const error = await startRuntime({ stack, output: () => {}, log: () => {}, ...options }).then(
     async (runtime) => {
       await runtime.close();
@@ -84,13 +88,17 @@ describe('start-up failures', () => {
   it('a handler name the bundle does not export: HANDLER_MISSING listing what it does export', async () => {
     const error = await startFailure(loadStack(join(STACK_DIR, 'no-handler.yaml'), { env }));
     expect(error.code).toBe('HANDLER_MISSING');
-    expect(error.message).toBe(`Function fixture-no-handler: ${join(fixtures.dist, 'no-handler', 'index.js')} does not export a function named "handler" (it exports: main)`);
+    expect(error.message).toBe(
+      `Function fixture-no-handler: ${join(fixtures.dist, 'no-handler', 'index.js')} does not export a function named "handler" (it exports: main)`,
+    );
   });
 
   it('a bundle that was never built: BUNDLE_MISSING naming the function and the expected file', async () => {
     const error = await startFailure(loadStack(join(STACK_DIR, 'missing-bundle.yaml'), { env }));
     expect(error.code).toBe('BUNDLE_MISSING');
-    expect(error.message).toBe(`Function fixture-unbuilt: no bundle at ${join(fixtures.dist, 'never-built', 'index.js')} (handler index.handler); build it first (npm run build)`);
+    expect(error.message).toBe(
+      `Function fixture-unbuilt: no bundle at ${join(fixtures.dist, 'never-built', 'index.js')} (handler index.handler); build it first (npm run build)`,
+    );
   });
 
   it('leaves nothing running when one function of several fails to load', async () => {
@@ -115,7 +123,9 @@ describe('start-up failures', () => {
       const stack = mixedStack('slow');
       const error = await startFailure(stack, { http: { echo: { port, portVariable: 'LOCAL_API_PORT' } } });
       expect(error.code).toBe('PORT_IN_USE');
-      expect(error.message).toBe(`Port ${port} on 127.0.0.1 (HTTP trigger of mixed-echo) is already in use; set LOCAL_API_PORT to use another port`);
+      expect(error.message).toBe(
+        `Port ${port} on 127.0.0.1 (HTTP trigger of mixed-echo) is already in use; set LOCAL_API_PORT to use another port`,
+      );
       expect(processesMentioning(fixtures.dist)).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
@@ -124,6 +134,8 @@ describe('start-up failures', () => {
 
   it('a broken s.yaml never gets as far as starting anything', () => {
     expect(() => loadStack(join(STACK_DIR, 'broken.yaml'), { env })).toThrow(StackError);
-    expect(() => parseStack('edition: 3.0.0\nname: x\nresources: {}\n', join(fixtures.root, 's.yaml'))).toThrow(/resources: must be a map with at least one resource/);
+    expect(() => parseStack('edition: 3.0.0\nname: x\nresources: {}\n', join(fixtures.root, 's.yaml'))).toThrow(
+      /resources: must be a map with at least one resource/,
+    );
   });
 });

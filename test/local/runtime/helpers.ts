@@ -8,10 +8,14 @@ export const STACK_DIR = fileURLToPath(new URL('../../fixtures/stack/', import.m
 const FUNCTIONS_DIR = fileURLToPath(new URL('../../fixtures/functions/', import.meta.url));
 
 /** A temp directory with the named fixture functions bundled for real into `<dist>/<name>/index.js`. */
-export async function bundleFixtures(names: string[]): Promise<{ root: string; dist: string; out: string; cleanup: () => void }> {
+export async function bundleFixtures(
+  names: string[],
+): Promise<{ root: string; dist: string; out: string; cleanup: () => void }> {
   const root = mkdtempSync(join(tmpdir(), 'fc-runtime-test-'));
   const dist = join(root, 'dist');
-  await Promise.all(names.map((name) => bundleFunction(`fixture-${name}`, join(FUNCTIONS_DIR, name, 'index.ts'), join(dist, name))));
+  await Promise.all(
+    names.map((name) => bundleFunction(`fixture-${name}`, join(FUNCTIONS_DIR, name, 'index.ts'), join(dist, name))),
+  );
   return { root, dist, out: join(root, 'out'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

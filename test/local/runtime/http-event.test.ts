@@ -1,11 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, canonicalHeaderKey, functionErrorResponse, toFcHttpEvent, toHttpResponse, type ReceivedRequest } from '../../../local/runtime/http-event';
+import {
+  BadRequestError,
+  canonicalHeaderKey,
+  functionErrorResponse,
+  type ReceivedRequest,
+  toFcHttpEvent,
+  toHttpResponse,
+} from '../../../local/runtime/http-event';
 import { parseHttpEvent } from '../../../shared/fc/parse';
 
-const meta = { requestId: '1-65920080-0123456789abcdef01234567', accountId: '1000000000000000', domainPrefix: 'presign-api', now: new Date('2024-01-01T00:00:00.123Z') };
+const meta = {
+  requestId: '1-65920080-0123456789abcdef01234567',
+  accountId: '1000000000000000',
+  domainPrefix: 'presign-api',
+  now: new Date('2024-01-01T00:00:00.123Z'),
+};
 
 function request(overrides: Partial<ReceivedRequest>): ReceivedRequest {
-  return { method: 'GET', url: '/', httpVersion: '1.1', rawHeaders: ['Host', '127.0.0.1:9000', 'User-Agent', 'curl/8.5.0'], remoteAddress: '::ffff:127.0.0.1', body: Buffer.alloc(0), ...overrides };
+  return {
+    method: 'GET',
+    url: '/',
+    httpVersion: '1.1',
+    rawHeaders: ['Host', '127.0.0.1:9000', 'User-Agent', 'curl/8.5.0'],
+    remoteAddress: '::ffff:127.0.0.1',
+    body: Buffer.alloc(0),
+    ...overrides,
+  };
 }
 
 describe('toFcHttpEvent', () => {
@@ -22,7 +42,13 @@ describe('toFcHttpEvent', () => {
         accountId: '1000000000000000',
         domainName: '127.0.0.1:9000',
         domainPrefix: 'presign-api',
-        http: { method: 'GET', path: '/v1/artifacts/team-a/中文 x.jar', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'curl/8.5.0' },
+        http: {
+          method: 'GET',
+          path: '/v1/artifacts/team-a/中文 x.jar',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'curl/8.5.0',
+        },
         requestId: meta.requestId,
         time: '2024-01-01T00:00:00Z',
         timeEpoch: '1704067200123',
@@ -34,7 +60,10 @@ describe('toFcHttpEvent', () => {
 
   it('joins repeated headers and query keys with commas, header keys in canonical form', () => {
     const event = toFcHttpEvent(
-      request({ url: '/?tag=a&tag=b&q=x%20y+z', rawHeaders: ['x-custom', 'one', 'X-CUSTOM', 'two', 'accept', 'text/html', 'Accept', 'application/json'] }),
+      request({
+        url: '/?tag=a&tag=b&q=x%20y+z',
+        rawHeaders: ['x-custom', 'one', 'X-CUSTOM', 'two', 'accept', 'text/html', 'Accept', 'application/json'],
+      }),
       meta,
     );
     expect(event.headers).toEqual({ 'X-Custom': 'one,two', Accept: 'text/html,application/json' });
@@ -50,15 +79,24 @@ describe('toFcHttpEvent', () => {
 
   it('Base64-encodes binary bodies and keeps text bodies as text', () => {
     const bytes = Buffer.from(new Uint8Array(256).map((_, i) => i));
-    const binary = toFcHttpEvent(request({ method: 'POST', body: bytes, rawHeaders: ['Content-Type', 'application/octet-stream'] }), meta);
+    const binary = toFcHttpEvent(
+      request({ method: 'POST', body: bytes, rawHeaders: ['Content-Type', 'application/octet-stream'] }),
+      meta,
+    );
     expect(binary.isBase64Encoded).toBe(true);
     expect(Buffer.from(binary.body, 'base64')).toEqual(bytes);
 
-    const json = toFcHttpEvent(request({ method: 'POST', body: Buffer.from('{"名":1}'), rawHeaders: ['Content-Type', 'application/json'] }), meta);
+    const json = toFcHttpEvent(
+      request({ method: 'POST', body: Buffer.from('{"名":1}'), rawHeaders: ['Content-Type', 'application/json'] }),
+      meta,
+    );
     expect(json).toMatchObject({ body: '{"名":1}', isBase64Encoded: false });
 
     // Declared as text but not valid UTF-8: only Base64 carries it intact.
-    const latin1 = toFcHttpEvent(request({ method: 'POST', body: Buffer.from([0xff, 0xfe]), rawHeaders: ['Content-Type', 'text/plain'] }), meta);
+    const latin1 = toFcHttpEvent(
+      request({ method: 'POST', body: Buffer.from([0xff, 0xfe]), rawHeaders: ['Content-Type', 'text/plain'] }),
+      meta,
+    );
     expect(latin1).toMatchObject({ body: '//4=', isBase64Encoded: true });
   });
 
@@ -82,7 +120,14 @@ describe('toHttpResponse', () => {
   const payload = (value: unknown) => Buffer.from(JSON.stringify(value));
 
   it('sends an HTTP result with its status, headers and text body', () => {
-    const response = toHttpResponse(payload({ statusCode: 201, headers: { 'content-type': 'application/json', 'x-a': 'b' }, body: '{"ok":true}', isBase64Encoded: false }));
+    const response = toHttpResponse(
+      payload({
+        statusCode: 201,
+        headers: { 'content-type': 'application/json', 'x-a': 'b' },
+        body: '{"ok":true}',
+        isBase64Encoded: false,
+      }),
+    );
     expect(response).toEqual({
       statusCode: 201,
       headers: [
@@ -95,11 +140,16 @@ describe('toHttpResponse', () => {
 
   it('decodes a Base64 body to bytes', () => {
     const bytes = Buffer.from(new Uint8Array(256).map((_, i) => 255 - i));
-    expect(toHttpResponse(payload({ statusCode: 200, headers: {}, body: bytes.toString('base64'), isBase64Encoded: true })).body).toEqual(bytes);
+    expect(
+      toHttpResponse(payload({ statusCode: 200, headers: {}, body: bytes.toString('base64'), isBase64Encoded: true }))
+        .body,
+    ).toEqual(bytes);
   });
 
   it('turns cookie keys of any case into repeated Set-Cookie headers', () => {
-    const response = toHttpResponse(payload({ statusCode: 200, headers: { 'set-cookie': 'a=1', 'Set-cookie': 'b=2', 'vary': 'x' }, body: '' }));
+    const response = toHttpResponse(
+      payload({ statusCode: 200, headers: { 'set-cookie': 'a=1', 'Set-cookie': 'b=2', vary: 'x' }, body: '' }),
+    );
     expect(response.headers).toEqual([
       ['Set-Cookie', ['a=1', 'b=2']],
       ['Vary', 'x'],
@@ -107,9 +157,19 @@ describe('toHttpResponse', () => {
   });
 
   it('treats other return values as a 200 body, as FC infers', () => {
-    expect(toHttpResponse(payload({ hello: 'world' }))).toEqual({ statusCode: 200, headers: [['Content-Type', 'application/json']], body: payload({ hello: 'world' }) });
-    expect(toHttpResponse(Buffer.from('plain text'))).toMatchObject({ statusCode: 200, headers: [['Content-Type', 'text/plain; charset=utf-8']] });
-    expect(toHttpResponse(Buffer.from([0xff, 0x00]))).toMatchObject({ statusCode: 200, headers: [['Content-Type', 'application/octet-stream']] });
+    expect(toHttpResponse(payload({ hello: 'world' }))).toEqual({
+      statusCode: 200,
+      headers: [['Content-Type', 'application/json']],
+      body: payload({ hello: 'world' }),
+    });
+    expect(toHttpResponse(Buffer.from('plain text'))).toMatchObject({
+      statusCode: 200,
+      headers: [['Content-Type', 'text/plain; charset=utf-8']],
+    });
+    expect(toHttpResponse(Buffer.from([0xff, 0x00]))).toMatchObject({
+      statusCode: 200,
+      headers: [['Content-Type', 'application/octet-stream']],
+    });
     expect(toHttpResponse(payload({ statusCode: 'oops' })).statusCode).toBe(200);
   });
 

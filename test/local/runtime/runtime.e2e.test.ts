@@ -13,7 +13,9 @@ import { type LocalRuntime, startRuntime } from '../../../local/runtime/runtime'
 import { loadStack } from '../../../local/runtime/stack';
 import { bundleFixtures, readRecords, STACK_DIR, waitFor } from './helpers';
 
-const OSS_EVENT = JSON.parse(readFileSync(new URL('../../shared/fc/fixtures/oss-event.json', import.meta.url), 'utf8')) as { events: Array<Record<string, any>> };
+const OSS_EVENT = JSON.parse(
+  readFileSync(new URL('../../shared/fc/fixtures/oss-event.json', import.meta.url), 'utf8'),
+) as { events: Array<Record<string, any>> };
 
 /** An FC OSS trigger payload for one object. */
 function ossPayload(key: string, eventName = 'ObjectCreated:PutObject') {
@@ -26,7 +28,11 @@ function ossPayload(key: string, eventName = 'ObjectCreated:PutObject') {
 
 /** Plays the local OSS server's side of the port: records subscriptions, lets tests deliver. */
 class FakeOssSource {
-  readonly subscriptions: Array<{ sub: OssEventSubscription; deliver: (payload: object) => Promise<void>; active: boolean }> = [];
+  readonly subscriptions: Array<{
+    sub: OssEventSubscription;
+    deliver: (payload: object) => Promise<void>;
+    active: boolean;
+  }> = [];
   subscribe(sub: OssEventSubscription, deliver: (payload: object) => Promise<void>) {
     const entry = { sub, deliver, active: true };
     this.subscriptions.push(entry);
@@ -47,12 +53,18 @@ let echoUrl: string;
 
 beforeAll(async () => {
   fixtures = await bundleFixtures(['http-echo', 'recorder', 'slow', 'fan-out']);
-  const stack = loadStack(join(STACK_DIR, 's.yaml'), { env: { FIXTURE_DIST: fixtures.dist, FIXTURE_OUT_DIR: fixtures.out } });
+  const stack = loadStack(join(STACK_DIR, 's.yaml'), {
+    env: { FIXTURE_DIST: fixtures.dist, FIXTURE_OUT_DIR: fixtures.out },
+  });
   runtime = await startRuntime({
     stack,
     credentials: () => {
       credentialCalls++;
-      return { accessKeyId: 'STS.local-key', accessKeySecret: 'local-secret', securityToken: `token-${credentialCalls}` };
+      return {
+        accessKeyId: 'STS.local-key',
+        accessKeySecret: 'local-secret',
+        securityToken: `token-${credentialCalls}`,
+      };
     },
     env: { FIXTURE_EXTRA: 'from-caller' },
     asyncRetry: { baseDelayMs: 50 },
@@ -70,7 +82,10 @@ afterAll(async () => {
 });
 
 /** A raw HTTP request, for what fetch cannot send (repeated header lines). */
-function rawRequest(path: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: string }> {
+function rawRequest(
+  path: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; body: string }> {
   const url = new URL(echoUrl);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', headers }, (res) => {
@@ -123,7 +138,13 @@ describe('HTTP trigger', () => {
 
   it('delivers a binary request body byte for byte and returns a binary response', async () => {
     const bytes = new Uint8Array(256).map((_, i) => i);
-    const echoed = (await (await fetch(`${echoUrl}/upload`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } })).json()) as Record<string, any>;
+    const echoed = (await (
+      await fetch(`${echoUrl}/upload`, {
+        method: 'PUT',
+        body: bytes,
+        headers: { 'content-type': 'application/octet-stream' },
+      })
+    ).json()) as Record<string, any>;
     expect(Buffer.from(echoed['bodyBase64'], 'base64')).toEqual(Buffer.from(bytes));
     expect(echoed['event']).toMatchObject({ isBase64Encoded: true, body: Buffer.from(bytes).toString('base64') });
 
@@ -154,7 +175,10 @@ describe('HTTP trigger', () => {
   it("refuses methods outside the trigger's list", async () => {
     const response = await fetch(`${echoUrl}/anything`, { method: 'DELETE' });
     expect(response.status).toBe(405);
-    expect(await response.json()).toMatchObject({ Code: 'MethodNotAllowed', RequestId: response.headers.get('x-fc-request-id') });
+    expect(await response.json()).toMatchObject({
+      Code: 'MethodNotAllowed',
+      RequestId: response.headers.get('x-fc-request-id'),
+    });
   });
 
   it('labels function output with the function name and request id', async () => {
@@ -172,12 +196,16 @@ describe('HTTP trigger', () => {
 });
 
 describe('invocations', () => {
-  it("converts return values as FC does: Buffer as-is, object to JSON, others to string", async () => {
+  it('converts return values as FC does: Buffer as-is, object to JSON, others to string', async () => {
     const raw = await runtime.invoke('oss-recorder', { not: 'an event' });
     expect(raw.payload.toString()).toBe('raw');
     const oss = await runtime.invoke('oss-recorder', ossPayload('artifacts/direct.jar'));
     expect(JSON.parse(oss.payload.toString())).toEqual({ recorded: 1 });
-    const timer = await runtime.invoke('fixture-timer-recorder', { triggerTime: '2024-01-01T00:00:00Z', triggerName: 'manual', payload: '' });
+    const timer = await runtime.invoke('fixture-timer-recorder', {
+      triggerTime: '2024-01-01T00:00:00Z',
+      triggerName: 'manual',
+      payload: '',
+    });
     expect(timer.payload.toString()).toBe('ok');
   });
 
@@ -200,50 +228,76 @@ describe('invocations', () => {
   it('kills an instance that runs past its timeout and reports it as FC does', async () => {
     const result = await runtime.invoke('slow', { ms: 5000 });
     expect(result.errorKind).toBe('timeout');
-    expect(result.error).toEqual({ errorMessage: 'Function timed out after 1 seconds', errorType: 'FunctionTimeoutError' });
+    expect(result.error).toEqual({
+      errorMessage: 'Function timed out after 1 seconds',
+      errorType: 'FunctionTimeoutError',
+    });
     expect(result.durationMs).toBeGreaterThanOrEqual(990);
     expect(result.durationMs).toBeLessThan(2500);
     const pidLine = output.find((l) => l.requestId === result.requestId && l.text.startsWith('pid '));
     const pid = Number(pidLine?.text.slice(4));
     expect(pid).toBeGreaterThan(0);
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 2000, `process ${pid} to exit`);
+    await waitFor(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      2000,
+      `process ${pid} to exit`,
+    );
     // The function keeps working on other (or new) instances, never the killed one.
     const after = await Promise.all([0, 1, 2, 3].map(() => runtime.invoke('slow', { ms: 50 })));
     expect(after.every((r) => r.error === undefined && r.instanceId !== result.instanceId)).toBe(true);
   });
 
   it('refuses an unknown function by name', async () => {
-    await expect(runtime.invoke('nope', {})).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND', message: expect.stringContaining('fixture-http-echo') });
+    await expect(runtime.invoke('nope', {})).rejects.toMatchObject({
+      code: 'FUNCTION_NOT_FOUND',
+      message: expect.stringContaining('fixture-http-echo'),
+    });
   });
 
   it('lets a function fan out through the FC SDK to the local InvokeFunction endpoint', async () => {
-    const result = await runtime.invoke('fan-out', { target: 'fixture-oss-recorder', payload: ossPayload('artifacts/fanned-out.jar') });
+    const result = await runtime.invoke('fan-out', {
+      target: 'fixture-oss-recorder',
+      payload: ossPayload('artifacts/fanned-out.jar'),
+    });
     expect(result.error).toBeUndefined();
     const { accepted } = JSON.parse(result.payload.toString()) as { accepted: { requestId: string } };
     expect(accepted.requestId).toMatch(/^1-/);
     const file = join(fixtures.out, 'fixture-oss-recorder', `oss-${accepted.requestId}.json`);
     await waitFor(() => (existsSync(file) ? true : undefined), 5000, file);
-    expect((JSON.parse(readFileSync(file, 'utf8')) as { events: Array<{ oss: { object: { key: string } } }> }).events[0]?.oss.object.key).toBe('artifacts/fanned-out.jar');
+    expect(
+      (JSON.parse(readFileSync(file, 'utf8')) as { events: Array<{ oss: { object: { key: string } } }> }).events[0]?.oss
+        .object.key,
+    ).toBe('artifacts/fanned-out.jar');
   });
 
   it('answers InvokeFunction for an unknown function with FunctionNotFound', async () => {
-    const response = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/nope/invocations`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/nope/invocations`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ Code: 'FunctionNotFound' });
   });
 
   it('answers a synchronous InvokeFunction with the payload and the error type header on failure', async () => {
-    const ok = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/fixture-slow/invocations`, { method: 'POST', body: '{"ms":1}', headers: { 'x-fc-invocation-type': 'Sync' } });
+    const ok = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/fixture-slow/invocations`, {
+      method: 'POST',
+      body: '{"ms":1}',
+      headers: { 'x-fc-invocation-type': 'Sync' },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ slept: 1 });
-    const failed = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/fixture-slow/invocations`, { method: 'POST', body: 'not json' });
+    const failed = await fetch(`${runtime.invokeEndpoint}/2023-03-30/functions/fixture-slow/invocations`, {
+      method: 'POST',
+      body: 'not json',
+    });
     expect(failed.headers.get('x-fc-error-type')).toBe('UnhandledInvocationError');
     expect(await failed.json()).toMatchObject({ errorType: 'SyntaxError' });
   });
@@ -252,7 +306,12 @@ describe('invocations', () => {
 describe('OSS trigger', () => {
   it("subscribes with the trigger's bucket, event names and key filter", () => {
     expect(source.subscriptions.map((s) => s.sub)).toEqual([
-      { bucket: 'fixture-bucket', events: ['oss:ObjectCreated:PutObject', 'oss:ObjectRemoved:DeleteObject'], prefix: 'artifacts/', suffix: '' },
+      {
+        bucket: 'fixture-bucket',
+        events: ['oss:ObjectCreated:PutObject', 'oss:ObjectRemoved:DeleteObject'],
+        prefix: 'artifacts/',
+        suffix: '',
+      },
     ]);
   });
 
@@ -260,18 +319,29 @@ describe('OSS trigger', () => {
     const deliver = source.subscriptions[0]!.deliver;
     await deliver(ossPayload('artifacts/team-a/job.jar'));
     const record = await waitFor(() =>
-      (readRecords(join(fixtures.out, 'fixture-oss-recorder'), 'oss-') as Array<{ events: Array<{ oss: { object: { key: string } } }> }>).find(
-        (r) => r.events[0]?.oss.object.key === 'artifacts/team-a/job.jar',
-      ),
+      (
+        readRecords(join(fixtures.out, 'fixture-oss-recorder'), 'oss-') as Array<{
+          events: Array<{ oss: { object: { key: string } } }>;
+        }>
+      ).find((r) => r.events[0]?.oss.object.key === 'artifacts/team-a/job.jar'),
     );
     expect(record.events).toHaveLength(1);
   });
 
   it('retries a function that fails twice, then succeeds (at least once)', async () => {
     await source.subscriptions[0]!.deliver(ossPayload('artifacts/flaky/x.jar'));
-    const outcome = await waitFor(() => outcomes.find((o) => o.functionName === 'fixture-oss-recorder' && o.source === 'oss:artifacts-events' && o.attempts === 3), 5000, 'retried outcome');
+    const outcome = await waitFor(
+      () =>
+        outcomes.find(
+          (o) => o.functionName === 'fixture-oss-recorder' && o.source === 'oss:artifacts-events' && o.attempts === 3,
+        ),
+      5000,
+      'retried outcome',
+    );
     expect(outcome.status).toBe('succeeded');
-    const attempts = readFileSync(join(fixtures.out, 'fixture-oss-recorder', 'artifacts_flaky_x_jar.attempts'), 'utf8').trim().split('\n');
+    const attempts = readFileSync(join(fixtures.out, 'fixture-oss-recorder', 'artifacts_flaky_x_jar.attempts'), 'utf8')
+      .trim()
+      .split('\n');
     expect(attempts).toEqual([outcome.requestId, outcome.requestId, outcome.requestId]);
     expect(logs.filter((l) => l.includes(outcome.requestId) && l.includes('retrying'))).toHaveLength(2);
   });
@@ -295,8 +365,16 @@ describe('timer trigger', () => {
     const dir = join(fixtures.out, 'fixture-timer-recorder');
     const every = await waitFor(() => readRecords(dir, 'timer-every-second-')[0], 4000, '@every 1s firing');
     const cron = await waitFor(() => readRecords(dir, 'timer-cron-seconds-')[0], 4000, 'per-second cron firing');
-    expect(every).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-second', payload: '{"from":"every"}' });
-    expect(cron).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'cron-seconds', payload: 'cron' });
+    expect(every).toEqual({
+      triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      triggerName: 'every-second',
+      payload: '{"from":"every"}',
+    });
+    expect(cron).toEqual({
+      triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      triggerName: 'cron-seconds',
+      payload: 'cron',
+    });
     expect(readRecords(dir, 'timer-disabled-')).toEqual([]);
     expect(outcomes.some((o) => o.source === 'timer:every-second' && o.status === 'succeeded')).toBe(true);
   });

@@ -19,7 +19,7 @@ describe('parseTimerExpression', () => {
     ]);
   });
 
-  it('honours a CRON_TZ prefix (the fc.md example: 04:00 Beijing time on the 1st)', () => {
+  it('honours a CRON_TZ prefix (the docs/fc-runtime.md example: 04:00 Beijing time on the 1st)', () => {
     const schedule = parseTimerExpression('CRON_TZ=Asia/Shanghai 0 0 4 1 * *');
     expect(schedule).toMatchObject({ kind: 'cron', timezone: 'Asia/Shanghai' });
     expect(iso(nextFireTimes(schedule, from, 2))).toEqual(['2024-01-31T20:00:00.000Z', '2024-02-29T20:00:00.000Z']);
@@ -31,7 +31,10 @@ describe('parseTimerExpression', () => {
 
   it('reads @every intervals', () => {
     expect(parseTimerExpression('@every 5m')).toEqual({ kind: 'every', expression: '@every 5m', intervalMs: 300_000 });
-    expect(iso(nextFireTimes(parseTimerExpression('@every 1h30m'), from, 2))).toEqual(['2024-01-01T01:30:00.000Z', '2024-01-01T03:00:00.000Z']);
+    expect(iso(nextFireTimes(parseTimerExpression('@every 1h30m'), from, 2))).toEqual([
+      '2024-01-01T01:30:00.000Z',
+      '2024-01-01T03:00:00.000Z',
+    ]);
   });
 
   it.each([

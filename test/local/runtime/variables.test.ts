@@ -30,7 +30,12 @@ describe('VariableResolver', () => {
     expect(r.resolve('${vars.region}', 'p')).toBe('cn-hangzhou');
     expect(r.resolve('${vars.memory}', 'p')).toBe(1024);
     expect(r.resolve('${vars.names}', 'p')).toEqual({ role: 'fn-role' });
-    expect(r.resolve({ list: ['${vars.memory}', 'x'], n: 3, b: true, nil: null }, 'p')).toEqual({ list: [1024, 'x'], n: 3, b: true, nil: null });
+    expect(r.resolve({ list: ['${vars.memory}', 'x'], n: 3, b: true, nil: null }, 'p')).toEqual({
+      list: [1024, 'x'],
+      n: 3,
+      b: true,
+      nil: null,
+    });
   });
 
   it('records every problem with its property path instead of stopping at the first', () => {
@@ -53,7 +58,7 @@ describe('VariableResolver', () => {
       "props.y[0]: ${vars.nothing}: vars has no 'nothing'",
       'vars.b: vars.a refers to itself (cycle: a → b → a)',
       "props.w: ${config('AccessKeyID')}: no local value for config 'AccessKeyID' (known: AccountID)",
-      'props.v: ${file("./x")} is not supported by the local runtime (it resolves env(\'X\'), env(\'X\', \'default\'), vars.name and config(\'Key\'))',
+      "props.v: ${file(\"./x\")} is not supported by the local runtime (it resolves env('X'), env('X', 'default'), vars.name and config('Key'))",
       'props.u: ${vars.map} is a map and cannot be part of a string',
       "props.t: ${vars.map.missing}: vars.map has no 'missing'",
     ]);

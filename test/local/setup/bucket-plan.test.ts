@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { RULE_ABORT_MULTIPART, RULE_LOGS_EXPIRY, RULE_UPLOAD_PLANS, desiredCorsRule, planBucketSetup } from '../../../local/setup/bucket-plan';
+import {
+  desiredCorsRule,
+  planBucketSetup,
+  RULE_ABORT_MULTIPART,
+  RULE_LOGS_EXPIRY,
+  RULE_UPLOAD_PLANS,
+} from '../../../local/setup/bucket-plan';
 
-const options = { corsOrigins: ['https://console.example.com'], abortMultipartAfterDays: 7, logsExpireAfterDays: 30, root: '' };
+const options = {
+  corsOrigins: ['https://console.example.com'],
+  abortMultipartAfterDays: 7,
+  logsExpireAfterDays: 30,
+  root: '',
+};
 
 describe('planBucketSetup', () => {
   it('adds the CORS rule and the three lifecycle rules to an empty bucket', () => {
@@ -26,18 +37,29 @@ describe('planBucketSetup', () => {
   });
 
   it('keeps rules it does not own and updates the ones it does', () => {
-    const theirs = { id: 'archive-old', prefix: 'flink-savepoints/', status: 'Enabled' as const, expiration: { days: '365' } };
+    const theirs = {
+      id: 'archive-old',
+      prefix: 'flink-savepoints/',
+      status: 'Enabled' as const,
+      expiration: { days: '365' },
+    };
     const ours = { id: RULE_LOGS_EXPIRY, prefix: 'logs/', status: 'Enabled' as const, expiration: { days: '90' } };
     const theirCors = { allowedOrigin: 'https://other.example', allowedMethod: ['GET'] };
     const plan = planBucketSetup({ cors: [theirCors], lifecycle: [theirs, ours] }, options);
     expect(plan.lifecycle).toContainEqual(theirs);
     expect(plan.lifecycle.find((r) => r.id === RULE_LOGS_EXPIRY)?.expiration).toEqual({ days: 30 });
-    expect(plan.changes).toContain('lifecycle: expire objects after 30 days in "logs/" (was: expire objects after 90 days in "logs/")');
+    expect(plan.changes).toContain(
+      'lifecycle: expire objects after 30 days in "logs/" (was: expire objects after 90 days in "logs/")',
+    );
     expect(plan.cors[0]).toEqual(theirCors);
   });
 
   it('treats an origin as allowed only when a rule also exposes ETag and allows every upload method', () => {
-    const partial = { allowedOrigin: ['https://console.example.com'], allowedMethod: ['GET', 'PUT'], allowedHeader: ['*'] };
+    const partial = {
+      allowedOrigin: ['https://console.example.com'],
+      allowedMethod: ['GET', 'PUT'],
+      allowedHeader: ['*'],
+    };
     const plan = planBucketSetup({ cors: [partial], lifecycle: [] }, options);
     expect(plan.cors).toHaveLength(2);
   });
@@ -45,7 +67,10 @@ describe('planBucketSetup', () => {
   it('removes its log rule when expiry is turned off, and puts everything under the root directory', () => {
     const withRule = planBucketSetup({ cors: [], lifecycle: [] }, { ...options, root: 'ws/' });
     expect(withRule.lifecycle.map((r) => r.prefix)).toEqual(['ws/', 'ws/catalog/_uploads/', 'ws/logs/']);
-    const off = planBucketSetup({ cors: withRule.cors, lifecycle: withRule.lifecycle }, { ...options, root: 'ws/', logsExpireAfterDays: 0 });
+    const off = planBucketSetup(
+      { cors: withRule.cors, lifecycle: withRule.lifecycle },
+      { ...options, root: 'ws/', logsExpireAfterDays: 0 },
+    );
     expect(off.lifecycle.map((r) => r.id)).not.toContain(RULE_LOGS_EXPIRY);
     expect(off.changes).toEqual([`lifecycle: remove ${RULE_LOGS_EXPIRY} (log expiry turned off)`]);
   });

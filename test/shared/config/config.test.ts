@@ -87,7 +87,9 @@ describe('loadConfig', () => {
   });
 
   it('lists each problem in the error message, one per line', () => {
-    expect(() => loadConfig({ OSS_BUCKET: 'UPPER' })).toThrowError(/Invalid configuration \(2 problems\):\n {2}- OSS_BUCKET .*\n {2}- OSS_REGION is required/);
+    expect(() => loadConfig({ OSS_BUCKET: 'UPPER' })).toThrowError(
+      /Invalid configuration \(2 problems\):\n {2}- OSS_BUCKET .*\n {2}- OSS_REGION is required/,
+    );
   });
 
   it('never echoes a secret in an error', () => {
@@ -119,11 +121,18 @@ describe('loadConfig', () => {
 
   it('requires OSS_ENCRYPT=KMS for a KMS key id', () => {
     expect(problemsOf({ ...minimal, OSS_KMS_KEY_ID: 'k' }).OSS_KMS_KEY_ID).toMatch(/not KMS/);
-    expect(loadConfig({ ...minimal, OSS_ENCRYPT: 'kms', OSS_KMS_KEY_ID: 'k' }).oss.encryption).toEqual({ algorithm: 'KMS', kmsKeyId: 'k' });
+    expect(loadConfig({ ...minimal, OSS_ENCRYPT: 'kms', OSS_KMS_KEY_ID: 'k' }).oss.encryption).toEqual({
+      algorithm: 'KMS',
+      kmsKeyId: 'k',
+    });
   });
 
   it('parses endpoints with and without a scheme', () => {
-    const c = loadConfig({ ...minimal, OSS_ENDPOINT: 'oss-cn-hangzhou-internal.aliyuncs.com', OSS_PUBLIC_ENDPOINT: 'http://files.example.com:8080' });
+    const c = loadConfig({
+      ...minimal,
+      OSS_ENDPOINT: 'oss-cn-hangzhou-internal.aliyuncs.com',
+      OSS_PUBLIC_ENDPOINT: 'http://files.example.com:8080',
+    });
     expect(c.oss.endpoint).toEqual({ protocol: 'https:', host: 'oss-cn-hangzhou-internal.aliyuncs.com' });
     expect(c.oss.publicEndpoint).toEqual({ protocol: 'http:', host: 'files.example.com:8080' });
   });
@@ -142,7 +151,12 @@ describe('API_TOKENS', () => {
     });
     expect(c.api.tokens).toEqual([
       { id: 'ci', sha256: digest, namespaces: ['team-a'], actions: ['upload', 'list'] },
-      { id: 'admin', sha256: 'b'.repeat(64), namespaces: '*', actions: ['upload', 'download', 'list', 'delete', 'logs:write'] },
+      {
+        id: 'admin',
+        sha256: 'b'.repeat(64),
+        namespaces: '*',
+        actions: ['upload', 'download', 'list', 'delete', 'logs:write'],
+      },
     ]);
   });
 
@@ -184,5 +198,7 @@ describe('value parsers', () => {
     ['250ms', 250],
   ])('parseDuration(%s) = %d ms', (raw, ms) => expect(parseDuration(raw)).toBe(ms));
 
-  it.each(['', 'h', '1x', '1h 30m', '-5s', '1.5h'])('parseDuration rejects %j', (raw) => expect(() => parseDuration(raw)).toThrow(/expected a duration/));
+  it.each(['', 'h', '1x', '1h 30m', '-5s', '1.5h'])('parseDuration rejects %j', (raw) =>
+    expect(() => parseDuration(raw)).toThrow(/expected a duration/),
+  );
 });

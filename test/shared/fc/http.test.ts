@@ -1,14 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createRequest, createResult, defaultIsContentTypeBinary, type FcHttpEnv, handleHttp, setCookieKeys } from '../../../shared/fc/http';
+import {
+  createRequest,
+  createResult,
+  defaultIsContentTypeBinary,
+  type FcHttpEnv,
+  handleHttp,
+  setCookieKeys,
+} from '../../../shared/fc/http';
 import { parseHttpEvent } from '../../../shared/fc/parse';
 import type { FcContext, FcHttpEvent, FcHttpResult } from '../../../shared/fc/types';
 
-const docEvent = (): FcHttpEvent => parseHttpEvent(readFileSync(new URL('./fixtures/http-event.json', import.meta.url)));
+const docEvent = (): FcHttpEvent =>
+  parseHttpEvent(readFileSync(new URL('./fixtures/http-event.json', import.meta.url)));
 
 /** An event as the local runtime or FC would build it for a request. */
-function event(overrides: { method?: string; rawPath?: string; path?: string; body?: string; isBase64Encoded?: boolean; headers?: Record<string, string>; query?: Record<string, string> }): FcHttpEvent {
+function event(overrides: {
+  method?: string;
+  rawPath?: string;
+  path?: string;
+  body?: string;
+  isBase64Encoded?: boolean;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}): FcHttpEvent {
   const base = docEvent();
   return {
     ...base,
@@ -20,14 +36,21 @@ function event(overrides: { method?: string; rawPath?: string; path?: string; bo
     requestContext: {
       ...base.requestContext,
       domainName: 'abc.cn-hangzhou.fcapp.run',
-      http: { ...base.requestContext.http, method: overrides.method ?? 'GET', path: overrides.path ?? base.requestContext.http.path },
+      http: {
+        ...base.requestContext.http,
+        method: overrides.method ?? 'GET',
+        path: overrides.path ?? base.requestContext.http.path,
+      },
     },
   };
 }
 
 function context(): FcContext & { lines: string[] } {
   const lines: string[] = [];
-  const log = (level: string) => (...args: unknown[]) => lines.push(`[${level}] ${args.join(' ')}`);
+  const log =
+    (level: string) =>
+    (...args: unknown[]) =>
+      lines.push(`[${level}] ${args.join(' ')}`);
   return {
     lines,
     requestId: '1-64f6cd87-abcdef0123456789abcdef01',
@@ -55,11 +78,15 @@ describe('createRequest', () => {
     expect(createRequest(event({})).url).toBe('https://abc.cn-hangzhou.fcapp.run/example');
     const request = createRequest(event({ headers: { Host: '127.0.0.1:9000' } }));
     expect(request.url).toBe('http://127.0.0.1:9000/example');
-    expect(createRequest(event({ headers: { Host: 'api.example.com', 'X-Forwarded-Proto': 'http' } })).url).toBe('http://api.example.com/example');
+    expect(createRequest(event({ headers: { Host: 'api.example.com', 'X-Forwarded-Proto': 'http' } })).url).toBe(
+      'http://api.example.com/example',
+    );
   });
 
   it('keeps a percent-encoded slash inside a segment when rawPath agrees with the decoded path', () => {
-    const request = createRequest(event({ rawPath: '/v1/artifacts/team-a/dir%2Fjob%20v1.jar', path: '/v1/artifacts/team-a/dir/job v1.jar' }));
+    const request = createRequest(
+      event({ rawPath: '/v1/artifacts/team-a/dir%2Fjob%20v1.jar', path: '/v1/artifacts/team-a/dir/job v1.jar' }),
+    );
     expect(new URL(request.url).pathname).toBe('/v1/artifacts/team-a/dir%2Fjob%20v1.jar');
   });
 
@@ -82,12 +109,16 @@ describe('createRequest', () => {
 
   it('decodes a Base64 body to the exact bytes', async () => {
     const bytes = allBytes();
-    const request = createRequest(event({ method: 'POST', body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true }));
+    const request = createRequest(
+      event({ method: 'POST', body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true }),
+    );
     expect(new Uint8Array(await request.arrayBuffer())).toEqual(bytes);
   });
 
   it('encodes a text body as UTF-8', async () => {
-    const request = createRequest(event({ method: 'PUT', body: '{"名":"值"}', headers: { 'Content-Type': 'application/json' } }));
+    const request = createRequest(
+      event({ method: 'PUT', body: '{"名":"值"}', headers: { 'Content-Type': 'application/json' } }),
+    );
     expect(await request.text()).toBe('{"名":"值"}');
     expect(request.headers.get('content-type')).toBe('application/json');
   });
@@ -106,7 +137,12 @@ describe('createRequest', () => {
 describe('createResult', () => {
   it('sends JSON as text', async () => {
     const result = await createResult(Response.json({ ok: true }, { status: 201 }));
-    expect(result).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"ok":true}', isBase64Encoded: false });
+    expect(result).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
+      isBase64Encoded: false,
+    });
   });
 
   it('Base64-encodes binary content types, round-tripping every byte', async () => {
@@ -117,7 +153,9 @@ describe('createResult', () => {
 
   it('Base64-encodes a compressed text body', async () => {
     const gzip = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
-    const result = await createResult(new Response(gzip, { headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' } }));
+    const result = await createResult(
+      new Response(gzip, { headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' } }),
+    );
     expect(result.isBase64Encoded).toBe(true);
     expect(Buffer.from(result.body, 'base64')).toEqual(Buffer.from(gzip));
   });
@@ -137,7 +175,12 @@ describe('createResult', () => {
   });
 
   it('sends an empty body for a bodiless response', async () => {
-    expect(await createResult(new Response(null, { status: 204 }))).toEqual({ statusCode: 204, headers: {}, body: '', isBase64Encoded: false });
+    expect(await createResult(new Response(null, { status: 204 }))).toEqual({
+      statusCode: 204,
+      headers: {},
+      body: '',
+      isBase64Encoded: false,
+    });
   });
 });
 
@@ -175,27 +218,54 @@ describe('handleHttp', () => {
   it('runs a Hono app end to end and hands it the event and context as env', async () => {
     const app = new Hono<{ Bindings: FcHttpEnv }>();
     app.post('/upload/:name', async (c) =>
-      c.json({ name: c.req.param('name'), size: (await c.req.arrayBuffer()).byteLength, requestId: c.env.context.requestId, sourceIp: c.env.event.requestContext.http.sourceIp }),
+      c.json({
+        name: c.req.param('name'),
+        size: (await c.req.arrayBuffer()).byteLength,
+        requestId: c.env.context.requestId,
+        sourceIp: c.env.event.requestContext.http.sourceIp,
+      }),
     );
     const handler = handleHttp(app);
-    const e = event({ method: 'POST', rawPath: '/upload/%E4%B8%AD.bin', path: '/upload/中.bin', body: Buffer.from(allBytes()).toString('base64'), isBase64Encoded: true });
+    const e = event({
+      method: 'POST',
+      rawPath: '/upload/%E4%B8%AD.bin',
+      path: '/upload/中.bin',
+      body: Buffer.from(allBytes()).toString('base64'),
+      isBase64Encoded: true,
+    });
     const result = (await handler(raw(e), context())) as FcHttpResult;
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(result.body)).toEqual({ name: '中.bin', size: 256, requestId: '1-64f6cd87-abcdef0123456789abcdef01', sourceIp: '11.11.11.**' });
+    expect(JSON.parse(result.body)).toEqual({
+      name: '中.bin',
+      size: 256,
+      requestId: '1-64f6cd87-abcdef0123456789abcdef01',
+      sourceIp: '11.11.11.**',
+    });
   });
 
   it('round-trips a binary body through an echo app', async () => {
-    const handler = handleHttp({ fetch: async (req) => new Response(await req.arrayBuffer(), { headers: { 'content-type': 'application/octet-stream' } }) });
+    const handler = handleHttp({
+      fetch: async (req) =>
+        new Response(await req.arrayBuffer(), { headers: { 'content-type': 'application/octet-stream' } }),
+    });
     const body = Buffer.from(allBytes()).toString('base64');
-    const result = (await handler(raw(event({ method: 'POST', body, isBase64Encoded: true })), context())) as FcHttpResult;
+    const result = (await handler(
+      raw(event({ method: 'POST', body, isBase64Encoded: true })),
+      context(),
+    )) as FcHttpResult;
     expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: true, body });
   });
 
   it('answers a malformed event with a 400 JSON error and logs why', async () => {
     const ctx = context();
-    const result = (await handleHttp({ fetch: () => new Response('unreachable') })(Buffer.from('{"rawPath":1}'), ctx)) as FcHttpResult;
+    const result = (await handleHttp({ fetch: () => new Response('unreachable') })(
+      Buffer.from('{"rawPath":1}'),
+      ctx,
+    )) as FcHttpResult;
     expect(result.statusCode).toBe(400);
-    expect(JSON.parse(result.body)).toEqual({ error: { code: 'EVENT_INVALID', message: 'Malformed HTTP trigger event', requestId: ctx.requestId } });
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'EVENT_INVALID', message: 'Malformed HTTP trigger event', requestId: ctx.requestId },
+    });
     expect(ctx.lines.join('\n')).toContain('rawPath must be a non-empty string');
   });
 
@@ -209,8 +279,12 @@ describe('handleHttp', () => {
     const result = (await handler(raw(docEvent()), ctx)) as FcHttpResult;
     expect(result.statusCode).toBe(500);
     expect(result.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(result.body)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', requestId: ctx.requestId } });
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'INTERNAL', message: 'Internal server error', requestId: ctx.requestId },
+    });
     expect(result.body).not.toContain('hunter2');
-    expect(ctx.lines.some((l) => l.startsWith('[ERROR]') && l.includes('hunter2') && l.includes('GET /example'))).toBe(true);
+    expect(ctx.lines.some((l) => l.startsWith('[ERROR]') && l.includes('hunter2') && l.includes('GET /example'))).toBe(
+      true,
+    );
   });
 });

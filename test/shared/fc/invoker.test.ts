@@ -7,10 +7,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PackError } from '../../../shared/errors';
-import { createFcInvoker, fcInvokerFromContext, MAX_ASYNC_PAYLOAD_BYTES, resolveInvokeEndpoint } from '../../../shared/fc/invoker';
-import type { FcContext } from '../../../shared/fc/types';
 import { bundleFunction } from '../../../scripts/build';
+import { PackError } from '../../../shared/errors';
+import {
+  createFcInvoker,
+  fcInvokerFromContext,
+  MAX_ASYNC_PAYLOAD_BYTES,
+  resolveInvokeEndpoint,
+} from '../../../shared/fc/invoker';
+import type { FcContext } from '../../../shared/fc/types';
 
 const run = promisify(execFile);
 
@@ -25,7 +30,9 @@ interface Received {
 let server: Server;
 let endpoint: string;
 let received: Received[] = [];
-let reply: (req: Received) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 202 });
+let reply: (req: Received) => { status: number; headers?: Record<string, string>; body?: string } = () => ({
+  status: 202,
+});
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -54,7 +61,13 @@ const credentials = { accessKeyId: 'STS.test-key', accessKeySecret: 'test-secret
 
 describe('createFcInvoker against a local InvokeFunction endpoint', () => {
   it('sends an async InvokeFunction request with the payload and returns FC request id', async () => {
-    const invoker = createFcInvoker({ accountId: '1234', region: 'cn-hangzhou', credentials, endpoint, qualifier: 'LATEST' });
+    const invoker = createFcInvoker({
+      accountId: '1234',
+      region: 'cn-hangzhou',
+      credentials,
+      endpoint,
+      qualifier: 'LATEST',
+    });
     const payload = JSON.stringify({ key: 'artifacts/中文.jar' });
     const accepted = await invoker.invokeAsync('log-shipper', payload);
 
@@ -91,7 +104,11 @@ describe('createFcInvoker against a local InvokeFunction endpoint', () => {
   });
 
   it('reports FC refusing the call as INVOKE_FAILED with the function name and FC error code', async () => {
-    reply = () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Code: 'FunctionNotFound', Message: 'function not found: nope' }) });
+    reply = () => ({
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Code: 'FunctionNotFound', Message: 'function not found: nope' }),
+    });
     const invoker = createFcInvoker({ accountId: '1234', region: 'cn-hangzhou', credentials, endpoint });
     const error = await invoker.invokeAsync('nope', '{}').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PackError);
@@ -132,16 +149,27 @@ describe('fcInvokerFromContext', () => {
 
 describe('resolveInvokeEndpoint', () => {
   it('defaults to the account and region host over https', () => {
-    expect(resolveInvokeEndpoint({ accountId: '1234', region: 'cn-shanghai' })).toEqual({ host: '1234.cn-shanghai.fc.aliyuncs.com', protocol: 'HTTPS' });
+    expect(resolveInvokeEndpoint({ accountId: '1234', region: 'cn-shanghai' })).toEqual({
+      host: '1234.cn-shanghai.fc.aliyuncs.com',
+      protocol: 'HTTPS',
+    });
   });
 
   it('accepts a URL with a scheme or a bare host', () => {
-    expect(resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'http://127.0.0.1:9002' })).toEqual({ host: '127.0.0.1:9002', protocol: 'HTTP' });
-    expect(resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'fc.internal' })).toEqual({ host: 'fc.internal', protocol: 'HTTPS' });
+    expect(resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'http://127.0.0.1:9002' })).toEqual({
+      host: '127.0.0.1:9002',
+      protocol: 'HTTP',
+    });
+    expect(resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'fc.internal' })).toEqual({
+      host: 'fc.internal',
+      protocol: 'HTTPS',
+    });
   });
 
   it('refuses an endpoint with a path', () => {
-    expect(() => resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'http://h/x' })).toThrow(expect.objectContaining({ code: 'INVOKER_CONFIG_INVALID' }));
+    expect(() => resolveInvokeEndpoint({ accountId: '1', region: 'r', endpoint: 'http://h/x' })).toThrow(
+      expect.objectContaining({ code: 'INVOKER_CONFIG_INVALID' }),
+    );
   });
 });
 

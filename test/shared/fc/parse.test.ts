@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError, parseHttpEvent, parseOssEvent, parseTimerEvent } from '../../../shared/fc/parse';
 import { PackError } from '../../../shared/errors';
+import { InvalidEventError, parseHttpEvent, parseOssEvent, parseTimerEvent } from '../../../shared/fc/parse';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -24,7 +24,11 @@ describe('parseOssEvent', () => {
     expect(events).toHaveLength(1);
     expect(events[0]?.eventName).toBe('ObjectCreated:PutObject');
     expect(events[0]?.oss.bucket.name).toBe('testbucket');
-    expect(events[0]?.oss.object).toMatchObject({ key: 'source/a.png', size: 122539, eTag: '688A7BF4F233DC9C88A80BF985AB****' });
+    expect(events[0]?.oss.object).toMatchObject({
+      key: 'source/a.png',
+      size: 122539,
+      eTag: '688A7BF4F233DC9C88A80BF985AB****',
+    });
   });
 
   it('accepts ObjectRemoved records without size and eTag, and CJK keys verbatim', () => {
@@ -40,7 +44,13 @@ describe('parseOssEvent', () => {
 
   it('names every missing or mistyped field with its path', () => {
     const error = invalid(() =>
-      parseOssEvent(JSON.stringify({ events: [{ eventName: 'ObjectCreated:PutObject', eventTime: 't', oss: { bucket: {}, object: { size: '12' } } }] })),
+      parseOssEvent(
+        JSON.stringify({
+          events: [
+            { eventName: 'ObjectCreated:PutObject', eventTime: 't', oss: { bucket: {}, object: { size: '12' } } },
+          ],
+        }),
+      ),
     );
     expect(error.problems).toEqual([
       'events[0].oss.bucket.name must be a non-empty string',
@@ -90,7 +100,11 @@ describe('parseHttpEvent', () => {
     expect(event.body).toBe('Hello FC!');
     expect(event.headers['header2']).toBe('value1,value2');
     expect(event.queryParameters['parameter2']).toBe('value1,value2');
-    expect(event.requestContext.http).toMatchObject({ method: 'GET', path: '/example', userAgent: 'PostmanRuntime/7.32.3' });
+    expect(event.requestContext.http).toMatchObject({
+      method: 'GET',
+      path: '/example',
+      userAgent: 'PostmanRuntime/7.32.3',
+    });
     expect(event.requestContext.timeEpoch).toBe('1693896071895');
   });
 
@@ -102,13 +116,17 @@ describe('parseHttpEvent', () => {
   });
 
   it('fills in what a bodiless request may omit', () => {
-    const event = parseHttpEvent(JSON.stringify({ rawPath: '/', requestContext: { http: { method: 'get', path: '/' } } }));
+    const event = parseHttpEvent(
+      JSON.stringify({ rawPath: '/', requestContext: { http: { method: 'get', path: '/' } } }),
+    );
     expect(event).toMatchObject({ version: 'v1', body: '', isBase64Encoded: false, headers: {}, queryParameters: {} });
     expect(event.requestContext.http.method).toBe('GET');
   });
 
   it('names every problem at once', () => {
-    const error = invalid(() => parseHttpEvent(JSON.stringify({ body: 1, headers: { a: ['x'] }, requestContext: { http: {} } })));
+    const error = invalid(() =>
+      parseHttpEvent(JSON.stringify({ body: 1, headers: { a: ['x'] }, requestContext: { http: {} } })),
+    );
     expect(error.problems).toEqual([
       'rawPath must be a non-empty string',
       'body must be a string',

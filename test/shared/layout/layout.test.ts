@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
 import {
-  BucketLayout,
   artifactNameProblem,
   assertArtifactName,
   assertNamespace,
+  BucketLayout,
   formatOssUri,
   namespaceProblem,
   parseOssUri,
@@ -40,19 +40,39 @@ describe('artifact keys', () => {
   });
 
   it('reject every name that carries a path attack, whatever surrounds it', () => {
-    const attack = fc.constantFrom('..', '../x', 'x/..', 'a/../b', '/x', 'x\\y', 'a\u0000b', 'a\nb', 'a\u007fb', 'a\u0085b', 'a//b', 'x/', './x', 'a/./b');
+    const attack = fc.constantFrom(
+      '..',
+      '../x',
+      'x/..',
+      'a/../b',
+      '/x',
+      'x\\y',
+      'a\u0000b',
+      'a\nb',
+      'a\u007fb',
+      'a\u0085b',
+      'a//b',
+      'x/',
+      './x',
+      'a/./b',
+    );
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength: 5 }), attack, fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength: 5 }), (before, bad, after) => {
-        const name = `${before}${bad}${after}`;
-        // Some combinations form a harmless name again ("x..y"): only check those that still contain the attack.
-        const harmless = artifactNameProblem(name) === undefined;
-        if (harmless) {
-          expect(name.split('/').some((s) => s === '..' || s === '.')).toBe(false);
-          return;
-        }
-        expect(() => assertArtifactName(name)).toThrowError(ValidationError);
-        expect(() => new BucketLayout('bkt').artifactKey('team-a', name)).toThrowError(/^name /);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength: 5 }),
+        attack,
+        fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength: 5 }),
+        (before, bad, after) => {
+          const name = `${before}${bad}${after}`;
+          // Some combinations form a harmless name again ("x..y"): only check those that still contain the attack.
+          const harmless = artifactNameProblem(name) === undefined;
+          if (harmless) {
+            expect(name.split('/').some((s) => s === '..' || s === '.')).toBe(false);
+            return;
+          }
+          expect(() => assertArtifactName(name)).toThrowError(ValidationError);
+          expect(() => new BucketLayout('bkt').artifactKey('team-a', name)).toThrowError(/^name /);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -101,10 +121,13 @@ describe('artifact keys', () => {
 describe('namespaces', () => {
   it('accept exactly the DNS-label names Realtime Compute uses', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'ab9-A_ ./\\'.split('')), minLength: 0, maxLength: 70 }), (ns) => {
-        const valid = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(ns);
-        expect(namespaceProblem(ns) === undefined).toBe(valid);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'ab9-A_ ./\\'.split('')), minLength: 0, maxLength: 70 }),
+        (ns) => {
+          const valid = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(ns);
+          expect(namespaceProblem(ns) === undefined).toBe(valid);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -126,7 +149,9 @@ describe('other areas', () => {
     expect(layout.sessionClustersPrefix('ns', 'sc')).toBe('ws/flink-sessionclusters/namespaces/ns/sessionclusters/sc/');
     expect(layout.planPrefix()).toBe('ws/plan/');
     expect(layout.logsPrefix('ns', 'dep', 'job')).toBe('ws/logs/ns/dep/job/');
-    expect(layout.reportKey('state-pruner', new Date('2026-11-22T10:00:00Z'), 'run-1')).toBe('ws/logs/_reports/state-pruner/2026/11/22/run-1.json');
+    expect(layout.reportKey('state-pruner', new Date('2026-11-22T10:00:00Z'), 'run-1')).toBe(
+      'ws/logs/_reports/state-pruner/2026/11/22/run-1.json',
+    );
     expect(layout.ossPath('ws/plan/x')).toBe('oss://bkt/ws/plan/x');
   });
 
@@ -145,9 +170,13 @@ describe('other areas', () => {
 describe('oss:// URIs', () => {
   it('round-trip bucket and key', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/), fc.string({ maxLength: 30 }), (bucket, key) => {
-        expect(parseOssUri(formatOssUri(bucket, key))).toEqual({ bucket, key });
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/),
+        fc.string({ maxLength: 30 }),
+        (bucket, key) => {
+          expect(parseOssUri(formatOssUri(bucket, key))).toEqual({ bucket, key });
+        },
+      ),
     );
   });
 

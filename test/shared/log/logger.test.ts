@@ -16,10 +16,15 @@ describe('redact', () => {
   });
 
   it('strips signatures and key ids from presigned URLs, V1 and V4', () => {
-    const v4 = 'https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-credential=AK%2F2026&x-oss-date=1&x-oss-signature=abcdef&x-oss-security-token=T';
+    const v4 =
+      'https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-credential=AK%2F2026&x-oss-date=1&x-oss-signature=abcdef&x-oss-security-token=T';
     const v1 = 'http://h/k?OSSAccessKeyId=AK&Expires=1&Signature=xyz%3D&security-token=T';
-    expect(redactUrls(v4)).toBe('https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-credential=[redacted]&x-oss-date=1&x-oss-signature=[redacted]&x-oss-security-token=[redacted]');
-    expect(redactUrls(v1)).toBe('http://h/k?OSSAccessKeyId=[redacted]&Expires=1&Signature=[redacted]&security-token=[redacted]');
+    expect(redactUrls(v4)).toBe(
+      'https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-credential=[redacted]&x-oss-date=1&x-oss-signature=[redacted]&x-oss-security-token=[redacted]',
+    );
+    expect(redactUrls(v1)).toBe(
+      'http://h/k?OSSAccessKeyId=[redacted]&Expires=1&Signature=[redacted]&security-token=[redacted]',
+    );
   });
 
   it('reduces errors to name, code and message and cuts cycles', () => {
@@ -34,7 +39,10 @@ describe('redact', () => {
 describe('createLogger', () => {
   it('writes one redacted JSON object per line with inherited fields, honouring the level', () => {
     const lines: string[] = [];
-    const log = createLogger({ fn: 'presign-api' }, { level: 'info', write: (l) => lines.push(l), now: () => new Date(0) });
+    const log = createLogger(
+      { fn: 'presign-api' },
+      { level: 'info', write: (l) => lines.push(l), now: () => new Date(0) },
+    );
     log.debug('hidden');
     log.child({ requestId: 'r1' }).info('issued', { url: 'http://h/k?Signature=s', accessKeySecret: 'x' });
     expect(lines).toHaveLength(1);

@@ -15,7 +15,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-function store(options: { version?: 'v1' | 'v4'; credentials?: () => Credentials; retries?: number[] } = {}): AliOssStore {
+function store(
+  options: { version?: 'v1' | 'v4'; credentials?: () => Credentials; retries?: number[] } = {},
+): AliOssStore {
   const config = loadConfig({
     OSS_BUCKET: 'store-test',
     OSS_REGION: 'cn-hangzhou',
@@ -44,10 +46,21 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
   it('puts with options and reads back info, whole bodies and ranges', async () => {
     const bytes = randomBytes(5000);
     const key = `${prefix}dir/a b+中文.jar`;
-    const put = await s().put(key, bytes, { contentType: 'application/java-archive', meta: { Origin: 'test' }, encryption: { algorithm: 'AES256' } });
+    const put = await s().put(key, bytes, {
+      contentType: 'application/java-archive',
+      meta: { Origin: 'test' },
+      encryption: { algorithm: 'AES256' },
+    });
     expect(put.etag).toMatch(/^[0-9A-F]{32}$/);
     const info = await s().head(key);
-    expect(info).toMatchObject({ key, size: 5000, etag: put.etag, contentType: 'application/java-archive', meta: { origin: 'test' }, objectType: 'Normal' });
+    expect(info).toMatchObject({
+      key,
+      size: 5000,
+      etag: put.etag,
+      contentType: 'application/java-archive',
+      meta: { origin: 'test' },
+      objectType: 'Normal',
+    });
     expect(info?.crc64).toMatch(/^\d+$/);
     expect(Buffer.compare((await s().getBuffer(key))!, bytes)).toBe(0);
     const ranged = await s().get(key, { range: { start: 100, end: 199 } });
@@ -61,7 +74,10 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
     const key = `${prefix}streamed.bin`;
     await s().put(key, Readable.from([Buffer.from('a'), Buffer.from('b')]));
     expect((await s().getBuffer(key))!.toString()).toBe('ab');
-    await expect(s().put(key, 'again', { forbidOverwrite: true })).rejects.toMatchObject({ code: 'OSS_ALREADY_EXISTS', details: { ossCode: 'FileAlreadyExists', status: 409 } });
+    await expect(s().put(key, 'again', { forbidOverwrite: true })).rejects.toMatchObject({
+      code: 'OSS_ALREADY_EXISTS',
+      details: { ossCode: 'FileAlreadyExists', status: 409 },
+    });
   });
 
   it('lists every key exactly once across pages, with folders, and resumes after a key', async () => {
@@ -78,7 +94,8 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
     expect(pages).toBe(3);
     expect(seen).toEqual(keys);
     const after: string[] = [];
-    for await (const page of s().list({ prefix: `${prefix}list/`, startAfter: keys[1190], pageSize: 3 })) after.push(...page.objects.map((o) => o.key));
+    for await (const page of s().list({ prefix: `${prefix}list/`, startAfter: keys[1190], pageSize: 3 }))
+      after.push(...page.objects.map((o) => o.key));
     expect(after).toEqual([...keys.slice(1191), `${prefix}list/sub/inner`]);
   });
 
@@ -108,21 +125,28 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
     const uploads: string[] = [];
     for await (const page of s().multipart.listUploads(prefix)) uploads.push(...page.map((u) => u.uploadId));
     expect(uploads).toContain(id);
-    const done = await s().multipart.complete(key, id, [{ partNumber: 1, etag: e1.etag }, { partNumber: 2, etag: e2.etag }]);
+    const done = await s().multipart.complete(key, id, [
+      { partNumber: 1, etag: e1.etag },
+      { partNumber: 2, etag: e2.etag },
+    ]);
     expect(done.etag).toMatch(/-2$/);
     expect(Buffer.compare((await s().getBuffer(key))!, Buffer.concat([part1, part2]))).toBe(0);
 
     const other = await s().multipart.initiate(`${prefix}aborted.bin`);
     await s().multipart.abort(`${prefix}aborted.bin`, other);
     await s().multipart.abort(`${prefix}aborted.bin`, other); // a retried abort finds nothing: still fine
-    await expect(s().multipart.listParts(`${prefix}aborted.bin`, other)).rejects.toMatchObject({ code: 'OSS_NOT_FOUND' });
+    await expect(s().multipart.listParts(`${prefix}aborted.bin`, other)).rejects.toMatchObject({
+      code: 'OSS_NOT_FOUND',
+    });
   });
 
   it('copies within the bucket', async () => {
     await s().put(`${prefix}src.txt`, 'copy me');
     await s().copy(`${prefix}src.txt`, `${prefix}dst.txt`);
     expect((await s().getBuffer(`${prefix}dst.txt`))!.toString()).toBe('copy me');
-    await expect(s().copy(`${prefix}src.txt`, `${prefix}dst.txt`, { forbidOverwrite: true })).rejects.toMatchObject({ code: 'OSS_ALREADY_EXISTS' });
+    await expect(s().copy(`${prefix}src.txt`, `${prefix}dst.txt`, { forbidOverwrite: true })).rejects.toMatchObject({
+      code: 'OSS_ALREADY_EXISTS',
+    });
   });
 });
 
@@ -148,10 +172,15 @@ describe('AliOssStore retries', () => {
 
   it('gives up after the last attempt with a clear error', async () => {
     server.faults.set('HeadObject', { slowDown: 1, times: 10 });
-    const err = await store().head('retry/a').catch((e: unknown) => e);
+    const err = await store()
+      .head('retry/a')
+      .catch((e: unknown) => e);
     server.faults.clear();
     expect(err).toBeInstanceOf(StorageError);
-    expect(err).toMatchObject({ code: 'OSS_THROTTLED', message: expect.stringMatching(/^HeadObject "retry\/a" failed: OSS answered 503 SlowDown/) });
+    expect(err).toMatchObject({
+      code: 'OSS_THROTTLED',
+      message: expect.stringMatching(/^HeadObject "retry\/a" failed: OSS answered 503 SlowDown/),
+    });
   });
 
   it('does not retry initiating a multipart upload', async () => {
@@ -164,7 +193,13 @@ describe('AliOssStore retries', () => {
 describe('AliOssStore credentials', () => {
   it('works with STS keys and picks up rotated keys', async () => {
     let current = mintTemporaryCredentials(root, 3600);
-    const s = store({ credentials: () => ({ accessKeyId: current.accessKeyId, accessKeySecret: current.accessKeySecret, securityToken: current.securityToken }) });
+    const s = store({
+      credentials: () => ({
+        accessKeyId: current.accessKeyId,
+        accessKeySecret: current.accessKeySecret,
+        securityToken: current.securityToken,
+      }),
+    });
     await s.put('sts/a', 'one');
     current = mintTemporaryCredentials(root, 3600, new Date(Date.now() + 1000));
     expect((await s.getBuffer('sts/a'))!.toString()).toBe('one');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
-import { AliOssStore, StorageError, backoffDelay, toStorageError, withRetry } from '../../../shared/storage';
+import { AliOssStore, backoffDelay, StorageError, toStorageError, withRetry } from '../../../shared/storage';
 import type { AliOssClient } from '../../../shared/storage/ali-oss-store';
 
 function ossError(status: number, code: string): Error {
@@ -17,7 +17,11 @@ describe('toStorageError', () => {
     [ossError(503, 'SlowDown'), 'OSS_THROTTLED', true],
     [ossError(500, 'InternalError'), 'OSS_UNAVAILABLE', true],
     [ossError(400, 'InvalidArgument'), 'OSS_INVALID_REQUEST', false],
-    [Object.assign(new Error('socket hang up'), { status: -1, name: 'ResponseError', code: 'ECONNRESET' }), 'OSS_NETWORK', true],
+    [
+      Object.assign(new Error('socket hang up'), { status: -1, name: 'ResponseError', code: 'ECONNRESET' }),
+      'OSS_NETWORK',
+      true,
+    ],
     [Object.assign(new Error('timeout'), { status: -2, name: 'ResponseTimeoutError' }), 'OSS_NETWORK', true],
   ])('classifies %s', (error, code, retryable) => {
     const e = toStorageError(error, 'GetObject', 'a/b.jar');
@@ -57,10 +61,15 @@ describe('withRetry', () => {
   it('gives up after the last attempt with the last error', async () => {
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls += 1;
-        throw ossError(503, 'SlowDown');
-      }, toError, policy, { sleep: async () => undefined }),
+      withRetry(
+        async () => {
+          calls += 1;
+          throw ossError(503, 'SlowDown');
+        },
+        toError,
+        policy,
+        { sleep: async () => undefined },
+      ),
     ).rejects.toMatchObject({ code: 'OSS_THROTTLED' });
     expect(calls).toBe(4);
   });
@@ -68,10 +77,15 @@ describe('withRetry', () => {
   it('does not retry errors that cannot heal', async () => {
     let calls = 0;
     await expect(
-      withRetry(async () => {
-        calls += 1;
-        throw ossError(403, 'AccessDenied');
-      }, toError, policy, { sleep: async () => undefined }),
+      withRetry(
+        async () => {
+          calls += 1;
+          throw ossError(403, 'AccessDenied');
+        },
+        toError,
+        policy,
+        { sleep: async () => undefined },
+      ),
     ).rejects.toBeInstanceOf(StorageError);
     expect(calls).toBe(1);
   });
@@ -95,9 +109,11 @@ describe('AliOssStore put with forbid-overwrite', () => {
     return {
       async put(name: string, body: Buffer, options?: { headers?: Record<string, string> }) {
         puts += 1;
-        if (stored.has(name) && options?.headers?.['x-oss-forbid-overwrite'] === 'true') throw Object.assign(new Error('exists'), { status: 409, code: 'FileAlreadyExists' });
+        if (stored.has(name) && options?.headers?.['x-oss-forbid-overwrite'] === 'true')
+          throw Object.assign(new Error('exists'), { status: 409, code: 'FileAlreadyExists' });
         stored.set(name, body.toString());
-        if (loseFirstAnswer && puts === 1) throw Object.assign(new Error('socket hang up'), { status: -1, name: 'ResponseError', code: 'ECONNRESET' });
+        if (loseFirstAnswer && puts === 1)
+          throw Object.assign(new Error('socket hang up'), { status: -1, name: 'ResponseError', code: 'ECONNRESET' });
         return { res: { status: 200, headers: { etag: `"${md5(body.toString())}"` } } };
       },
       async head(name: string) {
@@ -109,13 +125,25 @@ describe('AliOssStore put with forbid-overwrite', () => {
 
   it('counts a retry that finds its own bytes as success', async () => {
     const stored = new Map<string, string>();
-    const store = new AliOssStore({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }, clientFactory: () => fakeClient(stored, true) });
+    const store = new AliOssStore({
+      config,
+      credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }),
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      clientFactory: () => fakeClient(stored, true),
+    });
     await expect(store.put('k', 'mine', { forbidOverwrite: true })).resolves.toEqual({ etag: md5('mine') });
   });
 
   it('still refuses when the object there holds other bytes', async () => {
     const stored = new Map([['k', 'someone else']]);
-    const store = new AliOssStore({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }, clientFactory: () => fakeClient(stored, false) });
-    await expect(store.put('k', 'mine', { forbidOverwrite: true })).rejects.toMatchObject({ code: 'OSS_ALREADY_EXISTS' });
+    const store = new AliOssStore({
+      config,
+      credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }),
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      clientFactory: () => fakeClient(stored, false),
+    });
+    await expect(store.put('k', 'mine', { forbidOverwrite: true })).rejects.toMatchObject({
+      code: 'OSS_ALREADY_EXISTS',
+    });
   });
 });

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   presignQuery,
   presignQueryString,
-  v4CanonicalQuery,
   signPostPolicy,
   v1Signature,
   v1StringToSign,
+  v4CanonicalQuery,
   v4CanonicalRequest,
   v4Scope,
   v4Signature,
@@ -18,11 +18,22 @@ import {
 const require = createRequire(import.meta.url);
 // ali-oss's own signing helpers: an independent implementation to compare against.
 const aliSign = require('ali-oss/lib/common/signUtils.js') as {
-  buildCanonicalString(method: string, resource: string, request: { headers: object; parameters?: object }, expires?: string): string;
-  getCanonicalRequest(method: string, request: { headers: object; queries: object }, bucket: string, key: string, additional: string[]): string;
+  buildCanonicalString(
+    method: string,
+    resource: string,
+    request: { headers: object; parameters?: object },
+    expires?: string,
+  ): string;
+  getCanonicalRequest(
+    method: string,
+    request: { headers: object; queries: object },
+    bucket: string,
+    key: string,
+    additional: string[],
+  ): string;
 };
 
-describe('V1 signing: known answers from the Python SDK v2 test suite (oss-api.md §1.2)', () => {
+describe('V1 signing: known answers from the Python SDK v2 test suite (docs/oss-protocol.md §1.2)', () => {
   const headers = {
     'content-md5': 'eB5eJF1ptWaXm4bijSPyxw==',
     'content-type': 'text/html',
@@ -32,18 +43,43 @@ describe('V1 signing: known answers from the Python SDK v2 test suite (oss-api.m
   };
 
   it('signs a PUT with x-oss headers', () => {
-    const sts = v1StringToSign({ method: 'PUT', bucket: 'examplebucket', key: 'nelson', headers, query: [], date: headers['x-oss-date'] });
+    const sts = v1StringToSign({
+      method: 'PUT',
+      bucket: 'examplebucket',
+      key: 'nelson',
+      headers,
+      query: [],
+      date: headers['x-oss-date'],
+    });
     expect(v1Signature('sk', sts)).toBe('kSHKmLxlyEAKtZPkJhG9bZb5k7M=');
   });
 
   it('signs a sub-resource and ignores parameters that are not sub-resources', () => {
-    const query: Array<[string, string]> = [['acl', ''], ['prefix', 'x'], ['max-keys', '10']];
-    const sts = v1StringToSign({ method: 'PUT', bucket: 'examplebucket', key: 'nelson', headers, query, date: headers['x-oss-date'] });
+    const query: Array<[string, string]> = [
+      ['acl', ''],
+      ['prefix', 'x'],
+      ['max-keys', '10'],
+    ];
+    const sts = v1StringToSign({
+      method: 'PUT',
+      bucket: 'examplebucket',
+      key: 'nelson',
+      headers,
+      query,
+      date: headers['x-oss-date'],
+    });
     expect(v1Signature('sk', sts)).toBe('/afkugFbmWDQ967j1vr6zygBLQk=');
   });
 
   it('presigns a GET with versionId', () => {
-    const sts = v1StringToSign({ method: 'GET', bucket: 'bucket', key: 'key', headers: {}, query: [['versionId', 'versionId']], date: '1699807420' });
+    const sts = v1StringToSign({
+      method: 'GET',
+      bucket: 'bucket',
+      key: 'key',
+      headers: {},
+      query: [['versionId', 'versionId']],
+      date: '1699807420',
+    });
     expect(v1Signature('sk', sts)).toBe('dcLTea+Yh9ApirQ8o8dOPqtvJXQ=');
   });
 
@@ -59,13 +95,31 @@ describe('V1 signing: known answers from the Python SDK v2 test suite (oss-api.m
       expiresSeconds: 60,
       query: [['versionId', 'versionId']],
     });
-    expect(Object.fromEntries(q)).toMatchObject({ Expires: '1699808204', Signature: 'jzKYRrM5y6Br0dRFPaTGOsbrDhY=', 'security-token': 'token' });
+    expect(Object.fromEntries(q)).toMatchObject({
+      Expires: '1699808204',
+      Signature: 'jzKYRrM5y6Br0dRFPaTGOsbrDhY=',
+      'security-token': 'token',
+    });
   });
 });
 
-describe('V4 signing: known answers from the Python SDK v2 test suite (oss-api.md §2.2)', () => {
-  const headers = { 'x-oss-head1': 'value', abc: 'value', zabc: 'value', xyz: 'value', 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' };
-  const query: Array<[string, string]> = [['param1', 'value1'], ['+param1', 'value3'], ['|param1', 'value4'], ['+param2', ''], ['|param2', ''], ['param2', '']];
+describe('V4 signing: known answers from the Python SDK v2 test suite (docs/oss-protocol.md §2.2)', () => {
+  const headers = {
+    'x-oss-head1': 'value',
+    abc: 'value',
+    zabc: 'value',
+    xyz: 'value',
+    'content-type': 'text/plain',
+    'x-oss-content-sha256': 'UNSIGNED-PAYLOAD',
+  };
+  const query: Array<[string, string]> = [
+    ['param1', 'value1'],
+    ['+param1', 'value3'],
+    ['|param1', 'value4'],
+    ['+param2', ''],
+    ['|param2', ''],
+    ['param2', ''],
+  ];
 
   function sign(timestamp: string, additionalHeaders: string[]): string {
     const canonical = v4CanonicalRequest({
@@ -77,7 +131,10 @@ describe('V4 signing: known answers from the Python SDK v2 test suite (oss-api.m
       additionalHeaders,
     });
     const day = timestamp.slice(0, 8);
-    return v4Signature(v4SigningKey('sk', day, 'cn-hangzhou'), v4StringToSign(timestamp, v4Scope(day, 'cn-hangzhou'), canonical));
+    return v4Signature(
+      v4SigningKey('sk', day, 'cn-hangzhou'),
+      v4StringToSign(timestamp, v4Scope(day, 'cn-hangzhou'), canonical),
+    );
   }
 
   it('builds the documented canonical request', () => {
@@ -100,7 +157,9 @@ describe('V4 signing: known answers from the Python SDK v2 test suite (oss-api.m
   });
 
   it('signs with AdditionalHeaders', () => {
-    expect(sign('20231216T172512Z', ['abc', 'zabc'])).toBe('4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f');
+    expect(sign('20231216T172512Z', ['abc', 'zabc'])).toBe(
+      '4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f',
+    );
   });
 
   it('presigns a URL', () => {
@@ -115,7 +174,10 @@ describe('V4 signing: known answers from the Python SDK v2 test suite (oss-api.m
       expiresSeconds: 599,
       query,
     };
-    const q = presignQuery({ ...base, headers: { 'content-type': 'application/octet-stream', 'x-oss-head1': 'value' } });
+    const q = presignQuery({
+      ...base,
+      headers: { 'content-type': 'application/octet-stream', 'x-oss-head1': 'value' },
+    });
     const params = Object.fromEntries(q);
     expect(params['x-oss-signature']).toBe('a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe');
     expect(params['x-oss-credential']).toBe('ak/20231217/cn-hangzhou/oss/aliyun_v4_request');
@@ -123,14 +185,24 @@ describe('V4 signing: known answers from the Python SDK v2 test suite (oss-api.m
     expect(params['x-oss-expires']).toBe('599');
     expect(q.at(-1)?.[0]).toBe('x-oss-signature');
 
-    const bound = Object.fromEntries(presignQuery({ ...base, headers: { 'content-type': 'application/octet-stream', abc: 'value', zabc: 'value' }, additionalHeaders: ['zabc', 'abc'] }));
+    const bound = Object.fromEntries(
+      presignQuery({
+        ...base,
+        headers: { 'content-type': 'application/octet-stream', abc: 'value', zabc: 'value' },
+        additionalHeaders: ['zabc', 'abc'],
+      }),
+    );
     expect(bound['x-oss-additional-headers']).toBe('abc;zabc');
     expect(() => presignQuery({ ...base, additionalHeaders: ['content-length'] })).toThrowError(/need a value/);
   });
 });
 
 // Keys and values drawn from the characters users put in artifact names and that encoding gets wrong.
-const tricky = fc.string({ unit: fc.constantFrom(...'aZ09-_.~ +%#?&=/!\'()*中文ü'.split('')), minLength: 1, maxLength: 12 });
+const tricky = fc.string({
+  unit: fc.constantFrom(..."aZ09-_.~ +%#?&=/!'()*中文ü".split('')),
+  minLength: 1,
+  maxLength: 12,
+});
 
 describe('signing agrees with ali-oss on arbitrary input', () => {
   it('V4 canonical request equals ali-oss getCanonicalRequest', () => {
@@ -140,7 +212,14 @@ describe('signing agrees with ali-oss on arbitrary input', () => {
         fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), tricky, { maxKeys: 4 }),
         fc.dictionary(fc.stringMatching(/^x-oss-meta-[a-z]{1,6}$/), fc.stringMatching(/^[ -~]{1,10}$/), { maxKeys: 3 }),
         (key, queries, headers) => {
-          const ours = v4CanonicalRequest({ method: 'GET', bucket: 'bkt', key, headers, query: Object.entries(queries), additionalHeaders: [] });
+          const ours = v4CanonicalRequest({
+            method: 'GET',
+            bucket: 'bkt',
+            key,
+            headers,
+            query: Object.entries(queries),
+            additionalHeaders: [],
+          });
           const theirs = aliSign.getCanonicalRequest('GET', { headers, queries }, 'bkt', key, []);
           expect(ours).toBe(theirs);
         },
@@ -160,7 +239,11 @@ describe('signing agrees with ali-oss on arbitrary input', () => {
             method: 'PUT',
             bucket: 'bkt',
             key: 'a/b c.jar',
-            credentials: { accessKeyId: 'STS.ak', accessKeySecret: 'sk', ...(token !== undefined && { securityToken: token }) },
+            credentials: {
+              accessKeyId: 'STS.ak',
+              accessKeySecret: 'sk',
+              ...(token !== undefined && { securityToken: token }),
+            },
             region: 'cn-hangzhou',
             version: 'v4' as const,
             now: new Date(Date.UTC(2026, 10, 22)),
@@ -187,7 +270,14 @@ describe('signing agrees with ali-oss on arbitrary input', () => {
         fc.constantFrom<Record<string, string>>({}, { acl: '' }, { uploadId: 'ABC', partNumber: '3' }),
         (key, meta, sub) => {
           const headers = { 'content-type': 'text/plain', 'x-oss-date': 'Sun, 22 Nov 2026 01:32:24 GMT', ...meta };
-          const ours = v1StringToSign({ method: 'PUT', bucket: 'bkt', key, headers, query: Object.entries(sub), date: headers['x-oss-date'] });
+          const ours = v1StringToSign({
+            method: 'PUT',
+            bucket: 'bkt',
+            key,
+            headers,
+            query: Object.entries(sub),
+            date: headers['x-oss-date'],
+          });
           const aliParams = Object.fromEntries(Object.entries(sub).map(([k, v]) => [k, v === '' ? null : v]));
           const theirs = aliSign.buildCanonicalString('PUT', `/bkt/${key}`, { headers, parameters: aliParams });
           expect(ours).toBe(theirs);
@@ -229,7 +319,11 @@ describe('PostObject policy', () => {
   });
 
   it('signs V1 with HMAC-SHA1 of the base64 policy and carries the STS token', () => {
-    const { fields } = signPostPolicy({ ...base, version: 'v1', credentials: { ...base.credentials, securityToken: 'tok' } });
+    const { fields } = signPostPolicy({
+      ...base,
+      version: 'v1',
+      credentials: { ...base.credentials, securityToken: 'tok' },
+    });
     expect(fields.Signature).toBe(v1Signature('sk', fields.policy!));
     expect(fields['x-oss-security-token']).toBe('tok');
     expect(fields.OSSAccessKeyId).toBe('ak');
