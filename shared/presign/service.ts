@@ -3,7 +3,7 @@ import type { ApiAction, Config } from '../config';
 import { ValidationError } from '../errors';
 import type { BucketLayout } from '../layout';
 import { StorageError } from '../storage/errors';
-import type { ObjectInfo, ObjectStore, UploadedPart } from '../storage/port';
+import type { ObjectInfo, ObjectStore, ObjectSummary, UploadedPart } from '../storage/port';
 import type { UrlSigner } from '../storage/url-signer';
 import { authorize, type Caller } from './auth';
 import { ApiError } from './errors';
@@ -381,7 +381,7 @@ export class PresignService {
     authorize(caller, 'list', req.namespace);
     const limit = req.limit ?? 100;
     const startAfter = req.cursor === undefined ? undefined : decodeCursor(req.cursor, prefix);
-    const objects: Array<{ key: string; size: number; etag: string; lastModified: Date }> = [];
+    const objects: ObjectSummary[] = [];
     for await (const page of this.deps.store.list({
       prefix,
       pageSize: Math.min(1000, limit + 1),
@@ -392,9 +392,7 @@ export class PresignService {
     }
     const more = objects.length > limit;
     const shown = objects.slice(0, limit).filter((o) => this.deps.layout.parseArtifactKey(o.key));
-    const artifacts = await mapLimit(shown, 8, (o) =>
-      this.summarize({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, meta: {} }),
-    );
+    const artifacts = await mapLimit(shown, 8, (o) => this.summarize({ ...o, meta: {} }));
     const last = objects[limit - 1];
     return { namespace: req.namespace, artifacts, ...(more && last && { cursor: encodeCursor(last.key) }) };
   }

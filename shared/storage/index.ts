@@ -1,5 +1,6 @@
 export type { AliOssStoreOptions } from './ali-oss-store';
 export { AliOssStore, DELETE_BATCH_SIZE, unquoteEtag } from './ali-oss-store';
+export { awaitsRestore, isArchiveClass } from './attributes';
 export type { CredentialsProvider } from './credentials';
 export { resolveCredentials, sameCredentials } from './credentials';
 export type { AddressingStyle, UrlBase } from './endpoints';
