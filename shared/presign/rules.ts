@@ -1,10 +1,8 @@
 import type { Config } from '../config';
+import { MAX_STS_PRESIGN_SECONDS } from '../storage/limits';
 import { authorize, type Caller } from './auth';
 import { ApiError } from './errors';
 import { matchExtension } from './media-types';
-
-/** OSS does not honour presigned URLs signed with STS credentials for longer than 12 hours. */
-export const MAX_STS_URL_SECONDS = 43_200;
 
 /**
  * The URL lifetime to use: the requested one or the default, checked against the configured limit and,
@@ -12,7 +10,7 @@ export const MAX_STS_URL_SECONDS = 43_200;
  */
 export function urlLifetime(config: Config, usingSts: boolean, requested: number | undefined): number {
   const { defaultExpiresSeconds, maxExpiresSeconds } = config.presign;
-  const max = usingSts ? Math.min(maxExpiresSeconds, MAX_STS_URL_SECONDS) : maxExpiresSeconds;
+  const max = usingSts ? Math.min(maxExpiresSeconds, MAX_STS_PRESIGN_SECONDS) : maxExpiresSeconds;
   if (requested === undefined) return Math.min(defaultExpiresSeconds, max);
   if (requested < 1 || requested > max)
     throw new ApiError('EXPIRY_OUT_OF_RANGE', `expiresIn must be between 1 and ${max} seconds, got ${requested}.`);

@@ -12,7 +12,6 @@ export type { Download, DownloadRequest } from './downloads';
 export type { FormRequest, FormUpload } from './forms';
 export type { MultipartUploadPlan, PartUrl, UploadStatus } from './multipart';
 export { FIRST_PART_URLS, MAX_PART_URLS } from './multipart';
-export { MAX_STS_URL_SECONDS } from './rules';
 export type { SingleUpload, UploadRequest } from './uploads';
 
 /**

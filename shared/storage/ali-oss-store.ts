@@ -5,6 +5,7 @@ import { awaitsRestore, checkTags, parseRestoreHeader, parseStorageClass } from 
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
+import { DELETE_BATCH_SIZE } from './limits';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -20,9 +21,6 @@ import type {
   UploadedPart,
 } from './port';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
-
-/** OSS accepts at most this many keys per DeleteMultipleObjects request. */
-export const DELETE_BATCH_SIZE = 1000;
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
 export interface AliOssClient {

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { MIN_PART_SIZE } from '../config';
-import { DELETE_BATCH_SIZE } from './ali-oss-store';
 import { awaitsRestore, checkTags } from './attributes';
 import { ossAnswerError, type StorageError } from './errors';
+import { DELETE_BATCH_SIZE, MAX_PARTS, MIN_PART_SIZE } from './limits';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -238,7 +237,7 @@ export class MemoryStore implements ObjectStore {
     },
     uploadPart: async (key, uploadId, partNumber, body) => {
       this.enter('UploadPart');
-      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
+      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
         throw ossAnswerError('UploadPart', key, 400, 'InvalidArgument');
       const upload = this.upload('UploadPart', key, uploadId);
       const etag = md5Hex(body);
