@@ -8,7 +8,7 @@ import { Notifier } from './notifications';
 import { type OssServerOptions, resolveOptions } from './options';
 import { createOssHttpServer } from './server';
 import { DiskBackend } from './store/disk';
-import { ObjectStore } from './store/engine';
+import { ObjectEngine } from './store/engine';
 import { MemoryBackend } from './store/memory';
 
 export type { OssEvent, OssEventPayload, Subscription } from './events';
@@ -56,12 +56,12 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   const o = resolveOptions(options);
   const log = o.log ?? (() => {});
   const backend = o.dataDir === undefined ? new MemoryBackend() : await DiskBackend.open(o.dataDir, log);
-  let store: ObjectStore;
+  let engine: ObjectEngine;
   try {
-    store = await ObjectStore.open(backend, log);
+    engine = await ObjectEngine.open(backend, log);
     for (const name of o.buckets) {
-      if (!store.bucket(name))
-        await store.createBucket({
+      if (!engine.bucket(name))
+        await engine.createBucket({
           name,
           created: Date.now(),
           storageClass: 'Standard',
@@ -76,7 +76,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
   const faults = new FaultRegistry();
   const { server, inflight } = createOssHttpServer({
-    state: { store, notifier, region: o.region, accountId: o.accountId, log },
+    state: { engine, notifier, region: o.region, accountId: o.accountId, log },
     faults,
     addressing: { baseDomains: o.baseDomains },
     keys: o.accessKeys,
@@ -92,7 +92,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
       });
     });
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await engine.close().catch(() => undefined);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PackError(
         'PORT_IN_USE',
@@ -135,7 +135,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
         }
         await stopped;
         notifier.close();
-        await store.close();
+        await engine.close();
       })();
       return closing;
     },

@@ -7,11 +7,11 @@ import { corsResponseHeaders } from './cors';
 import { OssError, OssErrors } from './errors';
 import type { FaultRegistry } from './faults';
 import * as buckets from './handlers/buckets';
-import type { Handler, ServerState } from './handlers/common';
 import * as listing from './handlers/listing';
 import * as multipart from './handlers/multipart';
 import * as objects from './handlers/objects';
 import { postObjectHandler } from './handlers/post-object';
+import type { Handler, ServerState } from './handlers/types';
 import { RequestContext } from './http/context';
 import { type Operation, route } from './router';
 
@@ -96,7 +96,7 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     const targets = resolveTargets(ctx.headers.host, ctx.rawPath, config.addressing);
     ctx.target = targets[0]!;
     const bucketName = ctx.target.bucket;
-    const bucket = bucketName === '' ? undefined : state.store.bucket(bucketName);
+    const bucket = bucketName === '' ? undefined : state.engine.bucket(bucketName);
     // Granted before authentication so that browsers can read error responses too.
     ctx.cors = corsResponseHeaders(bucket?.config.cors, ctx.headers.origin, ctx.method);
     if (ctx.method === 'OPTIONS') {
@@ -129,10 +129,10 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     if (fault.action === 'internal-error') throw OssErrors.internalError();
     if (fault.action === 'slow-down') throw OssErrors.slowDown();
 
-    if (op !== 'PutBucket' && op !== 'ListBuckets') state.store.requireBucket(target.bucket);
+    if (op !== 'PutBucket' && op !== 'ListBuckets') state.engine.requireBucket(target.bucket);
     if (!principal) {
       const access = ANONYMOUS[op] ?? 'never';
-      const acl = target.bucket === '' ? 'private' : (state.store.bucket(target.bucket)?.config.acl ?? 'private');
+      const acl = target.bucket === '' ? 'private' : (state.engine.bucket(target.bucket)?.config.acl ?? 'private');
       const allowed =
         access === 'handler' ||
         (access === 'read' && acl !== 'private') ||

@@ -10,30 +10,23 @@ import { children, el, parseXml, text } from '../xml';
 import {
   attrsFromHeaders,
   checkTags,
-  commitNormalObject,
   effectiveAcl,
-  expectedMd5,
-  type Handler,
-  isoTime,
-  MAX_OBJECT_BYTES,
-  notifyCreated,
-  notifyRemoved,
-  nowSeconds,
-  objectHeaders,
-  ownerXml,
-  parseCopySource,
   parseObjectAcl,
   parseTagHeader,
-  requireKey,
-  requireLength,
-  type ServerState,
-  sseHeaders,
   sseOf,
   storageClassOf,
-} from './common';
-
-const forbidsOverwrite = (ctx: RequestContext) =>
-  (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+} from './object-attrs';
+import { commitNormalObject, notifyCreated, notifyRemoved } from './publish';
+import {
+  expectedMd5,
+  forbidsOverwrite,
+  MAX_SINGLE_PUT_BYTES,
+  parseCopySource,
+  requireKey,
+  requireLength,
+} from './request';
+import { isoTime, nowSeconds, objectHeaders, ownerXml, sseHeaders } from './response';
+import type { Handler, ServerState } from './types';
 
 /** Refuses a staged body whose Content-MD5 or x-oss-hash-crc64ecma does not match what was received. */
 async function checkDigests(
@@ -45,7 +38,7 @@ async function checkDigests(
 ): Promise<void> {
   const crc = ctx.headers['x-oss-hash-crc64ecma'];
   if ((md5 && !md5.equals(chunkMd5)) || (crc !== undefined && crc.trim() !== staged.crc64)) {
-    await state.store.discard(staged);
+    await state.engine.discard(staged);
     throw md5 && !md5.equals(chunkMd5) ? OssErrors.invalidDigest() : OssErrors.invalidCrc64();
   }
 }
@@ -54,15 +47,15 @@ async function checkDigests(
 export const putObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
-  const config = state.store.requireBucket(bucket).config;
+  const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
   const forbid = forbidsOverwrite(ctx);
   // Fail before reading a body that could not be stored anyway.
-  if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
-  const staged = await state.store.stage(ctx.body(), {
-    maxBytes: MAX_OBJECT_BYTES,
+  if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  const staged = await state.engine.stage(ctx.body(), {
+    maxBytes: MAX_SINGLE_PUT_BYTES,
     tooLarge: () => OssErrors.entityTooLarge(),
   });
   await checkDigests(ctx, state, staged, md5);
@@ -104,14 +97,14 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 /** Anonymous reads need a public ACL on the object or, when it has none, on the bucket. */
 function checkAnonymousRead(ctx: RequestContext, state: ServerState, record: ObjectRecord): void {
   if (ctx.principal) return;
-  const acl = effectiveAcl(record, state.store.requireBucket(ctx.target!.bucket).config);
+  const acl = effectiveAcl(record, state.engine.requireBucket(ctx.target!.bucket).config);
   if (acl !== 'public-read' && acl !== 'public-read-write') throw OssErrors.accessDenied();
 }
 
 /** An anonymous reader of a missing key in a private bucket learns nothing: 403, not 404. */
 function checkAnonymousMissing(ctx: RequestContext, state: ServerState, key: string): void {
-  if (ctx.principal || state.store.get(ctx.target!.bucket, key)) return;
-  const acl = state.store.requireBucket(ctx.target!.bucket).config.acl;
+  if (ctx.principal || state.engine.get(ctx.target!.bucket, key)) return;
+  const acl = state.engine.requireBucket(ctx.target!.bucket).config.acl;
   if (acl === 'private') throw OssErrors.accessDenied();
 }
 
@@ -128,7 +121,7 @@ export const getObject: Handler = async (ctx, state) => {
   let notModified = false;
   let partial = false;
   let headRange: ReadPlan;
-  const { record, range, stream } = await state.store.openObject(bucket, key, (rec): ReadPlan => {
+  const { record, range, stream } = await state.engine.openObject(bucket, key, (rec): ReadPlan => {
     checkAnonymousRead(ctx, state, rec);
     const outcome = evaluatePreconditions(preconditionsOf(ctx.headers), rec.etag, rec.lastModified);
     if (outcome.kind === 'failed') throw OssErrors.preconditionFailed(outcome.condition);
@@ -170,7 +163,7 @@ export const getObject: Handler = async (ctx, state) => {
 export const getObjectMeta: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   checkAnonymousMissing(ctx, state, key);
-  const { record } = await state.store.openObject(ctx.target!.bucket, key, (rec) => {
+  const { record } = await state.engine.openObject(ctx.target!.bucket, key, (rec) => {
     checkAnonymousRead(ctx, state, rec);
     return undefined;
   });
@@ -187,7 +180,7 @@ export const getObjectMeta: Handler = async (ctx, state) => {
 export const deleteObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
-  const removed = await state.store.deleteObject(bucket, key);
+  const removed = await state.engine.deleteObject(bucket, key);
   if (removed) notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObject', bucket, removed);
   ctx.send(204);
 };
@@ -195,7 +188,7 @@ export const deleteObject: Handler = async (ctx, state) => {
 /** DeleteMultipleObjects (§4.5): Content-MD5 required, at most 1000 keys and 2 MB, Quiet mode. */
 export const deleteMultipleObjects: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
-  state.store.requireBucket(bucket);
+  state.engine.requireBucket(bucket);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   if (!md5) throw OssErrors.invalidRequest('Missing required header for this request: Content-MD5.');
   if (ctx.headers['content-length'] === undefined) throw OssErrors.missingContentLength();
@@ -216,7 +209,7 @@ export const deleteMultipleObjects: Handler = async (ctx, state) => {
     return encodingType === 'url' ? decodeURIComponentSafe(key) : key;
   });
   for (const key of keys) {
-    const removed = await state.store.deleteObject(bucket, key);
+    const removed = await state.engine.deleteObject(bucket, key);
     if (removed) notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObjects', bucket, removed);
   }
   if (quiet) {
@@ -246,8 +239,8 @@ export const copyObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
   const source = parseCopySource(ctx.headers['x-oss-copy-source']!);
-  state.store.requireBucket(source.bucket);
-  const config = state.store.requireBucket(bucket).config;
+  state.engine.requireBucket(source.bucket);
+  const config = state.engine.requireBucket(bucket).config;
   const directive = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE')
     throw OssErrors.invalidArgument('Invalid metadata directive.', 'x-oss-metadata-directive', directive);
@@ -273,7 +266,7 @@ export const copyObject: Handler = async (ctx, state) => {
     }
   };
   try {
-    const committed = await state.store.copyObject(
+    const committed = await state.engine.copyObject(
       source,
       bucket,
       key,
@@ -328,7 +321,7 @@ export const appendObject: Handler = async (ctx, state) => {
   if (raw === undefined || !/^\d+$/.test(raw))
     throw OssErrors.invalidArgument('Position must be a non-negative integer.', 'position', raw ?? '');
   const position = Number(raw);
-  const config = state.store.requireBucket(bucket).config;
+  const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
@@ -341,13 +334,13 @@ export const appendObject: Handler = async (ctx, state) => {
       yield chunk;
     }
   })();
-  const committed = await state.store.appendObject(
+  const committed = await state.engine.appendObject(
     bucket,
     key,
     position,
     hashed,
     { ...attrs, lastModified: nowSeconds() },
-    { maxBytes: MAX_OBJECT_BYTES, tooLarge: () => OssErrors.entityTooLarge() },
+    { maxBytes: MAX_SINGLE_PUT_BYTES, tooLarge: () => OssErrors.entityTooLarge() },
     () => {
       if (md5 && !md5.equals(chunkHash.digest())) throw OssErrors.invalidDigest();
     },
@@ -368,7 +361,7 @@ export const putObjectAcl: Handler = async (ctx, state) => {
   if (value === undefined)
     throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', '');
   const acl = parseObjectAcl(value);
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
+  await state.engine.updateObject(ctx.target!.bucket, key, (r) => {
     const { acl: _old, ...rest } = r;
     return acl === undefined ? rest : { ...rest, acl };
   });
@@ -378,7 +371,7 @@ export const putObjectAcl: Handler = async (ctx, state) => {
 /** GetObjectACL. */
 export const getObjectAcl: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  const record = state.store.get(ctx.target!.bucket, key);
+  const record = state.engine.get(ctx.target!.bucket, key);
   if (!record) throw OssErrors.noSuchKey(key);
   ctx.sendXml(
     200,
@@ -399,7 +392,7 @@ export const putObjectTagging: Handler = async (ctx, state) => {
       return [k, text(t, 'Value') ?? ''];
     }),
   );
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
+  await state.engine.updateObject(ctx.target!.bucket, key, (r) => {
     const { tags: _old, ...rest } = r;
     return tags.length > 0 ? { ...rest, tags } : rest;
   });
@@ -409,7 +402,7 @@ export const putObjectTagging: Handler = async (ctx, state) => {
 /** GetObjectTagging: an empty `<TagSet/>` when there are none. */
 export const getObjectTagging: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  const record = state.store.get(ctx.target!.bucket, key);
+  const record = state.engine.get(ctx.target!.bucket, key);
   if (!record) throw OssErrors.noSuchKey(key);
   ctx.sendXml(
     200,
@@ -425,7 +418,7 @@ export const getObjectTagging: Handler = async (ctx, state) => {
 /** DeleteObjectTagging: 204. */
 export const deleteObjectTagging: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
+  await state.engine.updateObject(ctx.target!.bucket, key, (r) => {
     const { tags: _old, ...rest } = r;
     return rest;
   });

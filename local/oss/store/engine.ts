@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OssErrors } from '../errors';
-import { type ListPage, type ListRequest, listPage } from '../listing';
+import { type KeyPage, type ListRequest, listPage } from '../listing';
 import { SortedKeySet } from '../sorted-index';
 import { type StageLimits, stageStream } from './staging';
 import type { Backend, BucketConfig, LiveRecords, ObjectRecord, PartRecord, StagedBlob, UploadRecord } from './types';
@@ -31,12 +31,12 @@ export interface Committed {
 const isGone = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 /**
- * The object store: buckets, their sorted in-memory index, multipart uploads, and the rules that keep
+ * The storage engine behind the server: buckets, their sorted in-memory index, multipart uploads, and the rules that keep
  * them consistent with what the backend has made durable. Writes to one key are committed one at a
  * time (whoever commits last wins); a body becomes visible only once it is durable and journaled, and
  * readers always get a whole body.
  */
-export class ObjectStore {
+export class ObjectEngine {
   private buckets = new Map<string, BucketState>();
   private locks = new Map<string, Promise<void>>();
   // Running MD5 states of appendable objects, so an append need not re-read the object.
@@ -48,8 +48,8 @@ export class ObjectStore {
   ) {}
 
   /** Loads everything the backend holds and rebuilds the index. */
-  static async open(backend: Backend, log: (line: string) => void = () => {}): Promise<ObjectStore> {
-    const store = new ObjectStore(backend, log);
+  static async open(backend: Backend, log: (line: string) => void = () => {}): Promise<ObjectEngine> {
+    const engine = new ObjectEngine(backend, log);
     for (const loaded of await backend.load()) {
       const objects = new Map<string, ObjectRecord>();
       for (const record of loaded.records) objects.set(record.key, record);
@@ -71,11 +71,11 @@ export class ObjectStore {
           completing: false,
         });
       }
-      store.buckets.set(loaded.config.name, state);
+      engine.buckets.set(loaded.config.name, state);
       // Lets the backend fold long journals into a snapshot now rather than at the next write.
-      await backend.journal(loaded.config.name, [], store.live(state));
+      await backend.journal(loaded.config.name, [], engine.live(state));
     }
-    return store;
+    return engine;
   }
 
   private live(state: BucketState): LiveRecords {
@@ -158,7 +158,7 @@ export class ObjectStore {
   }
 
   /** One page of a bucket's keys with their records. */
-  list(bucket: string, req: ListRequest): ListPage & { records: ObjectRecord[] } {
+  list(bucket: string, req: ListRequest): KeyPage & { records: ObjectRecord[] } {
     const state = this.requireBucket(bucket);
     const page = listPage(state.index, req);
     return { ...page, records: page.keys.map((k) => state.objects.get(k)!) };

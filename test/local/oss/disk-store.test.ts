@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningOssServer, startOssServer } from '../../../local/oss';
 import { DiskBackend } from '../../../local/oss/store/disk';
-import { ObjectStore } from '../../../local/oss/store/engine';
+import { ObjectEngine } from '../../../local/oss/store/engine';
 import { encodePath, v1Signature, v1StringToSign } from '../../../shared/storage/signing';
 import { aliClient, BUCKET, bytes, failure, ROOT } from './helpers';
 
@@ -91,7 +91,7 @@ describe('on-disk storage', () => {
 
   it('folds a long journal into a snapshot, and a restart replays snapshot and journals to the same state', async () => {
     const log: string[] = [];
-    let store = await ObjectStore.open(await DiskBackend.open(dir, (l) => log.push(l), { compactMinLines: 50 }));
+    let store = await ObjectEngine.open(await DiskBackend.open(dir, (l) => log.push(l), { compactMinLines: 50 }));
     await store.createBucket({
       name: 'b',
       created: Date.now(),
@@ -127,7 +127,7 @@ describe('on-disk storage', () => {
       .sort((a, b) => Number(a.slice(8, -6)) - Number(b.slice(8, -6)));
     await appendFile(join(dir, 'buckets', 'b', 'index', journals.at(-1)!), '{"put":{"key":"torn"');
 
-    store = await ObjectStore.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
     const page = store.list('b', { prefix: '', delimiter: '', after: '', maxKeys: 1000 });
     expect(page.keys).toHaveLength(200);
     expect(page.keys).not.toContain('torn');
