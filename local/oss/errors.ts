@@ -172,6 +172,9 @@ export const OssErrors = {
     err(409, 'PositionNotEqualToLength', 'Position is not equal to file length', [], '0026-00000016', {
       'x-oss-next-append-position': String(next),
     }),
+  invalidObjectState: () => err(403, 'InvalidObjectState', "The operation is not valid for the object's state"),
+  operationNotSupported: () => err(400, 'OperationNotSupported', 'The operation is not supported for this resource'),
+  restoreAlreadyInProgress: () => err(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.'),
   objectNotAppendable: () => err(409, 'ObjectNotAppendable', 'The object is not appendable'),
   invalidEncryption: () =>
     err(

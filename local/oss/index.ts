@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
 import type { OssEventPayload, Subscription } from './events';
 import { type Fault, FaultRegistry } from './faults';
+import { RestoreWatcher } from './handlers/restore';
 import type { Deliver, DeliveryOptions } from './notifications';
 import { Notifier } from './notifications';
 import { type OssServerOptions, resolveOptions } from './options';
@@ -74,9 +75,18 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     throw error;
   }
   const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
+  const restores = new RestoreWatcher(notifier);
   const faults = new FaultRegistry();
   const { server, inflight } = createOssHttpServer({
-    state: { engine, notifier, region: o.region, accountId: o.accountId, log },
+    state: {
+      engine,
+      notifier,
+      region: o.region,
+      accountId: o.accountId,
+      log,
+      restoreTiming: { delayMs: o.restoreDelayMs, dayMs: o.restoreDayMs },
+      restores,
+    },
     faults,
     addressing: { baseDomains: o.baseDomains },
     keys: o.accessKeys,
@@ -134,6 +144,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
           await sleep(5);
         }
         await stopped;
+        restores.close();
         notifier.close();
         await engine.close();
       })();

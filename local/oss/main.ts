@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { describeError, PackError } from '../../shared/errors';
+import { ossOptionsFromEnv } from './env';
 import { DEFAULT_PORT, startOssServer } from './index';
 
 function env(name: string, fallback: string): string {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     accessKeys: [{ accessKeyId, accessKeySecret }],
     buckets: [bucket],
     log: quiet ? undefined : (line) => console.log(`[oss] ${line}`),
+    ...ossOptionsFromEnv(process.env),
   });
   const endpoint = `http://localhost:${server.port}`;
   console.log(`Local OSS server listening on ${server.url} (data in ${dataDir})

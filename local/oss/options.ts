@@ -21,6 +21,10 @@ export interface OssServerOptions {
   baseDomains?: string[];
   /** Receives one line per request and notable events. */
   log?: (line: string) => void;
+  /** How long a RestoreObject takes to finish locally. Default 1000 ms (OSS: a minute to hours). */
+  restoreDelayMs?: number;
+  /** How long one of RestoreObject's `Days` lasts locally. Default a real day; tests shorten it. */
+  restoreDayMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -33,6 +37,8 @@ export interface ResolvedOptions {
   buckets: string[];
   baseDomains: string[];
   log: ((line: string) => void) | undefined;
+  restoreDelayMs: number;
+  restoreDayMs: number;
 }
 
 export const DEFAULT_PORT = 9100;
@@ -57,6 +63,11 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     const problem = bucketNameProblem(bucket);
     if (problem) throw bad('buckets', `"${bucket}" ${problem}`);
   }
+  const restoreDelayMs = options.restoreDelayMs ?? 1000;
+  if (!Number.isInteger(restoreDelayMs) || restoreDelayMs < 0)
+    throw bad('restoreDelayMs', 'must be a non-negative integer');
+  const restoreDayMs = options.restoreDayMs ?? 86_400_000;
+  if (!Number.isInteger(restoreDayMs) || restoreDayMs < 1) throw bad('restoreDayMs', 'must be a positive integer');
   return {
     port,
     host: options.host ?? '127.0.0.1',
@@ -67,5 +78,7 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     buckets,
     baseDomains: (options.baseDomains ?? []).map((d) => d.toLowerCase().replace(/^\./, '')),
     log: options.log,
+    restoreDelayMs,
+    restoreDayMs,
   };
 }

@@ -33,6 +33,7 @@ export type Operation =
   | 'PutObjectTagging'
   | 'GetObjectTagging'
   | 'DeleteObjectTagging'
+  | 'RestoreObject'
   | 'InitiateMultipartUpload'
   | 'UploadPart'
   | 'UploadPartCopy'
@@ -57,7 +58,6 @@ const UNSUPPORTED = [
   'worm',
   'tagging',
   'symlink',
-  'restore',
   'replication',
   'stat',
   'requestPayment',
@@ -140,6 +140,7 @@ export function route(
       if (has('uploads')) return { op: 'InitiateMultipartUpload' };
       if (has('uploadId')) return { op: 'CompleteMultipartUpload' };
       if (has('append')) return { op: 'AppendObject' };
+      if (has('restore')) return { op: 'RestoreObject' };
       return unsupportedOr(query, { methodNotAllowed: true });
     default:
       return { methodNotAllowed: true };

@@ -11,6 +11,7 @@ import * as listing from './handlers/listing';
 import * as multipart from './handlers/multipart';
 import * as objects from './handlers/objects';
 import { postObjectHandler } from './handlers/post-object';
+import { restoreObject } from './handlers/restore';
 import type { Handler, ServerState } from './handlers/types';
 import { RequestContext } from './http/context';
 import { type Operation, route } from './router';
@@ -81,6 +82,7 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     PutObjectTagging: objects.putObjectTagging,
     GetObjectTagging: objects.getObjectTagging,
     DeleteObjectTagging: objects.deleteObjectTagging,
+    RestoreObject: restoreObject,
     InitiateMultipartUpload: multipart.initiateMultipartUpload,
     UploadPart: multipart.uploadPart,
     UploadPartCopy: multipart.uploadPartCopy,

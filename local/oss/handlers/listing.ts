@@ -1,5 +1,6 @@
 import { quoteEtag } from '../etag';
 import { decodeContinuationToken, encodeContinuationToken, parseMaxKeys } from '../listing';
+import { restoreInfo } from '../restore';
 import type { ObjectRecord } from '../store/types';
 import { el, type XmlElement } from '../xml';
 import { listEncoder } from './request';
@@ -19,8 +20,15 @@ function contents(
     el('Type', record.type),
     el('Size', record.size),
     el('StorageClass', record.storageClass),
+    record.restore !== undefined && restoreXml(record),
     withOwner && ownerXml(state),
   ]);
+}
+
+/** `<RestoreInfo>` of a cold object being restored or restored (absent otherwise, as on OSS). */
+function restoreXml(record: ObjectRecord): XmlElement | undefined {
+  const info = restoreInfo(record, Date.now());
+  return info === undefined ? undefined : el('RestoreInfo', info);
 }
 
 /**

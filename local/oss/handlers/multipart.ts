@@ -5,6 +5,7 @@ import { etagFromMd5, multipartEtag, quoteEtag } from '../etag';
 import { compareKeys } from '../keys';
 import { parseMaxKeys } from '../listing';
 import { parsePartNumber, type RequestedPart, selectParts } from '../multipart';
+import { requireReadable } from '../restore';
 import { children, el, parseXml, text } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { notifyCreated } from './publish';
@@ -80,6 +81,7 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
   state.engine.requireBucket(source.bucket);
   const rangeHeader = ctx.headers['x-oss-copy-source-range'];
   const { stream } = await state.engine.openObject(source.bucket, source.key, (src) => {
+    requireReadable(src, Date.now());
     const outcome = evaluatePreconditions(
       {
         ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined

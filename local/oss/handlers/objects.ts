@@ -4,6 +4,7 @@ import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { decideRange } from '../range';
+import { requireReadable } from '../restore';
 import type { ReadPlan } from '../store/engine';
 import type { ObjectRecord, StagedBlob } from '../store/types';
 import { children, el, parseXml, text } from '../xml';
@@ -129,6 +130,7 @@ export const getObject: Handler = async (ctx, state) => {
       notModified = true;
       return undefined;
     }
+    if (ctx.method !== 'HEAD') requireReadable(rec, Date.now());
     const decision = decideRange(ctx.headers.range, rec.size, standard);
     if (decision.kind === 'unsatisfiable') throw OssErrors.invalidRange();
     const plan =
@@ -253,6 +255,7 @@ export const copyObject: Handler = async (ctx, state) => {
   const sse = sseOf(ctx.headers);
   let notModified: ObjectRecord | undefined;
   const check = (src: ObjectRecord) => {
+    requireReadable(src, Date.now());
     const outcome = evaluatePreconditions(
       preconditionsOf(ctx.headers, 'x-oss-copy-source-'),
       src.etag,

@@ -1,4 +1,5 @@
 import { quoteEtag } from '../etag';
+import { restoreInfo } from '../restore';
 import type { ObjectRecord } from '../store/types';
 import { el, type XmlElement } from '../xml';
 import type { ServerState } from './types';
@@ -24,8 +25,8 @@ export function sseHeaders(record: Pick<ObjectRecord, 'sse'>): Record<string, st
   };
 }
 
-/** The headers GET and HEAD send for an object (docs/oss-protocol.md §4.2). */
-export function objectHeaders(record: ObjectRecord): Record<string, string | undefined> {
+/** The headers GET and HEAD send for an object (docs/oss-protocol.md §4.2), `x-oss-restore` as of `now`. */
+export function objectHeaders(record: ObjectRecord, now = Date.now()): Record<string, string | undefined> {
   return {
     ...record.headers,
     'content-type': record.headers?.['content-type'] ?? 'application/octet-stream',
@@ -35,6 +36,7 @@ export function objectHeaders(record: ObjectRecord): Record<string, string | und
     'accept-ranges': 'bytes',
     'x-oss-object-type': record.type,
     'x-oss-storage-class': record.storageClass,
+    'x-oss-restore': record.restore ? restoreInfo(record, now) : undefined,
     'x-oss-hash-crc64ecma': record.crc64,
     'content-md5': record.contentMd5,
     'x-oss-tagging-count': record.tags && record.tags.length > 0 ? String(record.tags.length) : undefined,

@@ -27,6 +27,16 @@ export interface ObjectRecord {
   tags?: Array<[string, string]>;
   /** Set on objects made by CompleteMultipartUpload, to recognise an upload completed before a crash. */
   uploadId?: string;
+  /** The last RestoreObject of a cold object (Archive and colder). */
+  restore?: RestoreRecord;
+}
+
+/** A restore of a cold object: running until `readyAt`, then readable until `expiresAt` (ms since the epoch). */
+export interface RestoreRecord {
+  readyAt: number;
+  expiresAt: number;
+  days: number;
+  tier?: string;
 }
 
 export interface BucketConfig {
