@@ -26,6 +26,8 @@ export interface OssEvent {
       size: number;
       /** AppendObject only: where this append started. */
       position?: number;
+      /** The version written or removed, in buckets with versioning. */
+      versionId?: string;
     };
     ossSchemaVersion: '1.0';
     ruleId: string;
@@ -60,6 +62,7 @@ export interface ObjectChange {
   size: number;
   deltaSize: number;
   position?: number;
+  versionId?: string;
   time: Date;
   requestId: string;
   sourceIp: string;
@@ -116,6 +119,7 @@ export function buildPayload(
             key: change.key,
             size: change.size,
             ...(change.position !== undefined ? { position: change.position } : {}),
+            ...(change.versionId !== undefined ? { versionId: change.versionId } : {}),
           },
           ossSchemaVersion: '1.0',
           ruleId: ctx.ruleId,

@@ -16,6 +16,9 @@ export type Operation =
   | 'PutBucketLifecycle'
   | 'GetBucketLifecycle'
   | 'DeleteBucketLifecycle'
+  | 'PutBucketVersioning'
+  | 'GetBucketVersioning'
+  | 'ListObjectVersions'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListMultipartUploads'
@@ -50,8 +53,6 @@ const UNSUPPORTED = [
   'website',
   'logging',
   'referer',
-  'versioning',
-  'versions',
   'policy',
   'encryption',
   'inventory',
@@ -91,6 +92,7 @@ export function route(
         if (has('acl')) return { op: 'PutBucketAcl' };
         if (has('cors')) return { op: 'PutBucketCors' };
         if (has('lifecycle')) return { op: 'PutBucketLifecycle' };
+        if (has('versioning')) return { op: 'PutBucketVersioning' };
         return unsupportedOr(query, { op: 'PutBucket' });
       case 'GET':
         if (has('acl')) return { op: 'GetBucketAcl' };
@@ -99,6 +101,8 @@ export function route(
         if (has('location')) return { op: 'GetBucketLocation' };
         if (has('bucketInfo')) return { op: 'GetBucketInfo' };
         if (has('uploads')) return { op: 'ListMultipartUploads' };
+        if (has('versioning')) return { op: 'GetBucketVersioning' };
+        if (has('versions')) return { op: 'ListObjectVersions' };
         if (value('list-type') === '2') return { op: 'ListObjectsV2' };
         return unsupportedOr(query, { op: 'ListObjects' });
       case 'HEAD':

@@ -13,6 +13,7 @@ import * as objects from './handlers/objects';
 import { postObjectHandler } from './handlers/post-object';
 import { restoreObject } from './handlers/restore';
 import type { Handler, ServerState } from './handlers/types';
+import * as versioning from './handlers/versioning';
 import { RequestContext } from './http/context';
 import { type Operation, route } from './router';
 
@@ -34,6 +35,7 @@ const ANONYMOUS: Partial<Record<Operation, Access>> = {
   PostObject: 'handler',
   ListObjects: 'read',
   ListObjectsV2: 'read',
+  ListObjectVersions: 'read',
   PutObject: 'write',
   AppendObject: 'write',
   CopyObject: 'write',
@@ -65,6 +67,9 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     PutBucketLifecycle: buckets.putBucketLifecycle,
     GetBucketLifecycle: buckets.getBucketLifecycle,
     DeleteBucketLifecycle: buckets.deleteBucketLifecycle,
+    PutBucketVersioning: versioning.putBucketVersioning,
+    GetBucketVersioning: versioning.getBucketVersioning,
+    ListObjectVersions: versioning.listObjectVersions,
     ListObjects: listing.listObjects,
     ListObjectsV2: listing.listObjectsV2,
     ListMultipartUploads: multipart.listMultipartUploads,

@@ -126,6 +126,7 @@ export const getBucketInfo: Handler = async (ctx, state) => {
         el('TransferAcceleration', 'Disabled'),
         el('CrossRegionReplication', 'Disabled'),
         el('DataRedundancyType', c.redundancy),
+        c.versioning !== undefined && el('Versioning', c.versioning),
         ownerXml(state),
         el('AccessControlList', [el('Grant', c.acl)]),
         el('ServerSideEncryptionRule', [el('SSEAlgorithm', 'None')]),

@@ -18,7 +18,7 @@ import {
   requireKey,
   requireLength,
 } from './request';
-import { isoTime, nowSeconds, sseHeaders } from './response';
+import { isoTime, nowSeconds, sseHeaders, versionHeader } from './response';
 import type { Handler } from './types';
 
 /** InitiateMultipartUpload: the object's attributes are fixed now and applied at completion. */
@@ -80,39 +80,44 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
   const source = parseCopySource(ctx.headers['x-oss-copy-source']!);
   state.engine.requireBucket(source.bucket);
   const rangeHeader = ctx.headers['x-oss-copy-source-range'];
-  const { stream } = await state.engine.openObject(source.bucket, source.key, (src) => {
-    requireReadable(src, Date.now());
-    const outcome = evaluatePreconditions(
-      {
-        ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
-          ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined
-          ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined
-          ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined
-          ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] }
-          : {}),
-      },
-      src.etag,
-      src.lastModified,
-    );
-    if (outcome.kind !== 'proceed')
-      throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
-    if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
-    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
-    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
-      throw OssErrors.invalidArgument(
-        'The x-oss-copy-source-range is invalid.',
-        'x-oss-copy-source-range',
-        rangeHeader,
+  const { stream } = await state.engine.openObject(
+    source.bucket,
+    source.key,
+    (src) => {
+      requireReadable(src, Date.now());
+      const outcome = evaluatePreconditions(
+        {
+          ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
+            ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined
+            ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined
+            ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined
+            ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] }
+            : {}),
+        },
+        src.etag,
+        src.lastModified,
       );
-    }
-    return { start: Number(m[1]), end: Number(m[2]) };
-  });
+      if (outcome.kind !== 'proceed')
+        throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
+      if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
+      const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+        throw OssErrors.invalidArgument(
+          'The x-oss-copy-source-range is invalid.',
+          'x-oss-copy-source-range',
+          rangeHeader,
+        );
+      }
+      return { start: Number(m[1]), end: Number(m[2]) };
+    },
+    source.versionId,
+  );
   const staged = await state.engine.stage((stream ?? []) as AsyncIterable<Uint8Array>);
   const etag = etagFromMd5(staged.md5);
   const part = await state.engine.putPart(bucket, uploadId, partNumber, staged, etag);
@@ -193,7 +198,12 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
       el('Key', encode(key)),
       el('ETag', quoteEtag(etag)),
     ]),
-    { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': committed.record.crc64, ...sseHeaders(committed.record) },
+    {
+      etag: quoteEtag(etag),
+      'x-oss-hash-crc64ecma': committed.record.crc64,
+      ...sseHeaders(committed.record),
+      ...versionHeader(committed.record, state.engine.requireBucket(bucket).config),
+    },
   );
 };
 

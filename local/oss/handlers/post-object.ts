@@ -18,7 +18,7 @@ import { el } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { commitNormalObject } from './publish';
 import { MAX_SINGLE_PUT_BYTES } from './request';
-import { sseHeaders } from './response';
+import { sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 
 /** Form fields other than the file may be at most 4 KB each (docs/oss-protocol.md §3). */
@@ -211,7 +211,12 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         staged,
         attrs,
       );
-      const headers = { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': staged.crc64, ...sseHeaders(committed.record) };
+      const headers = {
+        etag: quoteEtag(etag),
+        'x-oss-hash-crc64ecma': staged.crc64,
+        ...sseHeaders(committed.record),
+        ...versionHeader(committed.record, config),
+      };
       const redirect = fields.get('success_action_redirect');
       if (redirect) {
         const url = new URL(redirect);

@@ -42,22 +42,35 @@ export function listEncoder(ctx: RequestContext): (text: string) => string {
   return urlEncodeListValue;
 }
 
+/** The `versionId` query parameter: which version an object operation means (undefined: the current one). */
+export function versionParam(ctx: RequestContext): string | undefined {
+  const value = ctx.param('versionId');
+  if (value === undefined) return undefined;
+  if (value === '') throw OssErrors.invalidArgument('Invalid version id specified', 'versionId', value);
+  return value;
+}
+
 /** Parses `x-oss-copy-source: /bucket/url-encoded-key[?versionId=…]`. */
-export function parseCopySource(value: string): { bucket: string; key: string } {
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
   const bad = () =>
     OssErrors.invalidArgument(
       'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.',
       'x-oss-copy-source',
       value,
     );
-  const path = value.split('?')[0]!;
+  const [path, query] = value.split('?') as [string, string | undefined];
   const m = /^\/?([^/]+)\/(.+)$/.exec(path);
   if (!m) throw bad();
   try {
     const key = decodeURIComponent(m[2]!);
     const problem = keyProblem(key);
     if (problem) throw problem;
-    return { bucket: decodeURIComponent(m[1]!), key };
+    const versionId = query === undefined ? undefined : new URLSearchParams(query).get('versionId');
+    return {
+      bucket: decodeURIComponent(m[1]!),
+      key,
+      ...(versionId !== undefined && versionId !== null && versionId !== '' ? { versionId } : {}),
+    };
   } catch (error) {
     if (error instanceof URIError) throw bad();
     throw error;

@@ -1,6 +1,7 @@
 import { quoteEtag } from '../etag';
 import { restoreInfo } from '../restore';
-import type { ObjectRecord } from '../store/types';
+import type { BucketConfig, ObjectRecord } from '../store/types';
+import { versionIdOf } from '../store/versions';
 import { el, type XmlElement } from '../xml';
 import type { ServerState } from './types';
 
@@ -43,4 +44,12 @@ export function objectHeaders(record: ObjectRecord, now = Date.now()): Record<st
     'x-oss-next-append-position': record.type === 'Appendable' ? String(record.size) : undefined,
     ...sseHeaders(record),
   };
+}
+
+/** `x-oss-version-id` of a record: in buckets where versioning has been on, and for versions made then. */
+export function versionHeader(
+  record: Pick<ObjectRecord, 'versionId'>,
+  bucket: Pick<BucketConfig, 'versioning'>,
+): Record<string, string> {
+  return record.versionId !== undefined || bucket.versioning ? { 'x-oss-version-id': versionIdOf(record) } : {};
 }

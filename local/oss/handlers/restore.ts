@@ -2,7 +2,7 @@ import { newRequestId } from '../http/context';
 import type { Notifier } from '../notifications';
 import { decideRestore, parseRestoreRequest } from '../restore';
 import type { ObjectRecord } from '../store/types';
-import { requireKey } from './request';
+import { requireKey, versionParam } from './request';
 import type { Handler } from './types';
 
 /**
@@ -16,12 +16,17 @@ export const restoreObject: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const body = (await ctx.readBody(64 * 1024)).toString('utf8');
   let status: 200 | 202 = 202;
-  const updated = await state.engine.updateObject(bucket, key, (record) => {
-    const request = parseRestoreRequest(body, record.storageClass);
-    const decision = decideRestore(record, request, Date.now(), state.restoreTiming);
-    status = decision.status;
-    return { ...record, restore: decision.restore };
-  });
+  const updated = await state.engine.updateObject(
+    bucket,
+    key,
+    (record) => {
+      const request = parseRestoreRequest(body, record.storageClass);
+      const decision = decideRestore(record, request, Date.now(), state.restoreTiming);
+      status = decision.status;
+      return { ...record, restore: decision.restore };
+    },
+    versionParam(ctx),
+  );
   if (status === 202) state.restores.watch(bucket, updated);
   ctx.send(status);
 };

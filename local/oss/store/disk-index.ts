@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fsyncDir, WRITE_BUFFER, writeFileAtomic } from './disk-files';
 import { JournalFile, readJsonLines } from './journal';
 import type { BucketConfig, IndexEntry, LiveRecords, ObjectRecord } from './types';
+import { IndexFold } from './versions';
 
 /** A journal is folded into a new snapshot once it has more lines than this and than live objects. */
 export const COMPACT_MIN_LINES = 50_000;
@@ -38,10 +39,10 @@ export class DiskIndexLog {
   }
 
   /** Reads a bucket's snapshot and the journals after it, and opens a fresh journal for its writes. */
-  async load(bucket: string): Promise<Map<string, ObjectRecord>> {
+  async load(bucket: string): Promise<IndexFold> {
     const dir = this.dir(bucket);
     await mkdir(dir, { recursive: true });
-    const records = new Map<string, ObjectRecord>();
+    const index = new IndexFold();
     let from = 0;
     let first = true;
     try {
@@ -51,8 +52,7 @@ export class DiskIndexLog {
           from = (value as { from?: number }).from ?? 0;
           return;
         }
-        const record = value as ObjectRecord;
-        records.set(record.key, record);
+        index.apply({ put: value as ObjectRecord });
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -66,11 +66,7 @@ export class DiskIndexLog {
     for (const gen of gens.filter((g) => g >= from)) {
       lines += await readJsonLines(
         join(dir, `journal-${gen}.jsonl`),
-        (value) => {
-          const entry = value as IndexEntry;
-          if ('put' in entry) records.set(entry.put.key, entry.put);
-          else records.delete(entry.del);
-        },
+        (value) => index.apply(value as IndexEntry),
         (n) => this.log(`bucket ${bucket}: skipped unreadable line ${n} of journal-${gen}.jsonl`),
       );
     }
@@ -81,7 +77,7 @@ export class DiskIndexLog {
       sinceSnapshot: lines,
       compacting: false,
     });
-    return records;
+    return index;
   }
 
   /** Appends index changes durably; starts a compaction when the journals have grown long. */
@@ -115,7 +111,7 @@ export class DiskIndexLog {
    * entries of the old journal that were still in flight may be missing from it, so the snapshot says to
    * replay from the old journal on. Replaying whole journals over a snapshot is idempotent.
    */
-  private async compact(bucket: string, journal: BucketJournal, live: () => ObjectRecord[]): Promise<void> {
+  private async compact(bucket: string, journal: BucketJournal, live: () => Iterable<ObjectRecord>): Promise<void> {
     const dir = this.dir(bucket);
     const oldGen = journal.gen;
     const old = journal.active;

@@ -26,8 +26,8 @@ import type {
  *   clean-shutdown                   present only between a clean close and the next start
  *   tmp/                             bodies being received; emptied at start
  *   buckets/<bucket>/bucket.json     bucket configuration (ACL, CORS, lifecycle…)
- *   buckets/<bucket>/index/snapshot.jsonl   {"snapshot":1,"from":G} then one object record per line
- *   buckets/<bucket>/index/journal-<G>.jsonl {"put":record} / {"del":key} lines, replayed from G on
+ *   buckets/<bucket>/index/snapshot.jsonl   {"snapshot":1,"from":G} then every version record, oldest first
+ *   buckets/<bucket>/index/journal-<G>.jsonl {"put"|"set":record} / {"del":key[,"versionId"]} lines, replayed from G on
  *   buckets/<bucket>/objects/<hh>/<sha256(key)>-<unique>   object bodies, named by a hash of the key
  *   buckets/<bucket>/uploads/<uploadId>/upload.json, parts.jsonl, part-<n>-<unique>
  *
@@ -92,10 +92,10 @@ export class DiskBackend implements Backend {
         await rm(dir, { recursive: true, force: true });
         continue;
       }
-      const records = await this.index.load(name);
+      const index = await this.index.load(name);
       const uploads = await this.loadUploads(name);
-      if (!this.wasClean) for (const r of records.values()) referenced.add(r.blob);
-      loaded.push({ config, records: records.values(), uploads });
+      if (!this.wasClean) for (const r of index.records()) referenced.add(r.blob);
+      loaded.push({ config, index, uploads });
     }
     if (!this.wasClean) {
       this.log(`data directory was not closed cleanly; sweeping unreferenced object files in the background`);

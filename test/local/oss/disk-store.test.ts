@@ -143,6 +143,56 @@ describe('on-disk storage', () => {
     await store.close();
   });
 
+  it('folds versions and delete markers into snapshots and reads each version back after a restart', async () => {
+    let store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    await store.createBucket({
+      name: 'b',
+      created: Date.now(),
+      storageClass: 'Standard',
+      redundancy: 'LRS',
+      acl: 'private',
+      versioning: 'Enabled',
+    });
+    const put = async (key: string, text: string) => {
+      const staged = await store.stage(
+        (async function* () {
+          yield Buffer.from(text);
+        })(),
+      );
+      const done = await store.putObject('b', key, staged, {
+        size: staged.size,
+        etag: 'E',
+        crc64: staged.crc64,
+        lastModified: 0,
+        type: 'Normal',
+        storageClass: 'Standard',
+      });
+      return done.record.versionId!;
+    };
+    const ids: string[][] = [[], [], []];
+    for (let round = 0; round < 40; round++) for (let k = 0; k < 3; k++) ids[k]!.push(await put(`k${k}`, `r${round}`));
+    await store.deleteObject('b', 'k0');
+    await store.deleteObject('b', 'k1', ids[1]![39]);
+    await store.close();
+    expect(await readdir(join(dir, 'buckets', 'b', 'index'))).toContain('snapshot.jsonl');
+
+    store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    const read = async (key: string, versionId?: string) => {
+      const { stream } = await store.openObject('b', key, (r) => ({ start: 0, end: r.size - 1 }), versionId);
+      const chunks: Buffer[] = [];
+      for await (const c of stream!) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString();
+    };
+    expect(store.get('b', 'k0')).toBeUndefined();
+    expect(store.versions('b', 'k0')[0]?.deleteMarker).toBe(true);
+    expect(store.versions('b', 'k0')).toHaveLength(41);
+    expect(await read('k0', ids[0]![7])).toBe('r7');
+    expect(await read('k1')).toBe('r38');
+    expect(store.versions('b', 'k1').map((v) => v.versionId)).toEqual(ids[1]!.slice(0, 39).reverse());
+    expect(await read('k2')).toBe('r39');
+    await store.close();
+  });
+
   it('refuses to share a data directory with another running server', async () => {
     const server = await start();
     await expect(start()).rejects.toThrow(/in use by another OSS server/);
