@@ -105,7 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     accessKeys: [root],
     buckets: [settings.bucket],
     ...(options.ossRequestLog && { log: options.ossRequestLog }),
-    ...ossOptionsFromEnv(process.env),
+    ...ossOptionsFromEnv(process.env, settings.accessKeySecret),
   });
   let runtime: LocalRuntime | undefined;
   try {

@@ -43,6 +43,8 @@ export interface RunningOssServer {
   faults: {
     set(op: string, fault: Fault): void;
     clear(): void;
+    /** The faults set, with `remaining` requests for those limited by `times`. */
+    list(): Record<string, Fault & { remaining?: number }>;
   };
 }
 
@@ -77,6 +79,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
   const restores = new RestoreWatcher(notifier);
   const faults = new FaultRegistry();
+  for (const [op, fault] of Object.entries(o.faults)) faults.set(op, fault);
   const { server, inflight } = createOssHttpServer({
     state: {
       engine,
@@ -91,6 +94,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     addressing: { baseDomains: o.baseDomains },
     keys: o.accessKeys,
     requestLog: o.log,
+    adminToken: o.adminToken,
   });
 
   try {
@@ -158,6 +162,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     faults: {
       set: (op, fault) => faults.set(op, fault),
       clear: () => faults.clear(),
+      list: () => faults.list(),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { PackError } from '../../shared/errors';
 import { bucketNameProblem } from '../../shared/layout';
+import { type Fault, faultProblem } from './faults';
 
 /** Options of `startOssServer`. */
 export interface OssServerOptions {
@@ -25,6 +26,10 @@ export interface OssServerOptions {
   restoreDelayMs?: number;
   /** How long one of RestoreObject's `Days` lasts locally. Default a real day; tests shorten it. */
   restoreDayMs?: number;
+  /** Faults set at start, by operation name or `*` (docs/local-oss-server.md "Fault injection"). */
+  faults?: Record<string, Fault>;
+  /** Turns on the admin endpoint `/_local/faults`, which then needs `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
 }
 
 export interface ResolvedOptions {
@@ -39,6 +44,8 @@ export interface ResolvedOptions {
   log: ((line: string) => void) | undefined;
   restoreDelayMs: number;
   restoreDayMs: number;
+  faults: Record<string, Fault>;
+  adminToken: string | undefined;
 }
 
 export const DEFAULT_PORT = 9100;
@@ -68,6 +75,12 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     throw bad('restoreDelayMs', 'must be a non-negative integer');
   const restoreDayMs = options.restoreDayMs ?? 86_400_000;
   if (!Number.isInteger(restoreDayMs) || restoreDayMs < 1) throw bad('restoreDayMs', 'must be a positive integer');
+  for (const [op, fault] of Object.entries(options.faults ?? {})) {
+    const problem = faultProblem(fault);
+    if (problem) throw bad('faults', `${op}: ${problem}`);
+  }
+  if (options.adminToken !== undefined && options.adminToken.length < 8)
+    throw bad('adminToken', 'must be at least 8 characters');
   return {
     port,
     host: options.host ?? '127.0.0.1',
@@ -80,5 +93,7 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     log: options.log,
     restoreDelayMs,
     restoreDayMs,
+    faults: { ...options.faults },
+    adminToken: options.adminToken,
   };
 }

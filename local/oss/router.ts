@@ -1,49 +1,52 @@
 import type { Target } from './addressing';
 
 /** Every operation the server answers, named as OSS's API reference names them (also the fault-injection names). */
-export type Operation =
-  | 'ListBuckets'
-  | 'PutBucket'
-  | 'DeleteBucket'
-  | 'GetBucketInfo'
-  | 'GetBucketLocation'
-  | 'HeadBucket'
-  | 'PutBucketAcl'
-  | 'GetBucketAcl'
-  | 'PutBucketCors'
-  | 'GetBucketCors'
-  | 'DeleteBucketCors'
-  | 'PutBucketLifecycle'
-  | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle'
-  | 'PutBucketVersioning'
-  | 'GetBucketVersioning'
-  | 'ListObjectVersions'
-  | 'ListObjects'
-  | 'ListObjectsV2'
-  | 'ListMultipartUploads'
-  | 'DeleteMultipleObjects'
-  | 'PostObject'
-  | 'PutObject'
-  | 'CopyObject'
-  | 'AppendObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'GetObjectMeta'
-  | 'DeleteObject'
-  | 'PutObjectAcl'
-  | 'GetObjectAcl'
-  | 'PutObjectTagging'
-  | 'GetObjectTagging'
-  | 'DeleteObjectTagging'
-  | 'RestoreObject'
-  | 'InitiateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  | 'Options';
+export const OPERATIONS = [
+  'ListBuckets',
+  'PutBucket',
+  'DeleteBucket',
+  'GetBucketInfo',
+  'GetBucketLocation',
+  'HeadBucket',
+  'PutBucketAcl',
+  'GetBucketAcl',
+  'PutBucketCors',
+  'GetBucketCors',
+  'DeleteBucketCors',
+  'PutBucketLifecycle',
+  'GetBucketLifecycle',
+  'DeleteBucketLifecycle',
+  'PutBucketVersioning',
+  'GetBucketVersioning',
+  'ListObjectVersions',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListMultipartUploads',
+  'DeleteMultipleObjects',
+  'PostObject',
+  'PutObject',
+  'CopyObject',
+  'AppendObject',
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'PutObjectAcl',
+  'GetObjectAcl',
+  'PutObjectTagging',
+  'GetObjectTagging',
+  'DeleteObjectTagging',
+  'RestoreObject',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListParts',
+  'Options',
+] as const;
+
+export type Operation = (typeof OPERATIONS)[number];
 
 /** An operation, or why there is none: a sub-resource we do not implement, or a method OSS refuses here. */
 export type Route = { op: Operation } | { unsupported: string } | { methodNotAllowed: true };

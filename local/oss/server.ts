@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AddressingConfig, resolveTargets } from './addressing';
+import { type AddressingConfig, bucketFromHost, resolveTargets } from './addressing';
+import { ADMIN_PREFIX, handleAdmin } from './admin';
 import { readAuthClaim } from './auth/claim';
 import { verifyRequest } from './auth/verify';
 import { corsResponseHeaders } from './cors';
@@ -23,6 +24,8 @@ export interface HttpServerConfig {
   addressing: AddressingConfig;
   keys: ReadonlyArray<{ accessKeyId: string; accessKeySecret: string }>;
   requestLog: ((line: string) => void) | undefined;
+  /** Enables the admin endpoint (admin.ts) for this bearer token. */
+  adminToken: string | undefined;
 }
 
 type Access = 'never' | 'read' | 'write' | 'handler';
@@ -149,7 +152,27 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     await handlers[op](ctx, state);
   }
 
+  /** A path-style request under /_local/ when the admin endpoint is on. */
+  const isAdmin = (req: IncomingMessage) =>
+    config.adminToken !== undefined &&
+    (req.url ?? '').startsWith(ADMIN_PREFIX) &&
+    bucketFromHost((req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase(), config.addressing) === undefined;
+
+  async function onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await handleAdmin(req, res, { token: config.adminToken!, faults: config.faults, log: state.log });
+    } catch (error) {
+      state.log(`admin request ${req.method} ${req.url} failed: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        `${JSON.stringify({ error: { code: 'INTERNAL', message: 'The admin request failed; see the server log.' } })}\n`,
+      );
+    }
+    config.requestLog?.(`${res.statusCode} ${req.method} ${req.url?.split('?')[0]} admin`);
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+    if (isAdmin(req)) return onAdmin(req, res);
     const started = Date.now();
     const ctx = new RequestContext(req, res, hostId, expectContinue);
     try {
