@@ -80,6 +80,22 @@ export interface PresignConfig {
   corsOrigins: readonly string[];
 }
 
+/** Limits and targets of `artifact-catalog` (`CATALOG_*`, docs/artifact-catalog.md). */
+export interface CatalogConfig {
+  /** Newest Java release classes may target (`CATALOG_MAX_JAVA`). */
+  maxJava: number;
+  /** Flink version of the target runtime (`CATALOG_FLINK_VERSION`), such as 1.17 or 1.20.1; unset: no version check. */
+  flinkVersion?: string;
+  /** Largest artifact validated (`CATALOG_MAX_JAR_BYTES`). */
+  maxJarBytes: number;
+  /** Declared uncompressed total above which a ZIP counts as a bomb (`CATALOG_MAX_UNCOMPRESSED_BYTES`). */
+  maxUncompressedBytes: number;
+  /** Compression ratio of one entry above which a ZIP counts as a bomb (`CATALOG_MAX_COMPRESSION_RATIO`). */
+  maxCompressionRatio: number;
+  /** Largest nested `lib/*.jar` opened in memory (`CATALOG_MAX_NESTED_JAR_BYTES`). */
+  maxNestedBytes: number;
+}
+
 /** The whole validated configuration, read once at cold start. */
 export interface Config {
   oss: OssConfig;
@@ -87,7 +103,7 @@ export interface Config {
   envCredentials: Credentials | undefined;
   api: { tokens: readonly ApiToken[] };
   presign: PresignConfig;
-  catalog: { maxJava: number };
+  catalog: CatalogConfig;
   prune: PruneConfig;
 }
 
@@ -152,7 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const presign = readPresign(r);
 
-  const maxJava = r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11);
+  const catalog = readCatalog(r);
   const day = 86_400_000;
   const prune: PruneConfig = {
     dryRun: r.optional('PRUNE_DRY_RUN', parseBoolean, true),
@@ -185,9 +201,45 @@ export function loadConfig(env: Env = process.env): Config {
     envCredentials,
     api: { tokens },
     presign,
-    catalog: { maxJava },
+    catalog,
     prune,
   });
+}
+
+function readCatalog(r: EnvReader): CatalogConfig {
+  const flinkVersion = r.optional<string | undefined>(
+    'CATALOG_FLINK_VERSION',
+    (v) => {
+      if (!/^\d+\.\d+(\.\d+)?$/.test(v.trim()))
+        throw new ParseProblem(`"${v}" is not a Flink version such as 1.17 or 1.20.1`);
+      return v.trim();
+    },
+    undefined,
+  );
+  const config: CatalogConfig = {
+    maxJava: r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11),
+    maxJarBytes: r.optional(
+      'CATALOG_MAX_JAR_BYTES',
+      (v) => parseByteSize(v, { min: 1, max: MAX_OBJECT_BYTES }),
+      2 * 1024 ** 3,
+    ),
+    maxUncompressedBytes: r.optional(
+      'CATALOG_MAX_UNCOMPRESSED_BYTES',
+      (v) => parseByteSize(v, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+      8 * 1024 ** 3,
+    ),
+    maxCompressionRatio: r.optional(
+      'CATALOG_MAX_COMPRESSION_RATIO',
+      (v) => parseInteger(v, { min: 2, max: 1_000_000 }),
+      200,
+    ),
+    maxNestedBytes: r.optional(
+      'CATALOG_MAX_NESTED_JAR_BYTES',
+      (v) => parseByteSize(v, { min: 1, max: 256 * 1024 ** 2 }),
+      32 * 1024 ** 2,
+    ),
+  };
+  return flinkVersion === undefined ? config : { ...config, flinkVersion };
 }
 
 function readPresign(r: EnvReader): PresignConfig {
