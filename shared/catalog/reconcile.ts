@@ -82,7 +82,10 @@ export async function reconcileCatalog(deps: {
             cursor.counts.seen++;
             if (layout.parseArtifactKey(object.key) && !(await catalog.isCatalogued(object.key, object.etag))) {
               // The first artifact of a run has the whole budget: a timeout verdict then is deserved.
-              const outcome = await catalog.catalog(object.key, { deadline: deadline - reserve / 2, deferOnTimeout: !first });
+              const outcome = await catalog.catalog(object.key, {
+                deadline: deadline - reserve / 2,
+                deferOnTimeout: !first,
+              });
               if (outcome.result === 'deferred') return await stop();
               if (outcome.result === 'catalogued') {
                 run.catalogued++;
@@ -116,7 +119,9 @@ export async function reconcileCatalog(deps: {
     }
   } catch (error) {
     // Keep the progress made, then fail the run so it is retried.
-    await store.put(stateKey, JSON.stringify(cursor, null, 2), { contentType: 'application/json' }).catch(() => undefined);
+    await store
+      .put(stateKey, JSON.stringify(cursor, null, 2), { contentType: 'application/json' })
+      .catch(() => undefined);
     throw error;
   }
 

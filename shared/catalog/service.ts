@@ -102,7 +102,14 @@ export class ArtifactCatalog {
     // Overwritten while we read: the write for the newer version must not be replaced by this older one.
     if (!(await this.stillCurrent(info))) return { result: 'superseded' };
     if (artifactKindOf(ref.name) === 'jar') {
-      const sbom = buildSbom({ key, name: ref.name, etag: info.etag, analysis, catalogedAt, toolVersion: this.deps.toolVersion });
+      const sbom = buildSbom({
+        key,
+        name: ref.name,
+        etag: info.etag,
+        analysis,
+        catalogedAt,
+        toolVersion: this.deps.toolVersion,
+      });
       await store.put(layout.sbomKeyFor(key), JSON.stringify(sbom, null, 2), {
         contentType: 'application/vnd.cyclonedx+json',
       });
