@@ -120,10 +120,13 @@ const FLINK_RUNTIME_MODULE =
   /^flink-(core|runtime|java|streaming-java|streaming-scala|clients|scala|annotations|metrics-core|rpc-[a-z-]+|table-(api-java|api-java-bridge|api-scala|api-scala-bridge|api-bridge-base|planner|planner-loader|runtime|common))(_2\.1\d)?$/;
 
 /** Every module embedded in the JAR and in its inspected `lib/*.jar`, with where it was found. */
-function allModules(facts: JarFacts): Array<EmbeddedModule & { where: string }> {
-  const out = facts.embedded.map((m) => ({ ...m, where: m.path }));
+function allModules(facts: JarFacts): Array<EmbeddedModule & { where: string; nested?: string }> {
+  const out: Array<EmbeddedModule & { where: string; nested?: string }> = facts.embedded.map((m) => ({
+    ...m,
+    where: m.path,
+  }));
   for (const n of facts.nested)
-    for (const m of n.facts?.embedded ?? []) out.push({ ...m, where: `${n.path}!/${m.path}` });
+    for (const m of n.facts?.embedded ?? []) out.push({ ...m, where: `${n.path}!/${m.path}`, nested: n.path });
   return out;
 }
 
@@ -242,6 +245,7 @@ export function checkJarContent(
           'error',
           'JAR_VULNERABLE_LIBRARY',
           `embeds ${m.groupId}:${m.artifactId}:${m.version} (${m.where}), affected by ${hits.map((h) => `${h.cve} (${h.summary})`).join('; ')}. Upgrade to ${hits[0]?.fixedIn ?? 'a fixed version'}`,
+          m.nested,
         ),
         cves: hits.map((h) => h.cve),
       });
