@@ -24,8 +24,9 @@ export interface ArtifactReader {
 }
 
 /**
- * Reads the artifact version `info` describes. The central directory's many small reads go through a
- * 1 MiB block cache (a few ranged GETs); the stream is one GET whose ETag must still be `info.etag`.
+ * Reads the artifact version `info` describes. The central directory comes in one or two ranged GETs
+ * (the tail, then the directory), other small reads through a 64 KiB block cache; the stream is one GET
+ * whose ETag must still be `info.etag`.
  */
 export function artifactReader(
   store: ObjectStore,
@@ -40,7 +41,7 @@ export function artifactReader(
       if (!bytes) throw new ArtifactMovedError(info.key, 'vanished');
       return bytes;
     },
-    { blockSize: options.blockSize ?? 1024 * 1024, blocks: 4 },
+    { blockSize: options.blockSize ?? 64 * 1024, blocks: 8 },
   );
   return {
     source,

@@ -12,7 +12,7 @@ import {
   unsafePathReason,
 } from './entry-kinds';
 import { parseManifest, parsePomProperties } from './manifest';
-import { bufferSource, type RandomAccessSource } from './random-access';
+import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
 import { type Capture, SequentialScanner } from './sequential-scan';
 
 /** A count with a few example names, so a finding can name what it is about without listing thousands. */
@@ -135,7 +135,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     nested: [],
   };
 
-  const directory = await readCentralDirectory(source, { deadline: options.deadline });
+  const directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
   if (!directory.ok) {
     if (directory.reason === 'timeout') facts.timedOut = true;
     else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
