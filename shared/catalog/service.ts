@@ -10,13 +10,8 @@ import { ArtifactMovedError, artifactReader } from './store-source';
 /** The object tag that carries the verdict, so the OSS console shows it beside the file. */
 export const STATUS_TAG = 'artifact-status';
 
-/** What the catalog needs from the store beyond the port's basics: object tags, when the store has them. */
-export type CatalogStore = ObjectStore & {
-  putTags?(key: string, tags: Record<string, string>): Promise<void>;
-};
-
 export interface CatalogDeps {
-  store: CatalogStore;
+  store: ObjectStore;
   layout: BucketLayout;
   policy: CatalogPolicy & { maxNestedBytes: number };
   logger: Logger;
@@ -114,7 +109,7 @@ export class ArtifactCatalog {
         contentType: 'application/vnd.cyclonedx+json',
       });
     }
-    if (store.putTags) await store.putTags(key, { [STATUS_TAG]: status });
+    await store.putTags(key, { [STATUS_TAG]: status });
     await store.put(recordKey, JSON.stringify(record, null, 2), { contentType: 'application/json' });
     logger.info('artifact catalogued', {
       key,
