@@ -4,7 +4,9 @@ import { buildZip, classFile, jobJar, pom } from '../../support/jar-builder';
 import { startTestStack, type TestStack } from '../../support/local-stack';
 
 const require = createRequire(import.meta.url);
-const OSS = require('ali-oss') as new (o: object) => { head(name: string): Promise<unknown> };
+const OSS = require('ali-oss') as new (
+  o: object,
+) => { head(name: string): Promise<unknown>; getObjectTagging(name: string): Promise<{ tag: Record<string, string> }> };
 
 let stack: TestStack;
 let api: string;
@@ -19,9 +21,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Whether an object exists, asked of the local OSS server with the real ali-oss client. */
-async function exists(key: string): Promise<boolean> {
-  const oss = new OSS({
+/** The real ali-oss client on the local OSS server. */
+function client() {
+  return new OSS({
     endpoint: stack.ossEndpoint,
     sldEnable: true,
     region: 'oss-cn-hangzhou',
@@ -30,8 +32,12 @@ async function exists(key: string): Promise<boolean> {
     accessKeySecret: stack.settings.accessKeySecret,
     authorizationV4: true,
   });
+}
+
+/** Whether an object exists, asked of the local OSS server. */
+async function exists(key: string): Promise<boolean> {
   try {
-    await oss.head(key);
+    await client().head(key);
     return true;
   } catch (error) {
     if ((error as { status?: number }).status === 404) return false;
@@ -85,6 +91,10 @@ describe('artifact-catalog on the local stack', () => {
       jar: { entryClass: 'com.example.Job', maxClassVersion: { major: 55, java: 11 } },
     });
     expect(record.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The verdict is on the object itself, for the OSS console.
+    expect((await client().getObjectTagging('artifacts/namespaces/team-a/job.jar')).tag).toEqual({
+      'artifact-status': 'valid',
+    });
 
     const list = await call('GET', '/v1/artifacts?namespace=team-a');
     expect(list.json.artifacts.find((a: { name: string }) => a.name === 'job.jar')).toMatchObject({ status: 'valid' });
