@@ -132,8 +132,8 @@ describe('readMetadata on damaged files', () => {
 
   it('rejects random truncations of every fixture', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...all), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (f, at) => {
-        const r = readMetadata(f.bytes.subarray(0, Math.floor(at * f.bytes.length)));
+      fc.property(fc.constantFrom(...all), fc.nat(), (f, at) => {
+        const r = readMetadata(f.bytes.subarray(0, at % f.bytes.length));
         expect(r.readable).toBe(false);
       }),
       { numRuns: 300 },
@@ -154,17 +154,14 @@ describe('readMetadata on damaged files', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...all),
-        fc.array(
-          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.integer({ min: 1, max: 255 })),
-          {
-            minLength: 1,
-            maxLength: 4,
-          },
-        ),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         (f, flips) => {
           const copy = Buffer.from(f.bytes);
           for (const [at, x] of flips) {
-            const i = Math.floor(at * copy.length);
+            const i = at % copy.length;
             copy[i] = (copy[i] as number) ^ x;
           }
           const r = readMetadata(copy);

@@ -222,3 +222,42 @@ describe('plain Flink under a configured extra prefix', () => {
     expect(planTree(tree, NOW).deletions).toEqual([]);
   });
 });
+
+describe('a run stopped between a _metadata and the rest of its directory', () => {
+  const job = 'state/checkpoints/0000000000000000000000000000000a/';
+  const sp = (i: number) => `state/savepoints/savepoint-000000-${(0xd00000000000 + i).toString(16)}/`;
+  const tree: Tree = new Map();
+  for (let n = 1; n <= 3; n++) {
+    put(tree, `${job}chk-${n}/${uuid(n)}`, NOW - (10 - n) * 60_000);
+    put(tree, `${job}chk-${n}/_metadata`, NOW - (10 - n) * 60_000, writeMetadata({ relative: [uuid(n)] }));
+    put(tree, `${sp(n)}${uuid(n, 1)}`, NOW - (10 - n) * 60_000);
+    put(tree, `${sp(n)}_metadata`, NOW - (10 - n) * 60_000, writeMetadata({ relative: [uuid(n, 1)] }));
+  }
+  const options = { policy: { keepCheckpoints: 1, savepointsMaxCount: 1 }, extra: ['state/'] };
+
+  it('is finished by the next run even when the directories are minutes old', () => {
+    const plan = planTree(tree, NOW, options);
+    expect(plan.deletions).toHaveLength(8);
+    const killed = new Map(tree);
+    for (const d of plan.deletions.slice(0, plan.metadataDeletions)) killed.delete(d.key);
+    const next = planTree(killed, NOW, options);
+    expect(next.deletions.map((d) => d.key).sort()).toEqual(
+      plan.deletions
+        .slice(plan.metadataDeletions)
+        .map((d) => d.key)
+        .sort(),
+    );
+    expect(new Set(next.deletions.map((d) => d.reason))).toEqual(
+      new Set(['CHECKPOINT_INCOMPLETE', 'SAVEPOINT_INCOMPLETE']),
+    );
+  });
+
+  it('but a directory without _metadata newer than the kept ones waits for the grace period', () => {
+    const inProgress = new Map(tree);
+    put(inProgress, `${job}chk-4/${uuid(4)}`, NOW - 60_000);
+    put(inProgress, `${sp(9)}${uuid(9, 1)}`, NOW - 60_000);
+    const plan = planTree(inProgress, NOW, options);
+    expect(plan.deletions.some((d) => d.key.includes('chk-4') || d.key.startsWith(sp(9)))).toBe(false);
+    expect(plan.skipped.find((s) => s.unit === sp(9))?.reason).toBe('INCOMPLETE_TOO_RECENT');
+  });
+});
