@@ -65,6 +65,16 @@ export interface PruneConfig {
   sharedMinAgeMs: number;
   savepointsMaxCount: number;
   savepointsMaxAgeMs: number;
+  /** Prefixes below the root directory holding self-managed Flink state (`PRUNE_EXTRA_PREFIXES`), each ending in "/". */
+  extraPrefixes: readonly string[];
+  /** Price per GB-month by storage class (`PRUNE_PRICE_PER_GB_MONTH`), for the cost part of the report. */
+  pricePerGbMonth: Readonly<Record<string, number>>;
+  /** Longest a run works before it stops cleanly and leaves the rest to the next (`PRUNE_TIME_BUDGET`). */
+  timeBudgetMs: number;
+  /** Above this many deployments the run fans out one invocation per namespace (`PRUNE_FANOUT_DEPLOYMENTS`; 0 = never). */
+  fanoutDeployments: number;
+  /** Listing and `_metadata` reads in flight at once (`PRUNE_CONCURRENCY`). */
+  concurrency: number;
 }
 
 export interface PresignConfig {
@@ -162,6 +172,11 @@ export function loadConfig(env: Env = process.env): Config {
     sharedMinAgeMs: r.optional('PRUNE_SHARED_MIN_AGE', (v) => parseDuration(v, { min: 3_600_000 }), day),
     savepointsMaxCount: r.optional('PRUNE_SAVEPOINTS_MAX_COUNT', (v) => parseInteger(v, { min: 1, max: 10_000 }), 10),
     savepointsMaxAgeMs: r.optional('PRUNE_SAVEPOINTS_MAX_AGE', (v) => parseDuration(v, { min: 3_600_000 }), 30 * day),
+    extraPrefixes: r.optional('PRUNE_EXTRA_PREFIXES', parseStatePrefixes, []),
+    pricePerGbMonth: r.optional('PRUNE_PRICE_PER_GB_MONTH', parsePrices, DEFAULT_PRICES),
+    timeBudgetMs: r.optional('PRUNE_TIME_BUDGET', (v) => parseDuration(v, { min: 10_000, max: 86_400_000 }), 600_000),
+    fanoutDeployments: r.optional('PRUNE_FANOUT_DEPLOYMENTS', (v) => parseInteger(v, { min: 0, max: 1_000_000 }), 500),
+    concurrency: r.optional('PRUNE_CONCURRENCY', (v) => parseInteger(v, { min: 1, max: 64 }), 8),
   };
 
   if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
@@ -208,6 +223,54 @@ function readPresign(r: EnvReader): PresignConfig {
     allowedExtensions: r.optional('UPLOAD_EXTENSIONS', parseExtensions, [...DEFAULT_EXTENSIONS]),
     corsOrigins: r.optional('API_CORS_ORIGINS', parseOrigins, []),
   };
+}
+
+/**
+ * OSS list prices per GB-month in CNY (mainland China regions, locally redundant), used when
+ * `PRUNE_PRICE_PER_GB_MONTH` is unset; see docs/state-pruner.md §6.
+ */
+export const DEFAULT_PRICES: Readonly<Record<string, number>> = {
+  Standard: 0.12,
+  IA: 0.08,
+  Archive: 0.033,
+  ColdArchive: 0.015,
+  DeepColdArchive: 0.0075,
+};
+
+/** `0.12` (every class) or `Standard=0.12,IA=0.08,…`; unnamed classes keep their default. */
+function parsePrices(raw: string): Record<string, number> {
+  const price = (v: string, what: string) => {
+    const n = Number(v);
+    if (v === '' || !Number.isFinite(n) || n < 0)
+      throw new ParseProblem(`has ${what} "${v}", which is not a price ≥ 0`);
+    return n;
+  };
+  if (!raw.includes('=')) {
+    const n = price(raw, 'price');
+    return Object.fromEntries(Object.keys(DEFAULT_PRICES).map((c) => [c, n]));
+  }
+  const out: Record<string, number> = { ...DEFAULT_PRICES };
+  for (const item of parseList(raw)) {
+    const [cls = '', value = ''] = item.split('=').map((s) => s.trim());
+    const known = Object.keys(DEFAULT_PRICES).find((c) => c.toLowerCase() === cls.toLowerCase());
+    if (!known) throw new ParseProblem(`names storage class "${cls}"; use ${Object.keys(DEFAULT_PRICES).join(', ')}`);
+    out[known] = price(value, `price for ${known}`);
+  }
+  return out;
+}
+
+/** Prefixes of self-managed Flink state: relative, no `..`, never an area the pack or Flink HA owns. */
+function parseStatePrefixes(raw: string): string[] {
+  const forbidden = ['artifacts/', 'sql-artifacts/', 'catalog/', 'logs/', 'plan/'];
+  return parseList(raw).map((p) => {
+    const prefix = `${p.replace(/^\/+/, '').replace(/\/+$/, '')}/`;
+    if (prefix === '/' || prefix.split('/').some((s) => s === '..' || s === '.'))
+      throw new ParseProblem(`has "${p}", which is not a prefix such as flink/checkpoints`);
+    if (prefix.split('/').includes('ha')) throw new ParseProblem(`has "${p}": Flink HA data is never pruned`);
+    if (forbidden.some((f) => prefix.startsWith(f)))
+      throw new ParseProblem(`has "${p}", which is inside an area the pruner must never touch`);
+    return prefix;
+  });
 }
 
 function parseExtensions(raw: string): string[] {
