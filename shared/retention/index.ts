@@ -6,8 +6,8 @@ export { readMetadata } from './metadata';
 export type {
   DeleteReason,
   OwnerSummary,
-  PlannedDeletion,
   PlanInput,
+  PlannedDeletion,
   PrunePlan,
   PrunePolicy,
   PruneScope,

@@ -47,7 +47,12 @@ export type UnreadableCode =
   | 'METADATA_TRUNCATED'
   | 'METADATA_TRAILING_BYTES'
   | 'METADATA_UNKNOWN_HANDLE'
-  | 'METADATA_INVALID';
+  | 'METADATA_INVALID'
+  // Set by the reading side, not the parser: the bytes could not be had at all.
+  | 'METADATA_ARCHIVED'
+  | 'METADATA_TOO_LARGE'
+  | 'METADATA_GONE'
+  | 'METADATA_READ_FAILED';
 
 export interface UnreadableMetadata {
   readable: false;
