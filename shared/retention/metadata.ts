@@ -244,7 +244,10 @@ class BodyReader {
         c.offset,
       );
     for (let i = 0; i < subtasks; i++) {
-      c.i32('subtask index');
+      const index = c.i32('subtask index');
+      // Since Flink 1.14 a finished subtask is written as -(index + 1), with no state after it.
+      if (index < 0 && this.version >= 3) continue;
+      if (index < 0) throw new CursorError('INVALID', `negative subtask index ${index}`, c.offset - 4);
       this.subtaskState();
     }
   }
