@@ -44,7 +44,7 @@ export async function listPrefixes(
   const out: ListedObject[] = [];
   const stats = options.stats;
   const take = (o: ObjectSummary) => {
-    const storageClass = (o as ObjectSummary & { storageClass?: string }).storageClass;
+    const storageClass = o.storageClass;
     out.push({
       key: o.key,
       size: o.size,
