@@ -149,7 +149,7 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
     });
     const reportKey = deps.layout.reportKey(TOOL, new Date(startedAt), deps.runId);
     try {
-      await deps.store.put(reportKey, JSON.stringify(report, null, 1), { contentType: 'application/json' });
+      await deps.store.put(reportKey, JSON.stringify(report), { contentType: 'application/json' });
     } catch (error) {
       log.error('report not written', { error: describeError(error), reportKey });
     }
