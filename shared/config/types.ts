@@ -47,6 +47,16 @@ export interface PruneConfig {
   sharedMinAgeMs: number;
   savepointsMaxCount: number;
   savepointsMaxAgeMs: number;
+  /** Prefixes below the root directory holding self-managed Flink state (`PRUNE_EXTRA_PREFIXES`), each ending in "/". */
+  extraPrefixes: readonly string[];
+  /** Price per GB-month by storage class (`PRUNE_PRICE_PER_GB_MONTH`), for the cost part of the report. */
+  pricePerGbMonth: Readonly<Record<string, number>>;
+  /** Longest a run works before it stops cleanly and leaves the rest to the next (`PRUNE_TIME_BUDGET`). */
+  timeBudgetMs: number;
+  /** Above this many deployments the run fans out one invocation per namespace (`PRUNE_FANOUT_DEPLOYMENTS`; 0 = never). */
+  fanoutDeployments: number;
+  /** Listing and `_metadata` reads in flight at once (`PRUNE_CONCURRENCY`). */
+  concurrency: number;
 }
 
 export interface PresignConfig {
