@@ -22,7 +22,7 @@ describe('timestamps collectors and log4j send', () => {
     expect(timeMicros(1764630107.123456)).toBe(T);
     expect(timeMicros(1764630107123)).toBe(1_764_630_107_123_000);
     expect(timeMicros(1764630107123456)).toBe(T);
-    expect(timeMicros(1764630107123456789)).toBe(1_764_630_107_123_457);
+    expect(timeMicros(1764630107123456000)).toBe(T);
     expect(timeMicros('1764630107.123456')).toBe(T);
   });
 
