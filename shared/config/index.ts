@@ -80,6 +80,20 @@ export interface PresignConfig {
   corsOrigins: readonly string[];
 }
 
+/** The log intake and its compaction (`LOGS_*`), and the pack's audit trail (`AUDIT_TRAIL`). */
+export interface LogsConfig {
+  /** Largest batch, as received and decoded (`LOGS_MAX_BATCH_BYTES`). */
+  maxBatchBytes: number;
+  /** Size merged objects grow to (`LOGS_COMPACT_TARGET`). */
+  compactTargetBytes: number;
+  /** How long after its hour ends a partition is compacted (`LOGS_COMPACT_SETTLE`). */
+  compactSettleMs: number;
+  /** How far back compaction looks (`LOGS_COMPACT_LOOKBACK`). */
+  compactLookbackMs: number;
+  /** Functions write their audit events under `logs/_audit/` (`AUDIT_TRAIL`). */
+  auditTrail: boolean;
+}
+
 /** The whole validated configuration, read once at cold start. */
 export interface Config {
   oss: OssConfig;
@@ -89,6 +103,7 @@ export interface Config {
   presign: PresignConfig;
   catalog: { maxJava: number };
   prune: PruneConfig;
+  logs: LogsConfig;
 }
 
 /** Thrown once at cold start when any variable is bad; `problems` lists every one. */
@@ -164,6 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
     savepointsMaxAgeMs: r.optional('PRUNE_SAVEPOINTS_MAX_AGE', (v) => parseDuration(v, { min: 3_600_000 }), 30 * day),
   };
 
+  const logs = readLogs(r);
+
   if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
 
   return deepFreeze({
@@ -187,7 +204,34 @@ export function loadConfig(env: Env = process.env): Config {
     presign,
     catalog: { maxJava },
     prune,
+    logs,
   });
+}
+
+/** FC refuses request bodies over 32 MB (docs/fc-runtime.md §7). */
+export const MAX_LOG_BATCH_BYTES = 32 * 1024 ** 2;
+
+function readLogs(r: EnvReader): LogsConfig {
+  const mib = 1024 ** 2;
+  return {
+    maxBatchBytes: r.optional(
+      'LOGS_MAX_BATCH_BYTES',
+      (v) => parseByteSize(v, { min: 1024, max: MAX_LOG_BATCH_BYTES }),
+      16 * mib,
+    ),
+    compactTargetBytes: r.optional(
+      'LOGS_COMPACT_TARGET',
+      (v) => parseByteSize(v, { min: mib, max: 1024 * mib }),
+      64 * mib,
+    ),
+    compactSettleMs: r.optional('LOGS_COMPACT_SETTLE', (v) => parseDuration(v, { min: 0, max: 86_400_000 }), 900_000),
+    compactLookbackMs: r.optional(
+      'LOGS_COMPACT_LOOKBACK',
+      (v) => parseDuration(v, { min: 3_600_000, max: 90 * 86_400_000 }),
+      3 * 86_400_000,
+    ),
+    auditTrail: r.optional('AUDIT_TRAIL', parseBoolean, true),
+  };
 }
 
 function readPresign(r: EnvReader): PresignConfig {

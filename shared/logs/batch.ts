@@ -4,8 +4,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { ParsedBody } from './body';
-import type { RecordProblem } from './errors';
+import { visitBody } from './body';
+import { LogIntakeError, type RecordProblem } from './errors';
 import { type LogKeys, type ObjectKind, type Partition, partitionOf } from './keys';
 import type { LogLabels } from './labels';
 import { labelsJson, normalizeRecord } from './normalize';
@@ -38,8 +38,13 @@ export interface PreparedBatch {
 
 export interface PrepareOptions {
   labels: LogLabels;
+  /** The decoded body. */
   body: Buffer;
-  parsed: ParsedBody;
+  contentType?: string | undefined;
+  /** `?format=`; detected when absent. */
+  format?: string | null | undefined;
+  /** Store the readable records when some are not (else refuse the batch). */
+  partial?: boolean;
   receivedAt: Date;
   keys: LogKeys;
   idempotencyKey?: string;
@@ -54,36 +59,59 @@ export function prepareBatch(o: PrepareOptions): PreparedBatch {
   const labels = labelsJson(o.labels);
   const receivedUs = o.receivedAt.getTime() * 1000;
   const groups = new Map<number, string[]>();
+  const problems: RecordProblem[] = [];
   let allOwnTime = true;
+  let count = 0;
   let lastHour = Number.NaN;
-  let lastGroup: string[] | undefined;
-  for (const record of o.parsed.records) {
-    const n = normalizeRecord(record, labels, receivedUs);
-    if (!n.ownTime) allOwnTime = false;
-    const hour = Math.floor(n.tsUs / 3_600_000_000);
-    if (hour !== lastHour) {
-      lastHour = hour;
-      lastGroup = groups.get(hour);
-      if (!lastGroup) {
-        lastGroup = [];
-        groups.set(hour, lastGroup);
+  let lastGroup: string[] = [];
+  visitBody(
+    o.body,
+    o.contentType,
+    o.format,
+    (record) => {
+      const n = normalizeRecord(record, labels, receivedUs);
+      count++;
+      if (!n.ownTime) allOwnTime = false;
+      const hour = Math.floor(n.tsUs / 3_600_000_000);
+      if (hour !== lastHour) {
+        lastHour = hour;
+        const found = groups.get(hour);
+        lastGroup = found ?? [];
+        if (!found) groups.set(hour, lastGroup);
       }
-    }
-    lastGroup!.push(n.line);
-  }
+      lastGroup.push(n.line);
+    },
+    (problem) => problems.push(problem),
+  );
+  if (problems.length > 0 && !o.partial) throw refusal(problems, count);
   const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');
-  const { kind, name } = objectName(o, allOwnTime, fingerprint);
+  const { kind, name } = objectName(o, allOwnTime && count > 0, fingerprint);
   const objects: BatchObject[] = [];
   for (const [hour, lines] of [...groups].sort((a, b) => a[0] - b[0])) {
     const partition = partitionOf(o.labels.namespace, o.labels.deployment, hour * 3_600_000);
+    lines.push('');
     objects.push({
       partition,
       key: o.keys.objectKey(partition, name),
-      body: gzipSync(Buffer.from(`${lines.join('\n')}\n`, 'utf8'), { level: INTAKE_GZIP_LEVEL }),
-      records: lines.length,
+      body: gzipSync(Buffer.from(lines.join('\n'), 'utf8'), { level: INTAKE_GZIP_LEVEL }),
+      records: lines.length - 1,
     });
   }
-  return { objects, accepted: o.parsed.records.length, rejected: o.parsed.problems, kind, fingerprint };
+  return { objects, accepted: count, rejected: problems, kind, fingerprint };
+}
+
+/** Most bad lines listed in an error; the count says how many there were. */
+const MAX_LISTED_PROBLEMS = 20;
+
+function refusal(problems: RecordProblem[], good: number): LogIntakeError {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const where = listed.map((p) => `${p.line !== undefined ? `line ${p.line}` : `element ${p.index}`}: ${p.message}`);
+  return new LogIntakeError(
+    'RECORDS_INVALID',
+    `${problems.length} of ${problems.length + good} records cannot be read, so nothing was stored ` +
+      `(add ?partial=true to store the others): ${where.join('; ')}${problems.length > listed.length ? '; …' : ''}`,
+    listed,
+  );
 }
 
 function objectName(o: PrepareOptions, allOwnTime: boolean, fingerprint: string): { kind: ObjectKind; name: string } {
@@ -93,6 +121,6 @@ function objectName(o: PrepareOptions, allOwnTime: boolean, fingerprint: string)
       .digest('hex');
     return { kind: 'k', name: `k-${h.slice(0, 40)}` };
   }
-  if (allOwnTime && o.parsed.records.length > 0) return { kind: 'h', name: `h-${fingerprint.slice(0, 40)}` };
+  if (allOwnTime) return { kind: 'h', name: `h-${fingerprint.slice(0, 40)}` };
   return { kind: 'r', name: `r-${randomUUID().replaceAll('-', '')}` };
 }

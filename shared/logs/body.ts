@@ -87,11 +87,37 @@ export function detectFormat(text: string, contentType: string | undefined, expl
 
 /** Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. */
 export function parseBody(bytes: Buffer, contentType: string | undefined, explicit?: string | null): ParsedBody {
-  const text = bytes.toString('utf8');
-  const format = detectFormat(text, contentType, explicit);
-  if (format === 'json') return parseJsonArray(text);
   const records: RawRecord[] = [];
   const problems: RecordProblem[] = [];
+  const format = visitBody(
+    bytes,
+    contentType,
+    explicit,
+    (r) => records.push(r),
+    (p) => problems.push(p),
+  );
+  return { format, records, problems };
+}
+
+/**
+ * The streaming form of `parseBody`: each record goes to `onRecord` as soon as it is read and is not kept,
+ * so a large batch does not hold every parsed object at once (the intake is bound by allocation).
+ */
+export function visitBody(
+  bytes: Buffer,
+  contentType: string | undefined,
+  explicit: string | null | undefined,
+  onRecord: (record: RawRecord) => void,
+  onProblem: (problem: RecordProblem) => void,
+): BodyFormat {
+  const text = bytes.toString('utf8');
+  const format = detectFormat(text, contentType, explicit);
+  if (format === 'json') {
+    const parsed = parseJsonArray(text);
+    for (const r of parsed.records) onRecord(r);
+    for (const p of parsed.problems) onProblem(p);
+    return format;
+  }
   let start = 0;
   let line = 0;
   while (start <= text.length) {
@@ -101,21 +127,23 @@ export function parseBody(bytes: Buffer, contentType: string | undefined, explic
     let raw = text.slice(start, end);
     start = end + 1;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-    if (raw.trim() === '') continue;
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
     if (format === 'text') {
-      records.push({ line, kind: 'text', text: raw });
+      onRecord({ line, kind: 'text', text: raw });
       continue;
     }
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      problems.push({ line, message: `not valid JSON: ${shortJsonError(error)}` });
+      onProblem({ line, message: `not valid JSON: ${shortJsonError(error)}` });
       continue;
     }
-    addValue(records, problems, value, line, raw);
+    const problem = toRecord(value, line, raw);
+    if ('message' in problem) onProblem(problem);
+    else onRecord(problem);
   }
-  return { format, records, problems };
+  return format;
 }
 
 function parseJsonArray(text: string): ParsedBody {
@@ -137,37 +165,30 @@ function parseJsonArray(text: string): ParsedBody {
   const problems: RecordProblem[] = [];
   // Collectors send the array on one line, so an element is named by its index, not a line.
   value.forEach((element, index) => {
-    addValue(records, problems, element, undefined, undefined, index);
+    const r = toRecord(element, undefined, undefined, index);
+    if ('message' in r) problems.push(r);
+    else records.push(r);
   });
   return { format: 'json', records, problems };
 }
 
-function addValue(
-  records: RawRecord[],
-  problems: RecordProblem[],
+function toRecord(
   value: unknown,
   line: number | undefined,
   text: string | undefined,
   index?: number,
-): void {
+): RawRecord | RecordProblem {
   const at = line ?? 1;
-  if (typeof value === 'string') {
-    records.push({ line: at, kind: 'text', text: value });
-  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    records.push({
-      line: at,
-      kind: 'object',
-      value: value as Record<string, unknown>,
-      text: text ?? JSON.stringify(value),
-    });
-  } else {
-    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    problems.push({
-      ...(line !== undefined && { line }),
-      ...(index !== undefined && { index }),
-      message: `${what}, not a JSON object or string`,
-    });
+  if (typeof value === 'string') return { line: at, kind: 'text', text: value };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return { line: at, kind: 'object', value: value as Record<string, unknown>, text: text ?? JSON.stringify(value) };
   }
+  const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return {
+    ...(line !== undefined && { line }),
+    ...(index !== undefined && { index }),
+    message: `${what}, not a JSON object or string`,
+  };
 }
 
 function firstNonSpace(text: string): string | undefined {

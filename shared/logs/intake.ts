@@ -5,8 +5,9 @@
 
 import { StorageError } from '../storage/errors';
 import type { Encryption, ObjectStore, PutOptions } from '../storage/port';
+import type { PutObject } from './audit';
 import { prepareBatch } from './batch';
-import { decodeBody, parseBody } from './body';
+import { decodeBody } from './body';
 import { LogIntakeError, type RecordProblem } from './errors';
 import type { LogKeys, ObjectKind } from './keys';
 import type { LogLabels } from './labels';
@@ -34,15 +35,14 @@ export interface IntakeResult {
 }
 
 export interface IntakeOptions {
-  store: Pick<ObjectStore, 'put' | 'head'>;
+  /** `put` writes the objects (the store's, or a lean signed PUT); `head` checks a resent batch's objects. */
+  store: { put: PutObject; head: ObjectStore['head'] };
   keys: LogKeys;
   /** Largest batch, as received and decoded. */
   maxBatchBytes: number;
   encryption?: Encryption | undefined;
 }
 
-/** Most bad lines listed in an error; the count says how many there were. */
-const MAX_LISTED_PROBLEMS = 20;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
 /**
@@ -64,21 +64,12 @@ export async function shipBatch(req: IntakeRequest, o: IntakeOptions): Promise<I
     throw new LogIntakeError('BODY_INVALID', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
   const decoded = decodeBody(req.body, req.contentEncoding, o.maxBatchBytes);
-  const parsed = parseBody(decoded, req.contentType, req.format);
-  if (parsed.problems.length > 0 && !req.partial) {
-    const listed = parsed.problems.slice(0, MAX_LISTED_PROBLEMS);
-    const where = listed.map((p) => `${p.line !== undefined ? `line ${p.line}` : `element ${p.index}`}: ${p.message}`);
-    throw new LogIntakeError(
-      'RECORDS_INVALID',
-      `${parsed.problems.length} of ${parsed.problems.length + parsed.records.length} records cannot be read, so nothing was stored ` +
-        `(add ?partial=true to store the others): ${where.join('; ')}${parsed.problems.length > listed.length ? '; …' : ''}`,
-      listed,
-    );
-  }
   const batch = prepareBatch({
     labels: req.labels,
     body: decoded,
-    parsed,
+    contentType: req.contentType,
+    format: req.format,
+    partial: req.partial,
     receivedAt: req.receivedAt,
     keys: o.keys,
     ...(req.idempotencyKey !== undefined && { idempotencyKey: req.idempotencyKey }),

@@ -198,7 +198,14 @@ export function recordMessage(v: Record<string, unknown>): string | undefined {
 /** `2026-12-01T23:01:47.123456Z`: ISO 8601 with microseconds, the precision query engines keep. */
 export function formatMicros(us: number): string {
   const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString();
-  const micros = String(us - ms * 1000).padStart(3, '0');
-  return `${iso.slice(0, 23)}${micros}Z`;
+  // Records of a batch share their second: reuse its text rather than build a Date per record.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${lastSecondText}${String(us - second * 1_000_000).padStart(6, '0')}Z`;
 }
+
+let lastSecond = Number.NaN;
+let lastSecondText = '';

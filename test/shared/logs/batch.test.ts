@@ -1,7 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { prepareBatch } from '../../../shared/logs/batch';
-import { parseBody } from '../../../shared/logs/body';
 import { LogKeys } from '../../../shared/logs/keys';
 import type { LogLabels } from '../../../shared/logs/labels';
 import { BASE_SECONDS, flinkTextLines, fluentBitJson, vectorNdjson } from './payloads';
@@ -15,7 +14,6 @@ function prepare(body: string, extra: { idempotencyKey?: string; labels?: LogLab
   return prepareBatch({
     labels: extra.labels ?? labels,
     body: bytes,
-    parsed: parseBody(bytes, undefined),
     receivedAt: extra.receivedAt ?? receivedAt,
     keys,
     ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
