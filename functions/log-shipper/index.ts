@@ -1,56 +1,70 @@
 /**
  * log-shipper: `POST /v1/logs` stores log batches under `logs/_shipped/`, and an hourly timer compacts the
- * closed hour partitions. Thin on purpose: configuration and wiring; the capability is `shared/logs`.
+ * closed hour partitions. Thin on purpose: configuration and wiring; the capability is `shared/logs`, the
+ * FC plumbing (credentials, request ids, deadline, errors) `shared/fc/runtime`.
  */
-import { type Credentials, loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/config';
 import { describeError } from '../../shared/errors';
-import { handleHttpApp } from '../../shared/fc/http-app';
 import { parseTimerEvent } from '../../shared/fc/parse';
-import type { FcContext, FcHandler } from '../../shared/fc/types';
+import { createFunctionRuntime, httpHandler, timerHandler } from '../../shared/fc/runtime';
+import type { FcHandler } from '../../shared/fc/types';
 import { createLogger } from '../../shared/log';
 import { compactLogs } from '../../shared/logs/compaction';
 import { createLogsApp } from '../../shared/logs/http/app';
 import { LogKeys } from '../../shared/logs/keys';
 import { signedPut } from '../../shared/logs/signed-put';
 import { AliOssStore } from '../../shared/storage/ali-oss-store';
-import { resolveCredentials } from '../../shared/storage/credentials';
 
-const logger = createLogger({ fn: 'log-shipper' });
+const NAME = 'log-shipper';
 
 const config = (() => {
   try {
     return loadConfig();
   } catch (error) {
-    logger.error('invalid configuration', { error: describeError(error) });
+    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
     throw error;
   }
 })();
 
-let contextCredentials: Partial<Credentials> | undefined;
-const credentials = () => resolveCredentials(contextCredentials, config.envCredentials);
+const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
+const { credentials, logger } = runtime;
+if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every POST /v1/logs will be refused with 401');
+
 const store = new AliOssStore({ config: config.oss, credentials });
 const keys = new LogKeys(config.oss.rootDirectory);
-// Batches go out with a plain signed PUT: the ali-oss SDK loads only when a resent batch must be checked
-// or compaction runs, so an instance's first batch does not wait for it.
-const put = signedPut(config.oss, credentials);
 
-const http = handleHttpApp(
+const http = httpHandler(
+  runtime,
   createLogsApp({
     config,
-    store: { put, head: (key) => store.head(key) },
+    // Batches go out with a plain signed PUT: the ali-oss SDK loads only when a resent batch must be
+    // checked or compaction runs, so an instance's first batch does not wait for it.
+    store: { put: signedPut(config.oss, credentials), head: (key) => store.head(key) },
     keys,
     logger,
     version: __PACK_VERSION__,
   }),
 );
 
+const compaction = timerHandler(runtime, async (_event, invocation) => {
+  const report = await compactLogs({
+    store,
+    keys,
+    targetBytes: config.logs.compactTargetBytes,
+    settleMs: config.logs.compactSettleMs,
+    lookbackMs: config.logs.compactLookbackMs,
+    remainingMs: () => invocation.remainingMs(),
+    encryption: config.oss.encryption,
+    progress: (line, fields) => invocation.logger.info(line, fields),
+  });
+  invocation.logger.info('compaction done', { ...report });
+  return report;
+});
+
 /** FC 3.0 entry point for both triggers: the HTTP trigger's requests and the hourly compaction timer. */
-export const handler: FcHandler = async (event, context) => {
-  if (context.credentials?.accessKeyId) contextCredentials = context.credentials;
+export const handler: FcHandler = (event, context) =>
   // Timer events are a few hundred bytes; HTTP events carry a batch. Only small events are looked into.
-  if (event.byteLength < 4096 && isTimerEvent(event)) return compact(context);
-  return http(event, context);
-};
+  event.byteLength < 4096 && isTimerEvent(event) ? compaction(event, context) : http(event, context);
 
 function isTimerEvent(event: Buffer): boolean {
   try {
@@ -59,22 +73,4 @@ function isTimerEvent(event: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-async function compact(context: FcContext) {
-  const log = logger.child({ requestId: context.requestId });
-  const started = Date.now();
-  const timeoutMs = (context.function?.timeout ?? 600) * 1000;
-  const report = await compactLogs({
-    store,
-    keys,
-    targetBytes: config.logs.compactTargetBytes,
-    settleMs: config.logs.compactSettleMs,
-    lookbackMs: config.logs.compactLookbackMs,
-    remainingMs: () => timeoutMs - (Date.now() - started),
-    encryption: config.oss.encryption,
-    progress: (line, fields) => log.info(line, fields),
-  });
-  log.info('compaction done', { ...report, ms: Date.now() - started });
-  return report;
 }
