@@ -103,20 +103,26 @@ function crashing(inner: ObjectStore, crashAt: number): ObjectStore & { calls: n
   const step = () => {
     if (calls++ >= crashAt) throw new Crash(`killed at storage call ${crashAt}`);
   };
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      step();
+      return fn(...args);
+    };
   const store = {
     bucket: inner.bucket,
     multipart: inner.multipart,
     get calls() {
       return calls;
     },
-    head: async (k: string) => (step(), inner.head(k)),
-    get: async (k: string, o?: never) => (step(), inner.get(k, o)),
-    getBuffer: async (k: string, o?: never) => (step(), inner.getBuffer(k, o)),
-    put: async (k: string, b: never, o?: never) => (step(), inner.put(k, b, o)),
-    copy: async (a: string, b: string, o?: never) => (step(), inner.copy(a, b, o)),
-    delete: async (k: string) => (step(), inner.delete(k)),
-    deleteMany: async (ks: readonly string[]) => (step(), inner.deleteMany(ks)),
-    async *list(o?: never) {
+    head: guard(inner.head.bind(inner)),
+    get: guard(inner.get.bind(inner)),
+    getBuffer: guard(inner.getBuffer.bind(inner)),
+    put: guard(inner.put.bind(inner)),
+    copy: guard(inner.copy.bind(inner)),
+    delete: guard(inner.delete.bind(inner)),
+    deleteMany: guard(inner.deleteMany.bind(inner)),
+    async *list(o?: Parameters<ObjectStore['list']>[0]) {
       for await (const page of inner.list(o)) {
         step();
         yield page;
