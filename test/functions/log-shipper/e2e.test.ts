@@ -164,4 +164,22 @@ describe('log-shipper on the local stack', () => {
     expect(lines).toHaveLength(24); // lines 1, 5, … 21 of each batch of 25 are WARN
     expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:01:0\d\.\d{6}Z WARN {2}default\/compact WARN/);
   }, 60_000);
+
+  it("holds presign-api's audit trail: every issued URL, without its signature", async () => {
+    const api = stack.urls['presign-api']!;
+    const res = await fetch(`${api}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: 'default', name: 'audited.jar', size: 6 }),
+    });
+    expect(res.status).toBe(201);
+    const { url: signed } = (await res.json()) as { url: string };
+    const signature = new URL(signed).searchParams.get('x-oss-signature');
+    expect(signature).toBeTruthy();
+    const events = await recordsUnder('logs/_audit/function=presign-api/');
+    const issued = events.find((e) => e.key === 'artifacts/namespaces/default/audited.jar');
+    expect(issued).toMatchObject({ event: 'url.issued', function: 'presign-api', tokenId: 'local-dev', method: 'PUT' });
+    expect(issued!.requestId).toBe(res.headers.get('x-request-id'));
+    expect(JSON.stringify(events)).not.toContain(signature);
+  });
 });
