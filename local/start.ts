@@ -75,6 +75,15 @@ function printBanner(stack: LocalStack, ms: number): void {
       `API description: ${api}/openapi.json   Health: ${api}/healthz`,
     );
   }
+  const logs = stack.urls['log-shipper'];
+  if (logs) {
+    lines.push(
+      '',
+      `Ship a log line, then read it back (docs/log-shipper.md):`,
+      `  curl -s -X POST '${logs}/v1/logs?namespace=default&deployment=my-job' -H 'Authorization: Bearer ${settings.apiToken}' --data-binary 'hello from my job'`,
+      '  npm run logs -- tail --namespace default',
+    );
+  }
   lines.push('', 'Ctrl-C stops everything.', '');
   console.log(lines.join('\n'));
 }
