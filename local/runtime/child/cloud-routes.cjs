@@ -194,11 +194,13 @@ function installCloudRoutes(config, { eager = false } = {}) {
         const port = portFor(url.hostname);
         if (port === undefined) return original().call(this, input, init);
         const request = new Request(input, init);
-        const headers = new Headers(request.headers);
-        if (!headers.has('host')) headers.set('host', url.host);
-        return original().call(this, `http://${LOOPBACK}:${port}${url.pathname}${url.search}`, {
+        // fetch sends its own Host header, so a bucket in the host name moves into the path (path style,
+        // which OSS signatures treat the same: the canonical resource is /<bucket>/<key> either way).
+        const bucket = /^([a-z0-9][a-z0-9-]*)\.oss-/.exec(normalizeHost(url.hostname))?.[1];
+        const path = bucket ? `/${bucket}${url.pathname}` : url.pathname;
+        return original().call(this, `http://${LOOPBACK}:${port}${path}${url.search}`, {
           method: request.method,
-          headers,
+          headers: request.headers,
           body: request.body,
           redirect: request.redirect,
           signal: request.signal,

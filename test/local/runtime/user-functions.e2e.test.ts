@@ -44,7 +44,16 @@ const bundledDir = realpathSync(mkdtempSync(join(tmpdir(), 'user-fn-bundled-')))
 const stackText = `edition: 3.0.0
 name: user-functions
 access: default
-resources:${['cjs-callback', 'esm', 'json-event', 'oss-writer', 'fc2-caller', 'esm-package', 'esm-imports-cjs']
+resources:${[
+  'cjs-callback',
+  'esm',
+  'json-event',
+  'oss-writer',
+  'fc2-caller',
+  'esm-package',
+  'esm-imports-cjs',
+  'fetch-oss',
+]
   .map((name) => resource(name, join(USER_FUNCTIONS, name)))
   .join('')}${resource(
   'http-echo',
@@ -207,6 +216,18 @@ describe('cloud endpoints of the local region', () => {
     expect(secure.url).toBe(`https://${BUCKET}.oss-${REGION}.aliyuncs.com/written/secure.txt`);
     await expectObject('written/internal.txt', 'i');
     await expectObject('written/secure.txt', 's');
+  });
+
+  it('routes fetch too, keeping the bucket named in the host', async () => {
+    await invokeJson('oss-writer', { key: 'written/fetched.txt', text: 'f' });
+    const url = (bucket: string) => `https://${bucket}.oss-${REGION}.aliyuncs.com/written/fetched.txt`;
+    const mine = await invokeJson('fetch-oss', { url: url(BUCKET) });
+    // Anonymous reads are refused: the answer comes from the local OSS server, about this bucket's object.
+    expect(mine).toMatchObject({ status: 403, fromOss: true });
+    expect(mine.body).toMatch(/<Code>AccessDenied<\/Code>/);
+    const other = await invokeJson('fetch-oss', { url: url('no-such-bucket-here') });
+    expect(other).toMatchObject({ status: 404, fromOss: true });
+    expect(other.body).toMatch(/<Code>NoSuchBucket<\/Code>/);
   });
 
   it('sends the built-in @alicloud/fc2 client on its default endpoint to the local InvokeFunction API', async () => {
