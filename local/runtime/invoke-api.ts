@@ -2,8 +2,8 @@
  * A local stand-in for FC 3.0's InvokeFunction API, `POST /2023-03-30/functions/{name}/invocations`, so
  * functions that fan out through the FC SDK (shared/fc/invoker) reach their peers locally. FC 2.0's
  * `POST /2016-08-15/services/{service}/functions/{name}/invocations` (the built-in `@alicloud/fc2`
- * client's call) is served too: it invokes `{name}`, or `{service}$${name}` as FC 3.0 names a migrated
- * function. Signatures are not checked: it listens on loopback only, for the functions of this stack.
+ * client's call) is served too: it invokes the function `{name}`; there are no services locally.
+ * Signatures are not checked: it listens on loopback only, for the functions of this stack.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { MAX_ASYNC_PAYLOAD_BYTES } from '../../shared/fc/invoker';
@@ -63,10 +63,9 @@ export async function startInvokeApi(options: InvokeApiOptions): Promise<Running
       requested = decodeURIComponent(match[1] as string);
       name = options.resolveName(requested);
     } else {
-      // `service.qualifier`: versions and aliases are not emulated, everything is LATEST.
-      const service = decodeURIComponent(fc2![1] as string).replace(/\.[^.]*$/, '');
+      // Services (and a `.qualifier` on them) do not exist in FC 3.0's model: the function name decides.
       requested = decodeURIComponent(fc2![2] as string);
-      name = options.resolveName(`${service}$${requested}`) ?? options.resolveName(requested);
+      name = options.resolveName(requested);
     }
     if (name === undefined) {
       req.resume();
