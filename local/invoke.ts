@@ -19,7 +19,8 @@ import { localStackEnv } from './stack';
 /** True when something on the port answers like OSS (every OSS response carries x-oss-request-id). */
 async function ossAnswers(port: number): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    // Nothing listening fails at once; a server on a busy machine may take a while to answer.
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
     return res.headers.has('x-oss-request-id');
   } catch {
