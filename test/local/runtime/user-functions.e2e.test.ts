@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../../../local/oss';
 import type { OutputLine } from '../../../local/runtime/instance';
 import { type LocalRuntime, startRuntime } from '../../../local/runtime/runtime';
-import { parseStack } from '../../../local/runtime/stack';
+import { parseStack } from '../../../local/runtime/s-yaml';
 import { ROOT } from '../../../scripts/build';
 
 const require = createRequire(import.meta.url);
