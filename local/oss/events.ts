@@ -1,48 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { FcOssEvent, FcOssEventRecord } from '../../shared/fc/events';
 
 /** One record of an OSS trigger payload, exactly as FC delivers it (docs/fc-runtime.md §2, docs/oss-protocol.md §9). */
-export interface OssEvent {
-  /** Without the `oss:` prefix: `ObjectCreated:PutObject`, `ObjectRemoved:DeleteObjects`… */
-  eventName: string;
-  eventSource: 'acs:oss';
-  /** ISO 8601 with milliseconds, e.g. `2022-08-13T06:45:43.000Z`. */
-  eventTime: string;
-  eventVersion: '1.0';
-  oss: {
-    bucket: {
-      /** `acs:oss:<region>:<accountId>:<bucket>`. */
-      arn: string;
-      name: string;
-      ownerIdentity: string;
-      virtualBucket: string;
-    };
-    object: {
-      /** New size minus old size (negative when an object shrinks or is removed). */
-      deltaSize: number;
-      /** Unquoted uppercase ETag; a multipart object's keeps its `-N` suffix. */
-      eTag: string;
-      /** The raw key, not URL-encoded. */
-      key: string;
-      size: number;
-      /** AppendObject only: where this append started. */
-      position?: number;
-      /** The version written or removed, in buckets with versioning. */
-      versionId?: string;
-    };
-    ossSchemaVersion: '1.0';
-    ruleId: string;
-  };
-  /** Bare region id. */
-  region: string;
-  requestParameters: { sourceIPAddress: string };
-  responseElements: { requestId: string };
-  userIdentity: { principalId: string };
-}
+export type OssEvent = FcOssEventRecord;
 
-/** What an FC function with an OSS trigger receives. */
-export interface OssEventPayload {
-  events: OssEvent[];
-}
+/** What an FC function with an OSS trigger receives: the shape the functions parse, defined once in `shared/fc`. */
+export type OssEventPayload = FcOssEvent;
 
 /** A trigger-like subscription: `oss:`-prefixed event names (wildcards such as `oss:ObjectCreated:*`), key filter. */
 export interface Subscription {

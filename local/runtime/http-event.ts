@@ -4,7 +4,7 @@
  * end is written in Go, which shows in the events it delivers (see the `s invoke` template in docs/fc-runtime.md):
  * header keys in Go's canonical form, repeated values comma-joined, and no `Host` header (Go keeps it apart).
  */
-import { defaultIsContentTypeBinary } from '../../shared/fc/http';
+import { defaultIsContentTypeBinary } from '../../shared/fc/http-app';
 import type { FcHttpEvent } from '../../shared/fc/types';
 import type { FcFunctionError } from './instance';
 

@@ -1,13 +1,23 @@
 /**
- * The lean HTTP adapter: FC 3.0 HTTP events straight into the pack's `HttpRequest` and back, without
- * fetch `Request`/`Response`. On Node 20 the first fetch primitive compiles undici (~50 ms), a cost a
- * cold-starting JSON API should not pay; `handleHttp` (fetch) stays for apps that need the fetch API.
+ * FC 3.0 HTTP events straight into the pack's `HttpRequest` and back, without fetch `Request`/`Response`:
+ * on Node 20 the first fetch primitive compiles undici (~50 ms), a cost a cold-starting JSON API should
+ * not pay. `./runtime`'s `httpHandler` puts these around an `HttpApp`.
  */
-import { describeError } from '../errors';
-import type { HttpApp, HttpRequest, HttpResponse } from '../http/types';
-import { defaultIsContentTypeBinary } from './http';
-import { parseHttpEvent } from './parse';
-import type { FcContext, FcHandler, FcHttpEvent, FcHttpResult } from './types';
+import type { HttpRequest, HttpResponse } from '../http/types';
+import type { FcHttpEvent } from './events';
+import type { FcHttpResult } from './types';
+
+const TEXT_CONTENT_TYPE =
+  /^(text\/[^;]+|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|yaml|x-yaml|graphql|sql)|image\/svg\+xml)\s*(;.*)?$/i;
+
+/**
+ * Whether a body with this `content-type` must travel Base64-encoded. Text types (text/*, JSON, XML,
+ * JavaScript, form data, NDJSON, YAML, SVG) travel as text; everything else, including a missing type,
+ * is binary, because Base64 is always lossless and a wrong "text" guess corrupts bytes.
+ */
+export function defaultIsContentTypeBinary(contentType: string): boolean {
+  return !TEXT_CONTENT_TYPE.test(contentType.trim());
+}
 
 /** The `HttpRequest` an FC HTTP event describes: decoded path, lower-case headers, body bytes. */
 export function requestFromEvent(event: FcHttpEvent, requestId?: string): HttpRequest {
@@ -41,38 +51,5 @@ export function resultFromResponse(response: HttpResponse): FcHttpResult {
     headers: response.headers,
     body: bytes.toString('base64'),
     isBase64Encoded: true,
-  };
-}
-
-/**
- * Wraps an `HttpApp` as an FC 3.0 handler. A malformed event is a 400; a throw that escapes the app a
- * 500 with a fixed message (the detail goes to the log, never to the client).
- */
-export function handleHttpApp(app: HttpApp): FcHandler {
-  return async (raw: Buffer, context: FcContext): Promise<FcHttpResult> => {
-    let request: HttpRequest;
-    try {
-      request = requestFromEvent(parseHttpEvent(raw), context.requestId);
-    } catch (error) {
-      context.logger.error(`Malformed HTTP trigger event: ${describeError(error)}`);
-      return jsonError(400, 'EVENT_INVALID', 'Malformed HTTP trigger event', context.requestId);
-    }
-    try {
-      return resultFromResponse(await app.handle(request));
-    } catch (error) {
-      context.logger.error(
-        `Unhandled error in ${request.method} ${request.path}: ${error instanceof Error && error.stack ? error.stack : describeError(error)}`,
-      );
-      return jsonError(500, 'INTERNAL', 'Internal server error', context.requestId);
-    }
-  };
-}
-
-function jsonError(statusCode: number, code: string, message: string, requestId: string): FcHttpResult {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ error: { code, message, requestId } }),
-    isBase64Encoded: false,
   };
 }

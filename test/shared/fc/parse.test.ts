@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildPayload } from '../../../local/oss/events';
 import { PackError } from '../../../shared/errors';
 import { InvalidEventError, parseHttpEvent, parseOssEvent, parseTimerEvent } from '../../../shared/fc/parse';
 
@@ -125,14 +126,35 @@ describe('parseHttpEvent', () => {
 
   it('names every problem at once', () => {
     const error = invalid(() =>
-      parseHttpEvent(JSON.stringify({ body: 1, headers: { a: ['x'] }, requestContext: { http: {} } })),
+      parseHttpEvent(JSON.stringify({ body: 1, headers: { 'X-A': ['x'] }, requestContext: { http: {} } })),
     );
     expect(error.problems).toEqual([
       'rawPath must be a non-empty string',
       'body must be a string',
-      'headers["a"] must be a string',
+      'headers["X-A"] must be a string',
       'requestContext.http.method must be a non-empty string',
       'requestContext.http.path must be a non-empty string',
     ]);
+  });
+});
+
+describe('one shape for writer and reader', () => {
+  it("accepts the local OSS server's events as they are written", () => {
+    const payload = buildPayload(
+      {
+        eventName: 'ObjectCreated:AppendObject',
+        bucket: 'dev',
+        key: 'logs/中文.txt',
+        eTag: 'ABC',
+        size: 5,
+        deltaSize: 2,
+        position: 3,
+        time: new Date('2026-01-02T03:04:05Z'),
+        requestId: 'R1',
+        sourceIp: '127.0.0.1',
+      },
+      { region: 'cn-hangzhou', accountId: '1000', ruleId: 'rule' },
+    );
+    expect(parseOssEvent(JSON.stringify(payload))).toEqual(payload);
   });
 });
