@@ -27,7 +27,7 @@ export const initiateMultipartUpload: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
-  if (forbidsOverwrite(ctx) && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  if (forbidsOverwrite(ctx) && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
   const uploadId = randomBytes(16).toString('hex').toUpperCase();
   await state.engine.initiateUpload(bucket, { uploadId, key, initiated: Date.now(), ...attrs });
   const encode = listEncoder(ctx);

@@ -56,7 +56,7 @@ export const putObject: Handler = async (ctx, state) => {
   requireLength(ctx);
   const forbid = forbidsOverwrite(ctx);
   // Fail before reading a body that could not be stored anyway.
-  if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  if (forbid && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
   const staged = await state.engine.stage(ctx.body(), {
     maxBytes: MAX_SINGLE_PUT_BYTES,
     tooLarge: () => OssErrors.entityTooLarge(),

@@ -211,7 +211,7 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         form.mimeType && form.mimeType !== 'application/octet-stream' ? form.mimeType : 'application/octet-stream',
       );
       const forbid = (fields.get('x-oss-forbid-overwrite') ?? '').toLowerCase() === 'true';
-      if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+      if (forbid && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
       const staged = await state.engine.stage(form.file as AsyncIterable<Uint8Array>, {
         maxBytes: range.max,
         tooLarge: () => OssErrors.entityTooLarge(),
