@@ -26,7 +26,8 @@ export function requireLength(ctx: RequestContext): void {
   const length = ctx.headers['content-length'];
   const chunked = /chunked/i.test(ctx.headers['transfer-encoding'] ?? '');
   if (length === undefined && !chunked) throw OssErrors.missingContentLength();
-  if (length !== undefined && Number(length) > MAX_SINGLE_PUT_BYTES) throw OssErrors.entityTooLarge();
+  // With chunked encoding the chunks decide the length; a Content-Length sent alongside is ignored.
+  if (length !== undefined && !chunked && Number(length) > MAX_SINGLE_PUT_BYTES) throw OssErrors.entityTooLarge();
 }
 
 /** `x-oss-forbid-overwrite: true`. */
