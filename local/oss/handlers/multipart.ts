@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { evaluatePreconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { etagFromMd5, multipartEtag, quoteEtag } from '../etag';
@@ -9,15 +10,7 @@ import { requireReadable } from '../restore';
 import { children, el, parseXml, text } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { notifyCreated } from './publish';
-import {
-  expectedMd5,
-  forbidsOverwrite,
-  listEncoder,
-  MAX_SINGLE_PUT_BYTES,
-  parseCopySource,
-  requireKey,
-  requireLength,
-} from './request';
+import { expectedMd5, forbidsOverwrite, listEncoder, parseCopySource, requireKey, requireLength } from './request';
 import { isoTime, nowSeconds, sseHeaders, versionHeader } from './response';
 import type { Handler } from './types';
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { evaluatePreconditions, type Preconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
@@ -19,15 +20,7 @@ import {
   storageClassOf,
 } from './object-attrs';
 import { commitNormalObject, notifyCreated, notifyRemoved } from './publish';
-import {
-  expectedMd5,
-  forbidsOverwrite,
-  MAX_SINGLE_PUT_BYTES,
-  parseCopySource,
-  requireKey,
-  requireLength,
-  versionParam,
-} from './request';
+import { expectedMd5, forbidsOverwrite, parseCopySource, requireKey, requireLength, versionParam } from './request';
 import { isoTime, nowSeconds, objectHeaders, ownerXml, sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 

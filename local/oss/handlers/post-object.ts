@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import {
   parseV4Timestamp,
   V4_ALGORITHM,
@@ -17,7 +18,6 @@ import { checkTemporaryCredentials } from '../sts';
 import { el } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { commitNormalObject } from './publish';
-import { MAX_SINGLE_PUT_BYTES } from './request';
 import { sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 

@@ -1,9 +1,7 @@
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { OssErrors } from '../errors';
 import type { RequestContext } from '../http/context';
 import { keyProblem, urlEncodeListValue } from '../keys';
-
-/** OSS's single-request body limit: one PutObject, PostObject, AppendObject or UploadPart carries at most 5 GiB. */
-export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
 /** The target's key, or OSS's 400 InvalidObjectName. */
 export function requireKey(ctx: RequestContext): string {
