@@ -9,7 +9,7 @@ import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
 import { createPresignApp } from '../../shared/presign/http/app';
-import { AliOssStore } from '../../shared/storage/ali-oss-store';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
 import { UrlSigner } from '../../shared/storage/url-signer';
 
 const NAME = 'presign-api';
@@ -31,7 +31,7 @@ if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every /v1 
 
 const app = createPresignApp({
   config,
-  store: new AliOssStore({ config: config.oss, credentials }),
+  store: new OssHttpStore({ config: config.oss, credentials }),
   signer: new UrlSigner(config.oss, credentials),
   layout: new BucketLayout(config.oss.bucket, config.oss.rootDirectory),
   logger,

@@ -4,6 +4,7 @@ import type { Credentials, OssConfig } from '../config';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
+import { DELETE_BATCH_SIZE, infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -19,8 +20,7 @@ import type {
 } from './port';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
-/** OSS accepts at most this many keys per DeleteMultipleObjects request. */
-export const DELETE_BATCH_SIZE = 1000;
+export { DELETE_BATCH_SIZE, unquoteEtag };
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
 export interface AliOssClient {
@@ -96,11 +96,6 @@ export interface AliOssStoreOptions {
   clientFactory?: (options: Record<string, unknown>) => AliOssClient | Promise<AliOssClient>;
 }
 
-/** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
-export function unquoteEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
-}
-
 /**
  * The object-store port on the `ali-oss` client. The client is loaded on first use (it costs tens of
  * milliseconds to load, which functions that only sign URLs should not pay at cold start) and rebuilt
@@ -131,14 +126,7 @@ export class AliOssStore implements ObjectStore {
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | undefined> {
     return this.idempotent('GetObject', key, async (c) => {
       try {
-        const headers: Record<string, string> = {};
-        // Standard range semantics: an unsatisfiable range is an error, not the whole object (docs/oss-protocol.md §4.2).
-        if (options.range)
-          Object.assign(headers, {
-            Range: `bytes=${options.range.start}-${options.range.end ?? ''}`,
-            'x-oss-range-behavior': 'standard',
-          });
-        const { stream, res } = await c.getStream(key, { headers });
+        const { stream, res } = await c.getStream(key, { headers: rangeHeaders(options.range) });
         return { info: infoFrom(key, res.headers), body: stream };
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -393,43 +381,4 @@ export class AliOssStore implements ObjectStore {
 async function defaultClientFactory(options: Record<string, unknown>): Promise<AliOssClient> {
   const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
   return new OSS(options);
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: number }).status === 404;
-}
-
-function putHeaders(options: PutOptions): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (options.contentType) h['Content-Type'] = options.contentType;
-  if (options.contentMd5) h['Content-MD5'] = options.contentMd5;
-  if (options.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
-  if (options.encryption) {
-    h['x-oss-server-side-encryption'] = options.encryption.algorithm;
-    if (options.encryption.kmsKeyId) h['x-oss-server-side-encryption-key-id'] = options.encryption.kmsKeyId;
-  }
-  if (options.cacheControl) h['Cache-Control'] = options.cacheControl;
-  if (options.contentDisposition) h['Content-Disposition'] = options.contentDisposition;
-  if (options.contentEncoding) h['Content-Encoding'] = options.contentEncoding;
-  for (const [name, value] of Object.entries(options.meta ?? {})) h[`x-oss-meta-${name.toLowerCase()}`] = value;
-  return h;
-}
-
-function infoFrom(key: string, headers: Record<string, string | undefined>): ObjectInfo {
-  const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = value;
-  }
-  const range = headers['content-range'];
-  const total = range ? Number(range.split('/')[1]) : Number(headers['content-length'] ?? 0);
-  return {
-    key,
-    size: Number.isFinite(total) ? total : 0,
-    etag: unquoteEtag(headers.etag),
-    lastModified: new Date(headers['last-modified'] ?? 0),
-    meta,
-    ...(headers['content-type'] && { contentType: headers['content-type'] }),
-    ...(headers['x-oss-object-type'] && { objectType: headers['x-oss-object-type'] }),
-    ...(headers['x-oss-hash-crc64ecma'] && { crc64: headers['x-oss-hash-crc64ecma'] }),
-  };
 }

@@ -6,6 +6,8 @@ export type { AddressingStyle, UrlBase } from './endpoints';
 export { bucketUrl, objectUrl, publicUrlBase, regionHost, serviceEndpoint } from './endpoints';
 export type { StorageErrorCode, StorageErrorDetails } from './errors';
 export { StorageError, toStorageError } from './errors';
+export type { OssHttpStoreOptions } from './oss-http-store';
+export { OssHttpStore } from './oss-http-store';
 export type * from './port';
 export type { RetryHooks, RetryPolicy } from './retry';
 export { backoffDelay, DEFAULT_RETRY, withRetry } from './retry';
