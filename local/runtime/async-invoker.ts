@@ -6,7 +6,7 @@
  */
 import { describeError } from '../../shared/errors';
 import { newRequestId } from './request-id';
-import type { AsyncInvokeSpec } from './stack';
+import type { AsyncInvokeSpec } from './s-yaml';
 import type { InvocationResult, Invoke } from './types';
 
 /** How an asynchronous invocation ended. */

@@ -13,7 +13,7 @@ import {
 } from './http-event';
 import { closeServer, listen, urlOf } from './listen';
 import { newRequestId } from './request-id';
-import type { FunctionSpec, HttpTriggerSpec } from './stack';
+import type { FunctionSpec, HttpTriggerSpec } from './s-yaml';
 import type { Invoke } from './types';
 
 /** FC's limit for a synchronous request body (docs/fc-runtime.md §7). */

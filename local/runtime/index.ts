@@ -9,9 +9,6 @@ export type { FcFunctionError, OutputLine } from './instance';
 export type { AttachOptions, OssEventSource, OssEventSubscription } from './oss-trigger';
 export type { InvokeEvent, ListenOptions, LocalRuntime, RuntimeOptions } from './runtime';
 export { formatOutputLine, startRuntime } from './runtime';
-export type { TimerSchedule } from './schedule';
-export { nextFireTimes, parseTimerExpression } from './schedule';
-export { FC3_SCHEMA_FILE, validateProps } from './schema';
 export type {
   AsyncInvokeSpec,
   FunctionSpec,
@@ -22,6 +19,9 @@ export type {
   TimerTriggerSpec,
   TriggerSpec,
   UnsupportedTriggerSpec,
-} from './stack';
-export { LOCAL_ACCOUNT_ID, loadStack, parseStack } from './stack';
+} from './s-yaml';
+export { LOCAL_ACCOUNT_ID, loadStack, parseStack } from './s-yaml';
+export type { TimerSchedule } from './schedule';
+export { nextFireTimes, parseTimerExpression } from './schedule';
+export { FC3_SCHEMA_FILE, validateProps } from './schema';
 export type { CredentialsProvider, InvocationResult } from './types';

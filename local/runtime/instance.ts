@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FcContext } from '../../shared/fc/types';
 import { RuntimeError, type RuntimeErrorCode } from './errors';
-import type { FunctionSpec } from './stack';
+import type { FunctionSpec } from './s-yaml';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.cjs', import.meta.url));
 

@@ -4,7 +4,7 @@
  * becomes an asynchronous invocation, accepted before `deliver` resolves — like FC's 202 to OSS.
  */
 import { parseOssEvent } from '../../shared/fc/parse';
-import type { FunctionSpec, OssTriggerSpec } from './stack';
+import type { FunctionSpec, OssTriggerSpec } from './s-yaml';
 
 /** What a trigger asks the source for. `events` are trigger-config names (`oss:ObjectCreated:*`). */
 export interface OssEventSubscription {

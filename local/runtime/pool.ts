@@ -4,7 +4,7 @@
  * waits its turn (FIFO). Dead instances (crash, timeout) are dropped and replaced on demand.
  */
 import type { FunctionInstance, InvocationOutcome, WireContext } from './instance';
-import type { FunctionSpec } from './stack';
+import type { FunctionSpec } from './s-yaml';
 
 export interface PoolOptions {
   spec: FunctionSpec;

@@ -13,7 +13,7 @@ import { type RunningInvokeApi, startInvokeApi } from './invoke-api';
 import { type AttachOptions, attachOssTriggers, type OssEventSource } from './oss-trigger';
 import { FunctionPool } from './pool';
 import { newRequestId } from './request-id';
-import type { FunctionSpec, HttpTriggerSpec, StackSpec } from './stack';
+import type { FunctionSpec, HttpTriggerSpec, StackSpec } from './s-yaml';
 import { type RunningTimers, startTimers } from './timer-trigger';
 import type { CredentialsProvider, InvocationResult } from './types';
 

@@ -5,7 +5,7 @@
 import { Cron } from 'croner';
 import type { FcTimerEvent } from '../../shared/fc/types';
 import type { Enqueue } from './oss-trigger';
-import type { FunctionSpec, TimerTriggerSpec } from './stack';
+import type { FunctionSpec, TimerTriggerSpec } from './s-yaml';
 
 export interface RunningTimers {
   /** Triggers scheduled (enabled ones). */

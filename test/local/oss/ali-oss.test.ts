@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOssServer } from '../../../local/oss';
 import { Crc64 } from '../../../local/oss/crc64';
 import { multipartEtag } from '../../../local/oss/etag';
-import { type AliOss, AWKWARD_KEYS, aliClient, BUCKET, bytes, failure } from './helpers';
+import { type AliOss, AWKWARD_KEYS, aliClient, BUCKET, bytes, failure, signedFetch, xmlField } from './helpers';
 
 const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex').toUpperCase();
 const matrix = [
@@ -398,6 +398,12 @@ describe.each(matrix)('ali-oss 6.23 against the local server, $name', ({ v4, sts
     await other.delete('x');
     await client.deleteBucket(name);
     expect(await failure(client.getBucketInfo(name))).toMatchObject({ code: 'NoSuchBucket', status: 404 });
-    expect(await failure(client.putBucket('Bad_Name'))).toBeTruthy();
+    // ali-oss refuses the name before sending anything; the server must refuse it too when asked directly.
+    expect(await failure(client.putBucket('Bad_Name'))).toMatchObject({
+      message: 'The bucket must be conform to the specifications',
+    });
+    const badName = await signedFetch(server, 'PUT', '', { bucket: 'Bad_Name' });
+    expect(badName.status).toBe(400);
+    expect(xmlField(await badName.text(), 'Code')).toBe('InvalidBucketName');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOssServer } from '../../../local/oss';
-import { aliClient, failure, startTestServer } from './helpers';
+import { aliClient, failure, startTestServer, xmlField } from './helpers';
 
 let server: RunningOssServer;
 beforeAll(async () => {
@@ -27,7 +27,12 @@ describe('fault injection per operation', () => {
     server.faults.set('HeadObject', { reset: 1, times: 1 });
     const reset = await failure(client.head('f.txt'));
     expect(reset.status).toBe(-1);
-    await expect(fetch(`${server.url}/test-bucket/f.txt`, { method: 'HEAD' })).resolves.toBeTruthy();
+    // The reset was for one request only: the server still answers, here refusing an unsigned HEAD.
+    const unsigned = await fetch(`${server.url}/test-bucket/f.txt`, { method: 'HEAD' });
+    expect(unsigned.status).toBe(403);
+    expect(xmlField(Buffer.from(unsigned.headers.get('x-oss-err') ?? '', 'base64').toString(), 'Code')).toBe(
+      'AccessDenied',
+    );
     server.faults.set('*', { latencyMs: 150 });
     const started = Date.now();
     await client.get('f.txt');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AsyncInvoker, type AsyncOutcome, retryDelayMs, shouldRetry } from '../../../local/runtime/async-invoker';
-import type { AsyncInvokeSpec } from '../../../local/runtime/stack';
+import type { AsyncInvokeSpec } from '../../../local/runtime/s-yaml';
 import type { InvocationResult } from '../../../local/runtime/types';
 
 const policy = (overrides: Partial<AsyncInvokeSpec> = {}): AsyncInvokeSpec => ({

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeError, StackError } from '../../../local/runtime/errors';
 import { startRuntime } from '../../../local/runtime/runtime';
-import { loadStack, parseStack } from '../../../local/runtime/stack';
+import { loadStack, parseStack } from '../../../local/runtime/s-yaml';
 import { bundleFixtures, processesMentioning, STACK_DIR } from './helpers';
 
 let fixtures: Awaited<ReturnType<typeof bundleFixtures>>;

@@ -10,7 +10,7 @@ import type { AsyncOutcome } from '../../../local/runtime/async-invoker';
 import type { OutputLine } from '../../../local/runtime/instance';
 import type { OssEventSubscription } from '../../../local/runtime/oss-trigger';
 import { type LocalRuntime, startRuntime } from '../../../local/runtime/runtime';
-import { loadStack } from '../../../local/runtime/stack';
+import { loadStack } from '../../../local/runtime/s-yaml';
 import { bundleFixtures, readRecords, STACK_DIR, waitFor } from './helpers';
 
 const OSS_EVENT = JSON.parse(

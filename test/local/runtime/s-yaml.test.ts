@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { StackError } from '../../../local/runtime/errors';
+import { LOCAL_ACCOUNT_ID, loadStack, parseStack, type StackSpec } from '../../../local/runtime/s-yaml';
 import { FC3_SCHEMA_FILE, validateProps } from '../../../local/runtime/schema';
-import { LOCAL_ACCOUNT_ID, loadStack, parseStack, type StackSpec } from '../../../local/runtime/stack';
 
 const stackDir = fileURLToPath(new URL('../../fixtures/stack/', import.meta.url));
 const env = { FIXTURE_DIST: '/tmp/fixture-dist', FIXTURE_OUT_DIR: '/tmp/fixture-out' };
