@@ -1,6 +1,6 @@
 /**
  * A lean OSS client on `node:http`/`node:https`: signs each request with the pack's own V4 or V1 signer
- * (header form, docs/oss-protocol.md §1–§2), keeps connections alive, and turns OSS error documents into
+ * (header form, docs/oss-protocol.md §1.1, §2.1), keeps connections alive, and turns OSS error documents into
  * errors shaped like ali-oss's (`status`, `code`, `requestId`), so `toStorageError` classifies both alike.
  * It exists for cold starts: ali-oss and its HTTP stack cost hundreds of milliseconds to load and warm up,
  * this costs a few.
