@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
+import { awaitsRestore, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
-import { DELETE_BATCH_SIZE, infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
+import { DELETE_BATCH_SIZE } from './limits';
+import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -14,13 +16,12 @@ import type {
   ObjectBody,
   ObjectInfo,
   ObjectStore,
+  ObjectTags,
   PutOptions,
   PutResult,
   UploadedPart,
 } from './port';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
-
-export { DELETE_BATCH_SIZE, unquoteEtag };
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
 export interface AliOssClient {
@@ -60,6 +61,8 @@ export interface AliOssClient {
     options?: object,
   ): Promise<{ etag: string; res: AliResponse }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
+  getObjectTagging(name: string): Promise<{ tag: Record<string, string> }>;
+  putObjectTagging(name: string, tag: Record<string, string>): Promise<unknown>;
   listUploads(query: object): Promise<{
     uploads: Array<{ name: string; uploadId: string; initiated: string }>;
     isTruncated: boolean;
@@ -77,6 +80,7 @@ interface AliListObject {
   size: number;
   etag: string;
   lastModified: string;
+  storageClass?: string;
 }
 interface AliPart {
   PartNumber: string;
@@ -95,6 +99,8 @@ export interface AliOssStoreOptions {
   /** Builds the client from ali-oss options; tests substitute one. Default: `new OSS(options)`, loaded lazily. */
   clientFactory?: (options: Record<string, unknown>) => AliOssClient | Promise<AliOssClient>;
 }
+
+export { unquoteEtag };
 
 /**
  * The object-store port on the `ali-oss` client. The client is loaded on first use (it costs tens of
@@ -130,7 +136,7 @@ export class AliOssStore implements ObjectStore {
         return { info: infoFrom(key, res.headers), body: stream };
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw error;
+        throw await explainStreamedError(c, key, error);
       }
     });
   }
@@ -161,7 +167,7 @@ export class AliOssStore implements ObjectStore {
       attempt += 1;
       try {
         return {
-          etag: unquoteEtag((await c.put(key, bytes, { headers, mime: options.contentType })).res.headers.etag),
+          etag: unquoteEtag((await c.put(key, bytes, { headers })).res.headers.etag),
         };
       } catch (error) {
         // A retried forbid-overwrite PUT whose earlier attempt landed finds its own bytes: that is success.
@@ -203,6 +209,7 @@ export class AliOssStore implements ObjectStore {
           size: Number(o.size),
           etag: unquoteEtag(o.etag),
           lastModified: new Date(o.lastModified),
+          storageClass: parseStorageClass(o.storageClass),
         })),
         prefixes: page.prefixes ?? [],
       };
@@ -243,14 +250,29 @@ export class AliOssStore implements ObjectStore {
     return result;
   }
 
+  async getTags(key: string): Promise<ObjectTags | undefined> {
+    return this.idempotent('GetObjectTagging', key, async (c) => {
+      try {
+        return { ...(await c.getObjectTagging(key)).tag };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async putTags(key: string, tags: ObjectTags): Promise<void> {
+    checkTags(key, tags);
+    await this.idempotent('PutObjectTagging', key, (c) => c.putObjectTagging(key, { ...tags }));
+  }
+
   readonly multipart = {
     initiate: async (key: string, options: PutOptions = {}): Promise<string> =>
       // Not retried: each attempt would open another upload that nobody completes.
       this.once(
         'InitiateMultipartUpload',
         key,
-        async (c) =>
-          (await c.initMultipartUpload(key, { headers: putHeaders(options), mime: options.contentType })).uploadId,
+        async (c) => (await c.initMultipartUpload(key, { headers: putHeaders(options) })).uploadId,
       ),
     uploadPart: async (key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }> =>
       this.idempotent('UploadPart', key, async (c) => ({
@@ -381,4 +403,25 @@ export class AliOssStore implements ObjectStore {
 async function defaultClientFactory(options: Record<string, unknown>): Promise<AliOssClient> {
   const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
   return new OSS(options);
+}
+
+/**
+ * A streamed GET's error body is discarded by ali-oss, so a 403 or 416 arrives without OSS's code. A 416 on
+ * a ranged GET can only be InvalidRange; a 403 of an object that HEAD shows archived and not restored is
+ * InvalidObjectState (any other 403 stays access denied).
+ */
+async function explainStreamedError(c: AliOssClient, key: string, error: unknown): Promise<unknown> {
+  const e = error as { status?: number; code?: string };
+  if (typeof e !== 'object' || e === null || e.code) return error;
+  if (e.status === 416) e.code = 'InvalidRange';
+  if (e.status === 403) {
+    const head = await c.head(key).catch(() => undefined);
+    const h = head?.res.headers;
+    if (
+      h &&
+      awaitsRestore(parseStorageClass(h['x-oss-storage-class']), parseRestoreHeader(h['x-oss-restore']), new Date())
+    )
+      e.code = 'InvalidObjectState';
+  }
+  return error;
 }

@@ -2,6 +2,7 @@
  * How the port's object attributes travel as OSS headers, both ways; shared by every adapter that
  * speaks OSS so they read and write objects identically.
  */
+import { parseRestoreHeader, parseStorageClass } from './attributes';
 import type { ObjectInfo, PutOptions } from './port';
 
 /** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
@@ -11,8 +12,8 @@ export function unquoteEtag(etag: string | undefined): string {
 
 /** The request headers of a write (PutObject, InitiateMultipartUpload) with these options. */
 export function putHeaders(options: PutOptions): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (options.contentType) h['Content-Type'] = options.contentType;
+  // Always name the type: ali-oss would otherwise guess one from the key's extension, OSS from nothing.
+  const h: Record<string, string> = { 'Content-Type': options.contentType || 'application/octet-stream' };
   if (options.contentMd5) h['Content-MD5'] = options.contentMd5;
   if (options.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
   if (options.encryption) {
@@ -22,6 +23,7 @@ export function putHeaders(options: PutOptions): Record<string, string> {
   if (options.cacheControl) h['Cache-Control'] = options.cacheControl;
   if (options.contentDisposition) h['Content-Disposition'] = options.contentDisposition;
   if (options.contentEncoding) h['Content-Encoding'] = options.contentEncoding;
+  if (options.storageClass) h['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) h[`x-oss-meta-${name.toLowerCase()}`] = value;
   return h;
 }
@@ -43,7 +45,13 @@ export function infoFrom(key: string, headers: Record<string, string | undefined
     ...(headers['content-type'] && { contentType: headers['content-type'] }),
     ...(headers['x-oss-object-type'] && { objectType: headers['x-oss-object-type'] }),
     ...(headers['x-oss-hash-crc64ecma'] && { crc64: headers['x-oss-hash-crc64ecma'] }),
+    storageClass: parseStorageClass(headers['x-oss-storage-class']),
+    ...optionalRestore(parseRestoreHeader(headers['x-oss-restore'])),
   };
+}
+
+function optionalRestore(restore: ObjectInfo['restore']): Pick<ObjectInfo, 'restore'> {
+  return restore ? { restore } : {};
 }
 
 /** The standard-semantics range headers (an unsatisfiable range is an error, not the whole object). */
@@ -57,6 +65,3 @@ export function rangeHeaders(range: { start: number; end?: number } | undefined)
 export function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: number }).status === 404;
 }
-
-/** OSS accepts at most this many keys per DeleteMultipleObjects request. */
-export const DELETE_BATCH_SIZE = 1000;

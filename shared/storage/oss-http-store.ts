@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { OssConfig } from '../config';
+import { checkTags, parseStorageClass } from './attributes';
 import type { CredentialsProvider } from './credentials';
 import { StorageError, toStorageError } from './errors';
-import { DELETE_BATCH_SIZE, infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
+import { DELETE_BATCH_SIZE } from './limits';
+import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import { type OssCall, OssHttpClient } from './oss-http/client';
 import { children, escapeXml, parseXml, textOf, type XmlNode } from './oss-http/xml';
 import type {
@@ -16,6 +18,7 @@ import type {
   ObjectBody,
   ObjectInfo,
   ObjectStore,
+  ObjectTags,
   PutOptions,
   PutResult,
   UploadedPart,
@@ -160,6 +163,7 @@ export class OssHttpStore implements ObjectStore {
           size: Number(textOf(o, 'Size') ?? 0),
           etag: unquoteEtag(textOf(o, 'ETag')),
           lastModified: new Date(textOf(o, 'LastModified') ?? 0),
+          storageClass: parseStorageClass(textOf(o, 'StorageClass')),
         })),
         prefixes: children(page, 'CommonPrefixes').map((p) => decode(textOf(p, 'Prefix') ?? '')),
       };
@@ -226,6 +230,40 @@ export class OssHttpStore implements ObjectStore {
     return result;
   }
 
+  async getTags(key: string): Promise<ObjectTags | undefined> {
+    return this.idempotent('GetObjectTagging', key, async () => {
+      try {
+        const doc = await this.xml({ method: 'GET', key, query: [['tagging', '']] });
+        const tags: ObjectTags = {};
+        for (const set of children(doc, 'TagSet'))
+          for (const tag of children(set, 'Tag')) tags[textOf(tag, 'Key') ?? ''] = textOf(tag, 'Value') ?? '';
+        return tags;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async putTags(key: string, tags: ObjectTags): Promise<void> {
+    checkTags(key, tags);
+    const body = Buffer.from(
+      `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet>${Object.entries(tags)
+        .map(([k, v]) => `<Tag><Key>${escapeXml(k)}</Key><Value>${escapeXml(v)}</Value></Tag>`)
+        .join('')}</TagSet></Tagging>`,
+      'utf8',
+    );
+    await this.idempotent('PutObjectTagging', key, () =>
+      this.client.request({
+        method: 'PUT',
+        key,
+        query: [['tagging', '']],
+        headers: { 'content-type': 'application/xml', 'content-md5': createHash('md5').update(body).digest('base64') },
+        body,
+      }),
+    );
+  }
+
   readonly multipart: MultipartOperations = {
     initiate: async (key: string, options: PutOptions = {}): Promise<string> =>
       // Not retried: each attempt would open another upload that nobody completes.
@@ -282,8 +320,12 @@ export class OssHttpStore implements ObjectStore {
       options: { forbidOverwrite?: boolean } = {},
     ): Promise<PutResult> =>
       this.once('CompleteMultipartUpload', key, async () => {
+        // OSS wants the parts ascending and once each; like ali-oss, sort and keep a number's first entry.
+        const ordered = [...parts]
+          .sort((a, b) => a.partNumber - b.partNumber)
+          .filter((part, i, all) => i === 0 || part.partNumber !== all[i - 1]!.partNumber);
         const body = Buffer.from(
-          `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload>${parts
+          `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload>${ordered
             .map(
               (p) =>
                 `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${escapeXml(unquoteEtag(p.etag))}"</ETag></Part>`,

@@ -6,6 +6,7 @@ import { type Credentials, loadConfig, type OssConfig } from '../../../shared/co
 import type { RetryHooks, RetryPolicy } from '../../../shared/storage';
 import { AliOssStore, type CredentialsProvider, type ObjectStore, StorageError } from '../../../shared/storage';
 import { OssHttpStore } from '../../../shared/storage/oss-http-store';
+import { describeStoreContract } from './contract';
 
 /** Both adapters of the port to OSS: the ali-oss SDK, and the lean client the functions use. */
 const ADAPTERS = {
@@ -59,6 +60,13 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+// Archived reads are left out until the local server refuses GETs of archived objects as OSS does.
+for (const adapter of Object.keys(ADAPTERS) as AdapterName[]) {
+  describeStoreContract(`${adapter} over the local OSS server`, () => store(adapter));
+}
+
+// Listing pages and deleteMany batches are the contract's; these cases check both signature versions.
+
 const CASES = (Object.keys(ADAPTERS) as AdapterName[]).flatMap((adapter) =>
   (['v4', 'v1'] as const).map((version) => [adapter, version] as const),
 );
@@ -102,38 +110,6 @@ describe.each(CASES)('%s against the local OSS server (%s signatures)', (adapter
       code: 'OSS_ALREADY_EXISTS',
       details: { ossCode: 'FileAlreadyExists', status: 409 },
     });
-  });
-
-  it('lists every key exactly once across pages, with folders, and resumes after a key', {
-    timeout: 90_000,
-  }, async () => {
-    const keys = Array.from({ length: 1200 }, (_, i) => `${prefix}list/${String(i).padStart(5, '0')}`);
-    await Promise.all(keys.map((k) => s().put(k, 'x')));
-    await s().put(`${prefix}list/sub/inner`, 'x');
-    const seen: string[] = [];
-    let pages = 0;
-    for await (const page of s().list({ prefix: `${prefix}list/`, delimiter: '/', pageSize: 500 })) {
-      pages += 1;
-      seen.push(...page.objects.map((o) => o.key));
-      if (page.prefixes.length) expect(page.prefixes).toEqual([`${prefix}list/sub/`]);
-    }
-    expect(pages).toBe(3);
-    expect(seen).toEqual(keys);
-    const after: string[] = [];
-    for await (const page of s().list({ prefix: `${prefix}list/`, startAfter: keys[1190], pageSize: 3 }))
-      after.push(...page.objects.map((o) => o.key));
-    expect(after).toEqual([...keys.slice(1191), `${prefix}list/sub/inner`]);
-  });
-
-  it('deletes many keys in batches of 1000 and reports each', { timeout: 90_000 }, async () => {
-    const keys = Array.from({ length: 1100 }, (_, i) => `${prefix}del/${i}`);
-    await Promise.all(keys.map((k) => s().put(k, 'x')));
-    const result = await s().deleteMany([...keys, `${prefix}del/never-existed`]);
-    expect(result.failed).toEqual([]);
-    expect(result.deleted.length).toBe(1101);
-    let left = 0;
-    for await (const page of s().list({ prefix: `${prefix}del/` })) left += page.objects.length;
-    expect(left).toBe(0);
   });
 
   it('runs a multipart upload: initiate, parts, list, complete; and abort', async () => {
