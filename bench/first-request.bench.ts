@@ -17,6 +17,8 @@ import { defineBenchmark, type Metric, summarize } from './harness';
  * The first request of every presign-api route in a fresh process, over bare node: what a caller waits
  * for when FC starts an instance for it (loading the bundle, the initializer if any, the request with
  * its first connection to the bucket). Each sample is a new `node` process against the local OSS server.
+ * `FIRST_REQUEST_SAMPLES` sets the processes per route (default 7, 3 with --quick); `FIRST_REQUEST_BUNDLE`
+ * measures another build of presign-api (an earlier commit's, to compare) instead of building this tree.
  */
 
 const BUCKET = 'bench-first';
@@ -223,7 +225,7 @@ export default defineBenchmark({
   name: 'first-request',
   description: "presign-api: every route's first request in a fresh process, over bare node (local OSS server)",
   async run({ quick, log }) {
-    const samples = quick ? 3 : 7;
+    const samples = Number(process.env.FIRST_REQUEST_SAMPLES) || (quick ? 3 : 7);
     // FIRST_REQUEST_BUNDLE measures another build (say, of an earlier commit) against the same routes.
     let bundle = process.env.FIRST_REQUEST_BUNDLE;
     if (!bundle) {
