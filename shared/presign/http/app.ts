@@ -12,6 +12,7 @@ import type { ObjectStore } from '../../storage/port';
 import type { UrlSigner } from '../../storage/url-signer';
 import { authenticate, type Caller } from '../auth';
 import { API_ERRORS, ApiError, type ApiErrorCode } from '../errors';
+import { readArtifactSbom } from '../sbom';
 import { PresignService } from '../service';
 import { CompleteBody, check, DownloadBody, FormBody, ListQuery, PartsBody, UploadBody } from './schemas';
 
@@ -26,6 +27,8 @@ export interface PresignAppDeps {
   logger: Logger;
   usingStsCredentials: () => boolean;
   version?: string;
+  /** Also receives each audit event with its request id (the bucket's audit trail, shared/logs/audit.ts). */
+  onAudit?: (event: Record<string, unknown>, requestId: string) => void;
 }
 
 /** What a route handler gets: the request, its path parameters, the authenticated caller and the service. */
@@ -134,6 +137,16 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     )
     .add(
       'GET',
+      // Registered before the record route, which would otherwise take `<name>/sbom` as a name.
+      '/v1/artifacts/:namespace/:name{.+}/sbom',
+      guarded(async ({ params, caller }) => ({
+        status: 200,
+        headers: { 'content-type': 'application/vnd.cyclonedx+json; version=1.5' },
+        body: (await readArtifactSbom(deps, caller, params.namespace!, params.name!)).toString('utf8'),
+      })),
+    )
+    .add(
+      'GET',
       '/v1/artifacts/:namespace/:name{.+}',
       guarded(async ({ params, caller, service }) =>
         json(200, await service.getArtifact(caller, params.namespace!, params.name!)),
@@ -190,7 +203,10 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     const caller = authenticate(req.headers.authorization, deps.config.api.tokens);
     const service = new PresignService({
       ...deps,
-      audit: (event) => log.info('url issued', { event: 'url.issued', ...event }),
+      audit: (event) => {
+        log.info('url issued', { event: 'url.issued', ...event });
+        deps.onAudit?.({ ...event }, req.requestId ?? req.headers['x-fc-request-id'] ?? '');
+      },
     });
     return handler.run({ req, params, caller, service });
   }
