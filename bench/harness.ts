@@ -24,6 +24,8 @@ export interface BenchOutcome {
   metrics: Record<string, Metric>;
   /** Facts a reader needs to interpret the figures (sizes, machine, what was compared). */
   notes?: string[];
+  /** Further structured results, written to the JSON as they are (a per-route table, say). */
+  [detail: string]: unknown;
 }
 
 export interface Benchmark {

@@ -13,7 +13,7 @@ import { AuditTrail } from '../../shared/logs/audit';
 import { LogKeys } from '../../shared/logs/keys';
 import { signedPut } from '../../shared/logs/signed-put';
 import { createPresignApp } from '../../shared/presign/http/app';
-import { AliOssStore } from '../../shared/storage/ali-oss-store';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
 import { UrlSigner } from '../../shared/storage/url-signer';
 
 const NAME = 'presign-api';
@@ -47,7 +47,7 @@ const trail = config.logs.auditTrail
 
 const app = createPresignApp({
   config,
-  store: new AliOssStore({ config: config.oss, credentials }),
+  store: new OssHttpStore({ config: config.oss, credentials }),
   signer: new UrlSigner(config.oss, credentials),
   layout: new BucketLayout(config.oss.bucket, config.oss.rootDirectory),
   logger,

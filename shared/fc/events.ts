@@ -1,6 +1,6 @@
 /**
  * The FC 3.0 trigger events (HTTP, OSS, timer) as valibot schemas: each shape is written once, here, and
- * its TypeScript type is inferred from the schema (docs/fc-runtime.md §2). Parsers (`./parse`) check
+ * its TypeScript type is inferred from the schema (docs/fc-runtime.md §1.2, §2.1, §3). Parsers (`./parse`) check
  * events against these schemas; the local OSS server writes events of the same types.
  */
 import * as v from 'valibot';
@@ -52,7 +52,7 @@ export const FcOssEventRecordSchema = fields({
       virtualBucket: optionalText,
     }),
     object: fields({
-      /** The object key as stored, not URL-encoded (docs/fc-runtime.md §2). */
+      /** The object key as stored, not URL-encoded (docs/fc-runtime.md §2.1). */
       key: text,
       size: optionalNumber,
       /** Unquoted; a multipart object's keeps its `-N` suffix. */

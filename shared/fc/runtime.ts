@@ -7,7 +7,7 @@
  * Error policy. HTTP: a malformed event is a 400, anything thrown a 500, both as the pack's JSON error
  * without internals. OSS, timer and custom events: a malformed event is logged and answered, not thrown,
  * because a retry would fail the same way; any other error is logged with its code and rethrown, so FC's
- * asynchronous retry applies (docs/fc-runtime.md §7).
+ * asynchronous retry applies (docs/fc-runtime.md §2.4).
  */
 import type { Credentials } from '../config';
 import { describeError } from '../errors';

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
-import { awaitsRestore, checkObjectKey, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
+import { awaitsRestore, checkAddressable, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
 import { DELETE_BATCH_SIZE } from './limits';
+import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -99,10 +100,7 @@ export interface AliOssStoreOptions {
   clientFactory?: (options: Record<string, unknown>) => AliOssClient | Promise<AliOssClient>;
 }
 
-/** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
-export function unquoteEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
-}
+export { unquoteEtag };
 
 /**
  * The object-store port on the `ali-oss` client. The client is loaded on first use (it costs tens of
@@ -134,14 +132,7 @@ export class AliOssStore implements ObjectStore {
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | undefined> {
     return this.idempotent('GetObject', key, async (c) => {
       try {
-        const headers: Record<string, string> = {};
-        // Standard range semantics: an unsatisfiable range is an error, not the whole object (docs/oss-protocol.md §4.2).
-        if (options.range)
-          Object.assign(headers, {
-            Range: `bytes=${options.range.start}-${options.range.end ?? ''}`,
-            'x-oss-range-behavior': 'standard',
-          });
-        const { stream, res } = await c.getStream(key, { headers });
+        const { stream, res } = await c.getStream(key, { headers: rangeHeaders(options.range) });
         return { info: infoFrom(key, res.headers), body: stream };
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -411,12 +402,6 @@ export class AliOssStore implements ObjectStore {
   }
 }
 
-/** Listings carry their prefix in the query, every other keyed operation its key in the URL path. */
-function checkAddressable(operation: string, key: string | undefined): void {
-  if (key !== undefined && operation !== 'ListObjectsV2' && operation !== 'ListMultipartUploads')
-    checkObjectKey(operation, key);
-}
-
 async function defaultClientFactory(options: Record<string, unknown>): Promise<AliOssClient> {
   const { default: OSS } = (await import('ali-oss')) as unknown as { default: new (options: object) => AliOssClient };
   return new OSS(options);
@@ -441,50 +426,4 @@ async function explainStreamedError(c: AliOssClient, key: string, error: unknown
       e.code = 'InvalidObjectState';
   }
   return error;
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: number }).status === 404;
-}
-
-function putHeaders(options: PutOptions): Record<string, string> {
-  // Always name the type: ali-oss would otherwise guess one from the key's extension.
-  const h: Record<string, string> = { 'Content-Type': options.contentType || 'application/octet-stream' };
-  if (options.contentMd5) h['Content-MD5'] = options.contentMd5;
-  if (options.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
-  if (options.encryption) {
-    h['x-oss-server-side-encryption'] = options.encryption.algorithm;
-    if (options.encryption.kmsKeyId) h['x-oss-server-side-encryption-key-id'] = options.encryption.kmsKeyId;
-  }
-  if (options.cacheControl) h['Cache-Control'] = options.cacheControl;
-  if (options.contentDisposition) h['Content-Disposition'] = options.contentDisposition;
-  if (options.contentEncoding) h['Content-Encoding'] = options.contentEncoding;
-  if (options.storageClass) h['x-oss-storage-class'] = options.storageClass;
-  for (const [name, value] of Object.entries(options.meta ?? {})) h[`x-oss-meta-${name.toLowerCase()}`] = value;
-  return h;
-}
-
-function infoFrom(key: string, headers: Record<string, string | undefined>): ObjectInfo {
-  const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = value;
-  }
-  const range = headers['content-range'];
-  const total = range ? Number(range.split('/')[1]) : Number(headers['content-length'] ?? 0);
-  return {
-    key,
-    size: Number.isFinite(total) ? total : 0,
-    etag: unquoteEtag(headers.etag),
-    lastModified: new Date(headers['last-modified'] ?? 0),
-    meta,
-    ...(headers['content-type'] && { contentType: headers['content-type'] }),
-    ...(headers['x-oss-object-type'] && { objectType: headers['x-oss-object-type'] }),
-    ...(headers['x-oss-hash-crc64ecma'] && { crc64: headers['x-oss-hash-crc64ecma'] }),
-    storageClass: parseStorageClass(headers['x-oss-storage-class']),
-    ...optionalRestore(parseRestoreHeader(headers['x-oss-restore'])),
-  };
-}
-
-function optionalRestore(restore: ObjectInfo['restore']): Pick<ObjectInfo, 'restore'> {
-  return restore ? { restore } : {};
 }

@@ -49,6 +49,12 @@ export function checkObjectKey(operation: string, key: string): void {
     );
 }
 
+/** Listings carry their prefix in the query, every other keyed operation its key in the URL path. */
+export function checkAddressable(operation: string, key: string | undefined): void {
+  if (key !== undefined && operation !== 'ListObjectsV2' && operation !== 'ListMultipartUploads')
+    checkObjectKey(operation, key);
+}
+
 const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]+$/;
 
 /**

@@ -8,6 +8,8 @@ export { bucketUrl, objectUrl, publicUrlBase, regionHost, serviceEndpoint } from
 export type { StorageErrorCode, StorageErrorDetails } from './errors';
 export { StorageError, toStorageError } from './errors';
 export * from './limits';
+export type { OssHttpStoreOptions } from './oss-http-store';
+export { OssHttpStore } from './oss-http-store';
 export type * from './port';
 export type { RetryHooks, RetryPolicy } from './retry';
 export { backoffDelay, DEFAULT_RETRY, withRetry } from './retry';

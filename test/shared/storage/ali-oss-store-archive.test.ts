@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
-import { AliOssStore } from '../../../shared/storage';
+import { AliOssStore, type ObjectStore, OssHttpStore } from '../../../shared/storage';
 import { parseRestoreHeader, parseStorageClass } from '../../../shared/storage/attributes';
 
 /**
  * What OSS answers for archived objects, served by a minimal HTTP server: ali-oss discards the error body of
- * a streamed GET, so the adapter has to tell "archived" from "access denied" by other means.
+ * a streamed GET, so that adapter has to tell "archived" from "access denied" by other means; the lean
+ * client reads the body.
  */
 const objects: Record<string, { storageClass: string; restore?: string }> = {
   'frozen/_metadata': { storageClass: 'Archive' },
@@ -52,21 +53,23 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function store(): AliOssStore {
+function makeStore(adapter: 'AliOssStore' | 'OssHttpStore'): ObjectStore {
   const config = loadConfig({
     OSS_BUCKET: 'archive-test',
     OSS_REGION: 'cn-hangzhou',
     OSS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     OSS_PATH_STYLE: 'true',
   });
-  return new AliOssStore({
+  const options = {
     config: config.oss,
     credentials: () => ({ accessKeyId: 'k', accessKeySecret: 's' }),
     retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-  });
+  };
+  return adapter === 'AliOssStore' ? new AliOssStore(options) : new OssHttpStore(options);
 }
 
-describe('AliOssStore and archived objects', () => {
+describe.each(['AliOssStore', 'OssHttpStore'] as const)('%s and archived objects', (adapter) => {
+  const store = () => makeStore(adapter);
   it('reports the storage class and restore state from HEAD', async () => {
     expect(await store().head('frozen/_metadata')).toMatchObject({ storageClass: 'Archive' });
     expect((await store().head('frozen/_metadata'))?.restore).toBeUndefined();

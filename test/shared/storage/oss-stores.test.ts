@@ -3,14 +3,33 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../../../local/oss';
-import { type Credentials, loadConfig } from '../../../shared/config';
-import { AliOssStore, type ObjectStore, StorageError } from '../../../shared/storage';
+import { type Credentials, loadConfig, type OssConfig } from '../../../shared/config';
+import type { RetryHooks, RetryPolicy } from '../../../shared/storage';
+import { AliOssStore, type CredentialsProvider, type ObjectStore, StorageError } from '../../../shared/storage';
+import { OssHttpStore } from '../../../shared/storage/oss-http-store';
 import { describeStoreContract } from './contract';
 
 const require = createRequire(import.meta.url);
 const OSS = require('ali-oss') as new (
   o: object,
 ) => { restore(name: string, options?: { type?: string }): Promise<unknown> };
+
+/** Both adapters of the port to OSS: the ali-oss SDK, and the lean client the functions use. */
+const ADAPTERS = {
+  AliOssStore: (o: {
+    config: OssConfig;
+    credentials: CredentialsProvider;
+    retry: RetryPolicy;
+    retryHooks?: RetryHooks;
+  }) => new AliOssStore(o),
+  OssHttpStore: (o: {
+    config: OssConfig;
+    credentials: CredentialsProvider;
+    retry: RetryPolicy;
+    retryHooks?: RetryHooks;
+  }) => new OssHttpStore(o),
+} as const;
+type AdapterName = keyof typeof ADAPTERS;
 
 const root = { accessKeyId: 'store-test-key', accessKeySecret: 'store-test-secret' };
 let server: RunningOssServer;
@@ -24,8 +43,9 @@ afterAll(async () => {
 });
 
 function store(
+  adapter: AdapterName,
   options: { version?: 'v1' | 'v4'; credentials?: () => Credentials; retries?: number[] } = {},
-): AliOssStore {
+): ObjectStore {
   const config = loadConfig({
     OSS_BUCKET: 'store-test',
     OSS_REGION: 'cn-hangzhou',
@@ -33,7 +53,7 @@ function store(
     OSS_PATH_STYLE: 'true',
     OSS_SIGNATURE_VERSION: options.version ?? 'v4',
   });
-  return new AliOssStore({
+  return ADAPTERS[adapter]({
     config: config.oss,
     credentials: options.credentials ?? (() => root),
     retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
@@ -67,15 +87,21 @@ async function restoreArchived(s: ObjectStore, key: string): Promise<void> {
   throw new Error(`the restore of ${key} did not finish`);
 }
 
-describeStoreContract('AliOssStore over the local OSS server', () => store(), {
-  archive: { restore: restoreArchived },
-});
+for (const adapter of Object.keys(ADAPTERS) as AdapterName[]) {
+  describeStoreContract(`${adapter} over the local OSS server`, () => store(adapter), {
+    archive: { restore: restoreArchived },
+  });
+}
 
 // Listing pages and deleteMany batches are the contract's; these cases check both signature versions.
 
-describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (%s signatures)', (version) => {
-  const s = () => store({ version });
-  const prefix = `${version}/`;
+const CASES = (Object.keys(ADAPTERS) as AdapterName[]).flatMap((adapter) =>
+  (['v4', 'v1'] as const).map((version) => [adapter, version] as const),
+);
+
+describe.each(CASES)('%s against the local OSS server (%s signatures)', (adapter, version) => {
+  const s = () => store(adapter, { version });
+  const prefix = `${adapter}/${version}/`;
 
   it('puts with options and reads back info, whole bodies and ranges', async () => {
     const bytes = randomBytes(5000);
@@ -154,63 +180,65 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
   });
 });
 
-describe('AliOssStore retries', () => {
+describe.each(Object.keys(ADAPTERS) as AdapterName[])('%s retries', (adapter) => {
+  const r = `${adapter}-retry`;
   afterAll(() => server.faults.clear());
 
   it('retries throttling and 5xx on idempotent operations, then succeeds', async () => {
-    await store().put('retry/a', 'x');
+    await store(adapter).put(`${r}/a`, 'x');
     const delays: number[] = [];
     server.faults.set('HeadObject', { slowDown: 1, times: 2 });
-    expect(await store({ retries: delays }).head('retry/a')).toMatchObject({ size: 1 });
+    expect(await store(adapter, { retries: delays }).head(`${r}/a`)).toMatchObject({ size: 1 });
     expect(delays).toHaveLength(2);
     server.faults.set('GetObject', { internalError: 1, times: 1 });
-    expect((await store().getBuffer('retry/a'))!.toString()).toBe('x');
+    expect((await store(adapter).getBuffer(`${r}/a`))!.toString()).toBe('x');
   });
 
   it('retries reset connections', async () => {
     server.faults.set('ListObjectsV2', { reset: 1, times: 1 });
     const pages = [];
-    for await (const page of store().list({ prefix: 'retry/' })) pages.push(page);
-    expect(pages[0]!.objects.map((o) => o.key)).toEqual(['retry/a']);
+    for await (const page of store(adapter).list({ prefix: `${r}/` })) pages.push(page);
+    expect(pages[0]!.objects.map((o) => o.key)).toEqual([`${r}/a`]);
   });
 
   it('gives up after the last attempt with a clear error', async () => {
     server.faults.set('HeadObject', { slowDown: 1, times: 10 });
-    const err = await store()
-      .head('retry/a')
+    const err = await store(adapter)
+      .head(`${r}/a`)
       .catch((e: unknown) => e);
     server.faults.clear();
     expect(err).toBeInstanceOf(StorageError);
     expect(err).toMatchObject({
       code: 'OSS_THROTTLED',
-      message: expect.stringMatching(/^HeadObject "retry\/a" failed: OSS answered 503 SlowDown/),
+      message: expect.stringMatching(new RegExp(`^HeadObject "${r}/a" failed: OSS answered 503 SlowDown`)),
     });
   });
 
   it('does not retry initiating a multipart upload', async () => {
     server.faults.set('InitiateMultipartUpload', { internalError: 1, times: 1 });
-    await expect(store().multipart.initiate('retry/m')).rejects.toMatchObject({ code: 'OSS_UNAVAILABLE' });
-    expect(await store().multipart.initiate('retry/m')).toBeTruthy();
+    await expect(store(adapter).multipart.initiate(`${r}/m`)).rejects.toMatchObject({ code: 'OSS_UNAVAILABLE' });
+    expect(await store(adapter).multipart.initiate(`${r}/m`)).toBeTruthy();
   });
 });
 
-describe('AliOssStore credentials', () => {
+describe.each(Object.keys(ADAPTERS) as AdapterName[])('%s credentials', (adapter) => {
+  const k = `${adapter}-sts`;
   it('works with STS keys and picks up rotated keys', async () => {
     let current = mintTemporaryCredentials(root, 3600);
-    const s = store({
+    const s = store(adapter, {
       credentials: () => ({
         accessKeyId: current.accessKeyId,
         accessKeySecret: current.accessKeySecret,
         securityToken: current.securityToken,
       }),
     });
-    await s.put('sts/a', 'one');
+    await s.put(`${k}/a`, 'one');
     current = mintTemporaryCredentials(root, 3600, new Date(Date.now() + 1000));
-    expect((await s.getBuffer('sts/a'))!.toString()).toBe('one');
+    expect((await s.getBuffer(`${k}/a`))!.toString()).toBe('one');
   });
 
   it('fails without retrying on bad credentials, saying access was denied', async () => {
-    const s = store({ credentials: () => ({ accessKeyId: root.accessKeyId, accessKeySecret: 'wrong' }) });
-    await expect(s.head('sts/a')).rejects.toMatchObject({ code: 'OSS_ACCESS_DENIED' });
+    const s = store(adapter, { credentials: () => ({ accessKeyId: root.accessKeyId, accessKeySecret: 'wrong' }) });
+    await expect(s.head(`${k}/a`)).rejects.toMatchObject({ code: 'OSS_ACCESS_DENIED' });
   });
 });

@@ -1,0 +1,304 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../local/oss';
+import { buildFunctions, ROOT } from '../scripts/build';
+import { loadConfig } from '../shared/config';
+import type { HttpApp } from '../shared/http/types';
+import { BucketLayout } from '../shared/layout';
+import { createLogger } from '../shared/log';
+import { tokenDigest } from '../shared/presign/auth';
+import { createPresignApp } from '../shared/presign/http/app';
+import { AliOssStore } from '../shared/storage/ali-oss-store';
+import { UrlSigner } from '../shared/storage/url-signer';
+import { defineBenchmark, type Metric, summarize } from './harness';
+
+/**
+ * The first request of every presign-api route in a fresh process, over bare node: what a caller waits
+ * for when FC starts an instance for it (loading the bundle, the initializer if any, the request with
+ * its first connection to the bucket). Each sample is a new `node` process against the local OSS server.
+ * `FIRST_REQUEST_SAMPLES` sets the processes per route (default 7, 3 with --quick); `FIRST_REQUEST_BUNDLE`
+ * measures another build of presign-api (an earlier commit's, to compare) instead of building this tree.
+ */
+
+const BUCKET = 'bench-first';
+const ROOT_KEY = { accessKeyId: 'bench-first-key', accessKeySecret: 'bench-first-secret' };
+const PART = 100 * 1024;
+
+interface Probe {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/** A route and how to prepare one sample of it (state a mutating route consumes is made per sample). */
+interface RouteCase {
+  name: string;
+  prepare(sample: number): Promise<Probe>;
+  status: number;
+}
+
+function envFor(server: RunningOssServer): Record<string, string> {
+  return {
+    OSS_BUCKET: BUCKET,
+    OSS_REGION: 'cn-hangzhou',
+    // A host name, as in FC: the first connection includes the name lookup.
+    OSS_ENDPOINT: `http://localhost:${server.port}`,
+    OSS_PUBLIC_ENDPOINT: `http://localhost:${server.port}`,
+    OSS_PATH_STYLE: 'true',
+    OSS_SECURE: 'false',
+    OSS_INTERNAL: 'false',
+    OSS_CHUNK_SIZE: String(PART),
+    LOG_LEVEL: 'error',
+    API_TOKENS: JSON.stringify([{ id: 'bench', sha256: tokenDigest('bench-token'), namespaces: '*', actions: '*' }]),
+  };
+}
+
+/** The same API in this process, to set up state (plans, objects) before a probe. */
+function setupApp(env: Record<string, string>): HttpApp {
+  const config = loadConfig(env);
+  const credentials = () => ROOT_KEY;
+  return createPresignApp({
+    config,
+    store: new AliOssStore({ config: config.oss, credentials }),
+    signer: new UrlSigner(config.oss, credentials),
+    layout: new BucketLayout(config.oss.bucket, config.oss.rootDirectory),
+    logger: createLogger({}, { level: 'error' }),
+    usingStsCredentials: () => false,
+  });
+}
+
+async function call(app: HttpApp, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await app.handle({
+    method,
+    path,
+    query: new URLSearchParams(),
+    headers: { authorization: 'Bearer bench-token', 'content-type': 'application/json' },
+    body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+  });
+  if (response.status >= 300)
+    throw new Error(`${method} ${path} answered ${response.status}: ${String(response.body)}`);
+  return typeof response.body === 'string' && response.body !== '' ? JSON.parse(response.body) : {};
+}
+
+/** Puts an artifact through a presigned URL, as a user would. */
+async function upload(app: HttpApp, name: string, size: number): Promise<void> {
+  const signed = await call(app, 'POST', '/v1/uploads', { namespace: 'bench', name, size });
+  const res = await fetch(signed['url'] as string, {
+    method: 'PUT',
+    headers: signed['headers'] as Record<string, string>,
+    body: Buffer.alloc(size, 1),
+  });
+  if (!res.ok) throw new Error(`PUT ${name} answered ${res.status}`);
+}
+
+/** A multipart plan with every part uploaded (`fill`) or none. */
+async function plan(app: HttpApp, name: string, fill: boolean): Promise<string> {
+  const created = await call(app, 'POST', '/v1/uploads', { namespace: 'bench', name, size: PART + 1000 });
+  if (fill) {
+    for (const part of created['parts'] as Array<{ url: string; size: number }>) {
+      const res = await fetch(part.url, { method: 'PUT', body: Buffer.alloc(part.size, 2) });
+      if (!res.ok) throw new Error(`part upload answered ${res.status}`);
+    }
+  }
+  return created['uploadId'] as string;
+}
+
+function routes(app: HttpApp): RouteCase[] {
+  let readOnlyPlan: string | undefined;
+  const sharedPlan = async () => {
+    readOnlyPlan ??= await plan(app, 'read-only-plan.jar', false);
+    return readOnlyPlan;
+  };
+  return [
+    { name: 'GET /healthz', status: 200, prepare: async () => ({ method: 'GET', path: '/healthz' }) },
+    { name: 'GET /openapi.json', status: 200, prepare: async () => ({ method: 'GET', path: '/openapi.json' }) },
+    {
+      name: 'POST /v1/uploads (single)',
+      status: 201,
+      prepare: async (i) => ({
+        method: 'POST',
+        path: '/v1/uploads',
+        body: { namespace: 'bench', name: `single-${i}.jar`, size: 1024 },
+      }),
+    },
+    {
+      name: 'POST /v1/uploads (multipart plan)',
+      status: 201,
+      prepare: async (i) => ({
+        method: 'POST',
+        path: '/v1/uploads',
+        body: { namespace: 'bench', name: `multi-${i}.jar`, size: 50 * PART },
+      }),
+    },
+    {
+      name: 'POST /v1/uploads/form',
+      status: 201,
+      prepare: async (i) => ({
+        method: 'POST',
+        path: '/v1/uploads/form',
+        body: { namespace: 'bench', name: `form-${i}.jar`, size: 1024 },
+      }),
+    },
+    {
+      name: 'GET /v1/uploads/{id}',
+      status: 200,
+      prepare: async () => ({ method: 'GET', path: `/v1/uploads/${await sharedPlan()}` }),
+    },
+    {
+      name: 'POST /v1/uploads/{id}/parts',
+      status: 200,
+      prepare: async () => ({ method: 'POST', path: `/v1/uploads/${await sharedPlan()}/parts`, body: {} }),
+    },
+    {
+      name: 'POST /v1/uploads/{id}/complete',
+      status: 200,
+      prepare: async (i) => ({
+        method: 'POST',
+        path: `/v1/uploads/${await plan(app, `complete-${i}.jar`, true)}/complete`,
+        body: {},
+      }),
+    },
+    {
+      name: 'DELETE /v1/uploads/{id}',
+      status: 204,
+      prepare: async (i) => ({ method: 'DELETE', path: `/v1/uploads/${await plan(app, `abort-${i}.jar`, false)}` }),
+    },
+    {
+      name: 'POST /v1/downloads',
+      status: 201,
+      prepare: async () => ({
+        method: 'POST',
+        path: '/v1/downloads',
+        body: { namespace: 'bench', name: 'existing.jar' },
+      }),
+    },
+    {
+      name: 'GET /v1/artifacts',
+      status: 200,
+      prepare: async () => ({ method: 'GET', path: '/v1/artifacts', query: { namespace: 'bench' } }),
+    },
+    {
+      name: 'GET /v1/artifacts/{ns}/{name}',
+      status: 200,
+      prepare: async () => ({ method: 'GET', path: '/v1/artifacts/bench/existing.jar' }),
+    },
+    {
+      name: 'DELETE /v1/artifacts/{ns}/{name}',
+      status: 204,
+      prepare: async (i) => {
+        await upload(app, `delete-${i}.jar`, 1024);
+        return { method: 'DELETE', path: `/v1/artifacts/bench/delete-${i}.jar` };
+      },
+    },
+  ];
+}
+
+const run = promisify(execFile);
+
+/** One fresh process: ms from its start to the answer. Asynchronous: the OSS server runs in this process. */
+async function probe(
+  bundle: string,
+  env: Record<string, string>,
+  request?: Probe,
+): Promise<{ ms: number; cpuMs: number; status: number }> {
+  const args = [join(ROOT, 'bench/fixtures/first-request-probe.cjs'), bundle];
+  args.push(...(request ? ['request', JSON.stringify(request)] : ['bare']));
+  const { stdout, stderr } = await run(process.execPath, args, { env: { PATH: process.env.PATH, ...env } });
+  // Function log lines share stdout; the probe's own line is marked.
+  const line = stdout.split('\n').find((l) => l.startsWith('PROBE '));
+  if (!line) throw new Error(`probe printed no result: ${stdout}${stderr}`);
+  const parsed = JSON.parse(line.slice('PROBE '.length)) as {
+    ms: number;
+    cpuMs: number;
+    status: number;
+    body?: string;
+  };
+  if (request && parsed.status >= 300) process.stderr.write(`${request.method} ${request.path}: ${parsed.body}\n`);
+  return parsed;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export default defineBenchmark({
+  name: 'first-request',
+  description: "presign-api: every route's first request in a fresh process, over bare node (local OSS server)",
+  async run({ quick, log }) {
+    const samples = Number(process.env.FIRST_REQUEST_SAMPLES) || (quick ? 3 : 7);
+    // FIRST_REQUEST_BUNDLE measures another build (say, of an earlier commit) against the same routes.
+    let bundle = process.env.FIRST_REQUEST_BUNDLE;
+    if (!bundle) {
+      log('building presign-api');
+      bundle = (await buildFunctions(['presign-api']))[0]!.file;
+    }
+    const server = await startOssServer({ port: 0, accessKeys: [ROOT_KEY], buckets: [BUCKET] });
+    try {
+      const baseEnv = envFor(server);
+      // FC passes the role's STS keys in context.credentials; so does the probe.
+      const env = {
+        ...baseEnv,
+        PROBE_CREDENTIALS: JSON.stringify(mintTemporaryCredentials(ROOT_KEY, 3600)),
+      };
+      const app = setupApp(baseEnv);
+      await upload(app, 'existing.jar', 4096);
+      const cases = routes(app);
+      const bare = { wall: [] as number[], cpu: [] as number[] };
+      const byRoute = new Map(cases.map((c) => [c.name, { wall: [] as number[], cpu: [] as number[] }]));
+      log(`${samples} fresh processes per route, ${cases.length} routes, interleaved with bare node`);
+      for (let i = 0; i < samples; i++) {
+        for (const route of cases) {
+          const request = await route.prepare(i);
+          const b = await probe(bundle, env);
+          bare.wall.push(b.ms);
+          bare.cpu.push(b.cpuMs);
+          const { ms, cpuMs, status } = await probe(bundle, env, request);
+          if (status !== route.status) throw new Error(`${route.name} answered ${status}, expected ${route.status}`);
+          byRoute.get(route.name)!.wall.push(ms);
+          byRoute.get(route.name)!.cpu.push(cpuMs);
+        }
+      }
+      const bareMs = summarize(bare.wall).p50;
+      const bareCpu = summarize(bare.cpu).p50;
+      const metrics: Record<string, Metric> = {
+        bareNodeMs: {
+          value: round(bareMs),
+          unit: 'ms',
+          label: `p50 of ${bare.wall.length}, process start to end of script`,
+        },
+        bareNodeCpuMs: { value: round(bareCpu), unit: 'ms', label: 'p50 CPU time of the same' },
+      };
+      const routesOut: Array<{ route: string; addedMs: number; addedCpuMs: number; p50Ms: number }> = [];
+      for (const route of cases) {
+        const samplesOf = byRoute.get(route.name)!;
+        const ms = summarize(samplesOf.wall).p50;
+        const cpu = summarize(samplesOf.cpu).p50;
+        routesOut.push({
+          route: route.name,
+          addedMs: round(ms - bareMs),
+          addedCpuMs: round(cpu - bareCpu),
+          p50Ms: round(ms),
+        });
+        metrics[`${route.name} +ms`] = {
+          value: round(ms - bareMs),
+          unit: 'ms',
+          better: 'lower',
+          label: `wall; CPU +${round(cpu - bareCpu)} ms`,
+        };
+      }
+      const worst = Math.max(...routesOut.map((r) => r.addedMs));
+      metrics['worst route +ms'] = { value: round(worst), unit: 'ms', better: 'lower', label: 'target ≤ 60' };
+      return {
+        metrics,
+        routes: routesOut,
+        notes: [
+          'Each sample: a fresh node process loads dist/presign-api, runs its initializer if it exports one, answers one FC HTTP event; time from process start. "+ms" = p50 of that minus p50 of bare node.',
+          'The bucket is the local OSS server in this process, reached by host name (localhost) as FC reaches OSS by name; context.credentials are STS keys.',
+          'CPU +ms is the probe process CPU time (user + system) over bare node: the figure to compare on a busy machine, where wall time mostly measures waiting for a core.',
+        ],
+      };
+    } finally {
+      await server.close();
+    }
+  },
+});
