@@ -2,6 +2,7 @@ import { PackError } from '../errors';
 import { normalizeRootDirectory } from '../layout/bucket-layout';
 import { MAX_MULTIPART_OBJECT_BYTES, MAX_PART_SIZE, MAX_PRESIGN_SECONDS, MIN_PART_SIZE } from '../storage/limits';
 import { parseApiTokens } from './api-tokens';
+import { readCatalogConfig } from './catalog';
 import { readCredentials } from './credentials';
 import { type ConfigProblem, type Env, EnvReader } from './env-reader';
 import { parseBucket, parseEndpoint, parseExtensions, parseOrigins, parseRegion } from './fields';
@@ -68,7 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const presign = readPresign(r);
 
-  const maxJava = r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11);
+  const catalog = readCatalogConfig(r);
   const day = 86_400_000;
   const prune: PruneConfig = {
     dryRun: r.optional('PRUNE_DRY_RUN', parseBoolean, true),
@@ -106,7 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     envCredentials,
     api: { tokens },
     presign,
-    catalog: { maxJava },
+    catalog,
     prune,
   });
 }

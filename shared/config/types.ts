@@ -79,6 +79,22 @@ export interface Config {
   envCredentials: Credentials | undefined;
   api: { tokens: readonly ApiToken[] };
   presign: PresignConfig;
-  catalog: { maxJava: number };
+  catalog: CatalogConfig;
   prune: PruneConfig;
+}
+
+/** Limits and targets of `artifact-catalog` (`CATALOG_*`, docs/artifact-catalog.md §7). */
+export interface CatalogConfig {
+  /** Newest Java release classes may target (`CATALOG_MAX_JAVA`). */
+  maxJava: number;
+  /** Flink version of the target runtime (`CATALOG_FLINK_VERSION`), such as 1.17 or 1.20.1; unset: no check. */
+  flinkVersion?: string;
+  /** Largest artifact validated (`CATALOG_MAX_JAR_BYTES`). */
+  maxJarBytes: number;
+  /** Declared uncompressed total above which a ZIP counts as a bomb (`CATALOG_MAX_UNCOMPRESSED_BYTES`). */
+  maxUncompressedBytes: number;
+  /** Expansion ratio of one entry above which a ZIP counts as a bomb (`CATALOG_MAX_COMPRESSION_RATIO`). */
+  maxCompressionRatio: number;
+  /** Largest nested `lib/*.jar` opened in memory (`CATALOG_MAX_NESTED_JAR_BYTES`). */
+  maxNestedBytes: number;
 }
