@@ -78,9 +78,10 @@ export function buildReport(
   ctx: RunContext,
 ): PruneReport {
   const deletedList = ctx.dryRun ? (plan?.deletions ?? []) : (execution?.deleted ?? []);
-  const byOwnerDeleted = new Map<string, { bytes: number; byClass: Record<string, number> }>();
+  const byOwnerDeleted = new Map<string, { objects: number; bytes: number; byClass: Record<string, number> }>();
   for (const d of deletedList) {
-    const o = byOwnerDeleted.get(d.owner) ?? { bytes: 0, byClass: {} };
+    const o = byOwnerDeleted.get(d.owner) ?? { objects: 0, bytes: 0, byClass: {} };
+    o.objects++;
     o.bytes += d.size;
     o.byClass[d.storageClass] = (o.byClass[d.storageClass] ?? 0) + d.size;
     byOwnerDeleted.set(d.owner, o);
@@ -97,7 +98,7 @@ export function buildReport(
       const totalBytes = Object.values(o.bytesByClass).reduce((n, b) => n + b, 0);
       return {
         ...o,
-        deletedObjects: ctx.dryRun ? o.deletedObjects : deletedList.filter((d) => d.owner === o.owner).length,
+        deletedObjects: gone?.objects ?? 0,
         deletedBytes: gone?.bytes ?? 0,
         totalBytes,
         reclaimedBytes: gone?.bytes ?? 0,

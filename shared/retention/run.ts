@@ -194,9 +194,12 @@ function checkAsOf(asOf: string | undefined, now: number): number {
 }
 
 async function readWarnings(deps: PruneRunDeps, prefixes: string[]): Promise<BucketWarning[]> {
-  if (!deps.bucketSettings) return [];
+  const settings = deps.bucketSettings ?? {
+    versioning: () => deps.store.getVersioning(),
+    lifecycle: () => deps.store.getLifecycle(),
+  };
   try {
-    const [versioning, rules] = await Promise.all([deps.bucketSettings.versioning(), deps.bucketSettings.lifecycle()]);
+    const [versioning, rules] = await Promise.all([settings.versioning(), settings.lifecycle()]);
     return bucketWarnings(versioning, rules, prefixes);
   } catch (error) {
     deps.logger.warn('bucket versioning and lifecycle could not be read', { error: describeError(error) });

@@ -12,7 +12,8 @@ export interface LifecycleRuleView {
   status?: string;
   expiration?: { days?: string | number; createdBeforeDate?: string; expiredObjectDeleteMarker?: unknown } | undefined;
   transition?: unknown;
-  [other: string]: unknown;
+  transitions?: unknown;
+  abortMultipartUpload?: unknown;
 }
 
 export interface BucketWarning {
@@ -78,6 +79,7 @@ export function expiresByAge(rule: LifecycleRuleView): boolean {
 }
 
 function hasTransition(rule: LifecycleRuleView): boolean {
-  const t = rule.transition;
-  return Array.isArray(t) ? t.length > 0 : t !== undefined && t !== null;
+  return [rule.transition, rule.transitions].some((t) =>
+    Array.isArray(t) ? t.length > 0 : t !== undefined && t !== null,
+  );
 }

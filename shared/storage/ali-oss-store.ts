@@ -10,6 +10,7 @@ import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './o
 import type {
   ByteRange,
   DeleteManyResult,
+  LifecycleRuleInfo,
   ListOptions,
   ListPage,
   MultipartUpload,
@@ -25,6 +26,8 @@ import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './r
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
 export interface AliOssClient {
+  getBucketVersioning(bucket: string): Promise<{ versionStatus?: string }>;
+  getBucketLifecycle(bucket: string): Promise<{ rules: AliLifecycleRule[] | null }>;
   head(name: string, options?: object): Promise<{ status: number; res: AliResponse }>;
   getStream(name: string, options?: object): Promise<{ stream: Readable; res: AliResponse }>;
   put(name: string, body: Buffer, options?: object): Promise<{ res: AliResponse }>;
@@ -69,6 +72,19 @@ export interface AliOssClient {
     nextKeyMarker?: string;
     nextUploadIdMarker?: string;
   }>;
+}
+
+/** A lifecycle rule as ali-oss returns it: XML element names with a lower-case first letter, values as strings. */
+interface AliLifecycleRule {
+  id?: string;
+  prefix?: string;
+  status?: string;
+  expiration?: { days?: string; createdBeforeDate?: string };
+  transition?: AliTransition | AliTransition[];
+}
+interface AliTransition {
+  days?: string;
+  storageClass?: string;
 }
 
 interface AliResponse {
@@ -248,6 +264,46 @@ export class AliOssStore implements ObjectStore {
       }
     }
     return result;
+  }
+
+  async getVersioning(): Promise<'Enabled' | 'Suspended' | undefined> {
+    const { versionStatus } = await this.idempotent('GetBucketVersioning', undefined, (c) =>
+      c.getBucketVersioning(this.bucket),
+    );
+    return versionStatus === 'Enabled' || versionStatus === 'Suspended' ? versionStatus : undefined;
+  }
+
+  async getLifecycle(): Promise<LifecycleRuleInfo[]> {
+    const { rules } = await this.idempotent('GetBucketLifecycle', undefined, async (c) => {
+      try {
+        return await c.getBucketLifecycle(this.bucket);
+      } catch (error) {
+        if (isNotFound(error)) return { rules: null }; // NoSuchLifecycle: the bucket has no rules
+        throw error;
+      }
+    });
+    return (rules ?? []).map((r) => {
+      const days = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+      const transitions = r.transition === undefined ? [] : Array.isArray(r.transition) ? r.transition : [r.transition];
+      const e = r.expiration;
+      return {
+        ...(r.id ? { id: r.id } : {}),
+        prefix: r.prefix ?? '',
+        status: r.status === 'Enabled' ? 'Enabled' : 'Disabled',
+        ...(e && (e.days !== undefined || e.createdBeforeDate)
+          ? {
+              expiration: {
+                ...(days(e.days) === undefined ? {} : { days: days(e.days) }),
+                ...(e.createdBeforeDate ? { createdBeforeDate: e.createdBeforeDate } : {}),
+              },
+            }
+          : {}),
+        transitions: transitions.map((t) => ({
+          ...(days(t.days) === undefined ? {} : { days: days(t.days) }),
+          storageClass: t.storageClass ?? '',
+        })),
+      };
+    });
   }
 
   async getTags(key: string): Promise<ObjectTags | undefined> {

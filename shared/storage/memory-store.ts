@@ -6,6 +6,7 @@ import { DELETE_BATCH_SIZE, MAX_PARTS, MIN_PART_SIZE } from './limits';
 import type {
   ByteRange,
   DeleteManyResult,
+  LifecycleRuleInfo,
   ListOptions,
   ListPage,
   MultipartOperations,
@@ -96,6 +97,27 @@ export class MemoryStore implements ObjectStore {
       times,
       error: () => error?.(operation) ?? ossAnswerError(operation, undefined, 503, 'ServiceUnavailable'),
     });
+  }
+
+  private versioning: 'Enabled' | 'Suspended' | undefined;
+  private lifecycle: LifecycleRuleInfo[] = [];
+
+  /** Sets the bucket's versioning status, as PutBucketVersioning would (tests). */
+  setVersioning(status: 'Enabled' | 'Suspended'): void {
+    this.versioning = status;
+  }
+
+  /** Replaces the bucket's lifecycle rules, as PutBucketLifecycle would (tests). */
+  setLifecycle(rules: LifecycleRuleInfo[]): void {
+    this.lifecycle = rules.map((r) => ({ ...r, transitions: [...r.transitions] }));
+  }
+
+  async getVersioning(): Promise<'Enabled' | 'Suspended' | undefined> {
+    return this.versioning;
+  }
+
+  async getLifecycle(): Promise<LifecycleRuleInfo[]> {
+    return this.lifecycle.map((r) => ({ ...r, transitions: [...r.transitions] }));
   }
 
   /** Sets what a RestoreObject request would leave on an archived object (`undefined`: not restored). */

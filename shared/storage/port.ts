@@ -126,6 +126,18 @@ export interface MultipartOperations {
 /** Object tags by key. At most 10; keys 1–128 and values 1–256 characters of `A-Za-z0-9 +-=._:/`. */
 export type ObjectTags = Record<string, string>;
 
+/** A bucket lifecycle rule, as far as the pack reads it (to warn about rules that would corrupt Flink state). */
+export interface LifecycleRuleInfo {
+  id?: string;
+  /** "" for the whole bucket. */
+  prefix: string;
+  status: 'Enabled' | 'Disabled';
+  /** Deletes current objects this many days after their last write, or those written before a date. */
+  expiration?: { days?: number; createdBeforeDate?: string };
+  /** Moves objects to another storage class this many days after their last write. */
+  transitions: Array<{ days?: number; storageClass: string }>;
+}
+
 /**
  * The object-store port: everything the functions do with their bucket. Absent objects are
  * `undefined`, never errors; other failures throw `StorageError` with a stable code:
@@ -156,5 +168,9 @@ export interface ObjectStore {
   getTags(key: string): Promise<ObjectTags | undefined>;
   /** Replaces the object's tags (`{}` removes them all). */
   putTags(key: string, tags: ObjectTags): Promise<void>;
+  /** The bucket's versioning status; `undefined` when versioning was never turned on. */
+  getVersioning(): Promise<'Enabled' | 'Suspended' | undefined>;
+  /** The bucket's lifecycle rules; `[]` when it has none. */
+  getLifecycle(): Promise<LifecycleRuleInfo[]>;
   readonly multipart: MultipartOperations;
 }

@@ -138,6 +138,21 @@ describe('runPrune on the in-memory store', () => {
     });
   });
 
+  it('warns when the bucket has versioning on or an age-only lifecycle rule over checkpoints', async () => {
+    const { store, now } = clockedStore();
+    store.setVersioning('Enabled');
+    store.setLifecycle([
+      { id: 'old-state', prefix: 'flink-jobs/', status: 'Enabled', expiration: { days: 7 }, transitions: [] },
+      { id: 'logs', prefix: 'logs/', status: 'Enabled', expiration: { days: 7 }, transitions: [] },
+    ]);
+    const r = await runPrune(deps(store, now));
+    expect(r.report.warnings.map((w) => [w.code, w.ruleId ?? null])).toEqual([
+      ['BUCKET_VERSIONING_ENABLED', null],
+      ['LIFECYCLE_EXPIRES_STATE', 'old-state'],
+    ]);
+    expect(r.summary).toMatch(/WARNING LIFECYCLE_EXPIRES_STATE/);
+  });
+
   it('two overlapping runs never both delete', async () => {
     const { store, set, now } = clockedStore();
     await inactiveJob(store, 3, 1);

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type ObjectStore, StorageError } from '../../../shared/storage';
+import type { LifecycleRuleInfo } from '../../../shared/storage/port';
 
 /** What a store under contract can do beyond the baseline; each missing feature skips its cases. */
 export interface StoreContractFeatures {
@@ -10,6 +11,13 @@ export interface StoreContractFeatures {
    * brings an archived object to the "restored until tomorrow" state the way the store's backend can.
    */
   archive?: { restore(store: ObjectStore, key: string): Promise<void> };
+  /**
+   * Sets the bucket's versioning (`undefined`: leave as is) and lifecycle rules (`[]`: none) the way the
+   * store's backend can; without it the case checks a bucket that never had either.
+   */
+  bucketSettings?: {
+    set(store: ObjectStore, versioning: 'Enabled' | 'Suspended' | undefined, rules: LifecycleRuleInfo[]): Promise<void>;
+  };
 }
 
 /** Every part of a multipart upload but the last must be at least this big (OSS's minimum). */
@@ -425,6 +433,27 @@ export function describeStoreContract(
           expect((await s.getBuffer(key))!.toString()).toBe('state');
         },
       );
+    });
+
+    describe('bucket settings', () => {
+      it('reads versioning and lifecycle rules; a bucket without them answers undefined and []', async () => {
+        const { s: store } = await fresh();
+        if (!features.bucketSettings) {
+          expect(await store.getVersioning()).toBeUndefined();
+          expect(await store.getLifecycle()).toEqual([]);
+          return;
+        }
+        await features.bucketSettings.set(store, 'Enabled', [
+          { id: 'jobs', prefix: 'flink-jobs/', status: 'Enabled', expiration: { days: 30 }, transitions: [] },
+          { id: 'cold', prefix: '', status: 'Disabled', transitions: [{ days: 60, storageClass: 'Archive' }] },
+        ]);
+        expect(await store.getVersioning()).toBe('Enabled');
+        expect(await store.getLifecycle()).toEqual([
+          { id: 'jobs', prefix: 'flink-jobs/', status: 'Enabled', expiration: { days: 30 }, transitions: [] },
+          { id: 'cold', prefix: '', status: 'Disabled', transitions: [{ days: 60, storageClass: 'Archive' }] },
+        ]);
+        await features.bucketSettings.set(store, undefined, []);
+      });
     });
 
     describe('multipart', () => {

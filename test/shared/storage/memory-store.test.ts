@@ -6,6 +6,12 @@ import { describeStoreContract } from './contract';
 const DAY = 86_400_000;
 
 describeStoreContract('MemoryStore', () => new MemoryStore(), {
+  bucketSettings: {
+    set: async (store, versioning, rules) => {
+      if (versioning) (store as MemoryStore).setVersioning(versioning);
+      (store as MemoryStore).setLifecycle(rules);
+    },
+  },
   archive: {
     restore: async (store, key) =>
       (store as MemoryStore).setRestoreState(key, { ongoing: false, expiresAt: new Date(Date.now() + DAY) }),
