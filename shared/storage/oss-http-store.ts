@@ -7,10 +7,11 @@ import { StorageError, toStorageError } from './errors';
 import { DELETE_BATCH_SIZE } from './limits';
 import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import { type OssCall, OssHttpClient } from './oss-http/client';
-import { children, escapeXml, parseXml, textOf, type XmlNode } from './oss-http/xml';
+import { child, children, escapeXml, parseXml, textOf, type XmlNode } from './oss-http/xml';
 import type {
   ByteRange,
   DeleteManyResult,
+  LifecycleRuleInfo,
   ListOptions,
   ListPage,
   MultipartOperations,
@@ -228,6 +229,50 @@ export class OssHttpStore implements ObjectStore {
       }
     }
     return result;
+  }
+
+  async getVersioning(): Promise<'Enabled' | 'Suspended' | undefined> {
+    const doc = await this.idempotent('GetBucketVersioning', undefined, () =>
+      this.xml({ method: 'GET', key: '', query: [['versioning', '']] }),
+    );
+    const status = textOf(doc, 'Status');
+    return status === 'Enabled' || status === 'Suspended' ? status : undefined;
+  }
+
+  async getLifecycle(): Promise<LifecycleRuleInfo[]> {
+    const doc = await this.idempotent('GetBucketLifecycle', undefined, async () => {
+      try {
+        return await this.xml({ method: 'GET', key: '', query: [['lifecycle', '']] });
+      } catch (error) {
+        if (isNotFound(error)) return undefined; // NoSuchLifecycle: the bucket has no rules
+        throw error;
+      }
+    });
+    if (doc === undefined) return [];
+    const days = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+    return children(doc, 'Rule').map((rule) => {
+      const id = textOf(rule, 'ID');
+      const expiration = child(rule, 'Expiration');
+      const expirationDays = expiration && days(textOf(expiration, 'Days'));
+      const createdBeforeDate = expiration && textOf(expiration, 'CreatedBeforeDate');
+      return {
+        ...(id ? { id } : {}),
+        prefix: textOf(rule, 'Prefix') ?? '',
+        status: textOf(rule, 'Status') === 'Enabled' ? 'Enabled' : 'Disabled',
+        ...(expirationDays !== undefined || createdBeforeDate
+          ? {
+              expiration: {
+                ...(expirationDays === undefined ? {} : { days: expirationDays }),
+                ...(createdBeforeDate ? { createdBeforeDate } : {}),
+              },
+            }
+          : {}),
+        transitions: children(rule, 'Transition').map((t) => {
+          const after = days(textOf(t, 'Days'));
+          return { ...(after === undefined ? {} : { days: after }), storageClass: textOf(t, 'StorageClass') ?? '' };
+        }),
+      } satisfies LifecycleRuleInfo;
+    });
   }
 
   async getTags(key: string): Promise<ObjectTags | undefined> {
