@@ -7,7 +7,8 @@ import { readCredentials } from './credentials';
 import { type ConfigProblem, type Env, EnvReader } from './env-reader';
 import { parseBucket, parseEndpoint, parseExtensions, parseOrigins, parseRegion } from './fields';
 import { parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger } from './parse';
-import type { Config, Endpoint, PresignConfig, PruneConfig } from './types';
+import { DEFAULT_PRICES, parsePrices, parseStatePrefixes } from './prune-fields';
+import type { Config, Endpoint, LogsConfig, PresignConfig, PruneConfig } from './types';
 
 /** Thrown once at cold start when any variable is bad; `problems` lists every one. */
 export class ConfigError extends PackError {
@@ -78,7 +79,14 @@ export function loadConfig(env: Env = process.env): Config {
     sharedMinAgeMs: r.optional('PRUNE_SHARED_MIN_AGE', (v) => parseDuration(v, { min: 3_600_000 }), day),
     savepointsMaxCount: r.optional('PRUNE_SAVEPOINTS_MAX_COUNT', (v) => parseInteger(v, { min: 1, max: 10_000 }), 10),
     savepointsMaxAgeMs: r.optional('PRUNE_SAVEPOINTS_MAX_AGE', (v) => parseDuration(v, { min: 3_600_000 }), 30 * day),
+    extraPrefixes: r.optional('PRUNE_EXTRA_PREFIXES', parseStatePrefixes, []),
+    pricePerGbMonth: r.optional('PRUNE_PRICE_PER_GB_MONTH', parsePrices, DEFAULT_PRICES),
+    timeBudgetMs: r.optional('PRUNE_TIME_BUDGET', (v) => parseDuration(v, { min: 10_000, max: 86_400_000 }), 600_000),
+    fanoutDeployments: r.optional('PRUNE_FANOUT_DEPLOYMENTS', (v) => parseInteger(v, { min: 0, max: 1_000_000 }), 500),
+    concurrency: r.optional('PRUNE_CONCURRENCY', (v) => parseInteger(v, { min: 1, max: 64 }), 8),
   };
+
+  const logs = readLogs(r);
 
   if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
 
@@ -103,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     presign,
     catalog,
     prune,
+    logs,
   });
 }
 
@@ -132,4 +141,30 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** FC refuses request bodies over 32 MB (docs/fc-runtime.md §7). */
+export const MAX_LOG_BATCH_BYTES = 32 * 1024 ** 2;
+
+function readLogs(r: EnvReader): LogsConfig {
+  const mib = 1024 ** 2;
+  return {
+    maxBatchBytes: r.optional(
+      'LOGS_MAX_BATCH_BYTES',
+      (v) => parseByteSize(v, { min: 1024, max: MAX_LOG_BATCH_BYTES }),
+      16 * mib,
+    ),
+    compactTargetBytes: r.optional(
+      'LOGS_COMPACT_TARGET',
+      (v) => parseByteSize(v, { min: mib, max: 1024 * mib }),
+      64 * mib,
+    ),
+    compactSettleMs: r.optional('LOGS_COMPACT_SETTLE', (v) => parseDuration(v, { min: 0, max: 86_400_000 }), 900_000),
+    compactLookbackMs: r.optional(
+      'LOGS_COMPACT_LOOKBACK',
+      (v) => parseDuration(v, { min: 3_600_000, max: 90 * 86_400_000 }),
+      3 * 86_400_000,
+    ),
+    auditTrail: r.optional('AUDIT_TRAIL', parseBoolean, true),
+  };
 }

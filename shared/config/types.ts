@@ -47,6 +47,16 @@ export interface PruneConfig {
   sharedMinAgeMs: number;
   savepointsMaxCount: number;
   savepointsMaxAgeMs: number;
+  /** Prefixes below the root directory holding self-managed Flink state (`PRUNE_EXTRA_PREFIXES`), each ending in "/". */
+  extraPrefixes: readonly string[];
+  /** Price per GB-month by storage class (`PRUNE_PRICE_PER_GB_MONTH`), for the cost part of the report. */
+  pricePerGbMonth: Readonly<Record<string, number>>;
+  /** Longest a run works before it stops cleanly and leaves the rest to the next (`PRUNE_TIME_BUDGET`). */
+  timeBudgetMs: number;
+  /** Above this many deployments the run fans out one invocation per namespace (`PRUNE_FANOUT_DEPLOYMENTS`; 0 = never). */
+  fanoutDeployments: number;
+  /** Listing and `_metadata` reads in flight at once (`PRUNE_CONCURRENCY`). */
+  concurrency: number;
 }
 
 export interface PresignConfig {
@@ -62,6 +72,20 @@ export interface PresignConfig {
   corsOrigins: readonly string[];
 }
 
+/** The log intake and its compaction (`LOGS_*`), and the pack's audit trail (`AUDIT_TRAIL`). */
+export interface LogsConfig {
+  /** Largest batch, as received and decoded (`LOGS_MAX_BATCH_BYTES`). */
+  maxBatchBytes: number;
+  /** Size merged objects grow to (`LOGS_COMPACT_TARGET`). */
+  compactTargetBytes: number;
+  /** How long after its hour ends a partition is compacted (`LOGS_COMPACT_SETTLE`). */
+  compactSettleMs: number;
+  /** How far back compaction looks (`LOGS_COMPACT_LOOKBACK`). */
+  compactLookbackMs: number;
+  /** Functions write their audit events under `logs/_audit/` (`AUDIT_TRAIL`). */
+  auditTrail: boolean;
+}
+
 /** The whole validated configuration, read once at cold start. */
 export interface Config {
   oss: OssConfig;
@@ -71,6 +95,7 @@ export interface Config {
   presign: PresignConfig;
   catalog: CatalogConfig;
   prune: PruneConfig;
+  logs: LogsConfig;
 }
 
 /** Limits and targets of `artifact-catalog` (`CATALOG_*`, docs/artifact-catalog.md §7). */
