@@ -209,28 +209,3 @@ describe('reconcile', () => {
     expect(await t.record(keys[3]!)).toBeDefined();
   });
 });
-
-describe('artifactReader', () => {
-  it('streams the object as ranged windows that add up to every byte, and counts its requests', async () => {
-    const { artifactReader } = await import('../../../shared/catalog/store-source');
-    const t = setup();
-    const bytes = jobJar([{ name: 'data.bin', data: Buffer.alloc(5000, 3), method: 'store' }]);
-    await t.store.put(KEY, bytes);
-    const info = (await t.store.head(KEY))!;
-    const reader = artifactReader(t.store, info, { windowBytes: 1000 });
-    const chunks: Buffer[] = [];
-    for await (const chunk of await reader.openStream()) chunks.push(chunk);
-    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
-    expect(reader.requests).toBe(Math.ceil(bytes.length / 1000));
-    // An overwrite between windows is noticed, not mixed into the hash.
-    const again = artifactReader(t.store, info, { windowBytes: 1000 });
-    const stream = (await again.openStream())[Symbol.asyncIterator]();
-    await stream.next();
-    await t.store.put(KEY, jobJar());
-    await expect(
-      (async () => {
-        for (let r = await stream.next(); !r.done; r = await stream.next());
-      })(),
-    ).rejects.toMatchObject({ code: 'ARTIFACT_REPLACED' });
-  });
-});
