@@ -30,7 +30,9 @@ export async function writeBenchJar(file: string, size: number): Promise<{ entri
   let offset = 0;
   let entries = 0;
   const write = (b: Buffer) =>
-    new Promise<void>((resolve, reject) => (out.write(b, (e) => (e ? reject(e) : resolve())), undefined));
+    new Promise<void>((resolve, reject) => {
+      out.write(b, (e) => (e ? reject(e) : resolve()));
+    });
   const add = async (name: string, data: Buffer, deflate: boolean) => {
     const body = deflate ? deflateRawSync(data) : data;
     const nameBytes = Buffer.from(name);
