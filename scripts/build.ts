@@ -14,7 +14,12 @@ import { build, type Plugin } from 'esbuild';
  * imports them only with `await import(...)`, and the build puts each in its own file beside the
  * function bundle, so a cold start parses them only when a request needs them.
  */
-export const SIDE_BUNDLED_SDKS = ['ali-oss', '@alicloud/fc20230330'] as const;
+export const SIDE_BUNDLED_SDKS = [
+  'ali-oss',
+  '@alicloud/fc20230330',
+  '@alicloud/openapi-core',
+  '@darabonba/typescript',
+] as const;
 
 function sideBundleFile(sdk: string): string {
   return `sdk/${sdk.replace(/^@/, '').replace(/\//g, '-')}.js`;

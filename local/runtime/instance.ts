@@ -12,6 +12,9 @@ import type { FcContext } from '../../shared/fc/types';
 import { RuntimeError, type RuntimeErrorCode } from './errors';
 import type { FunctionSpec } from './s-yaml';
 
+/** The least time an instance gets to load its handler, whatever the function's timeout. */
+const LOAD_TIMEOUT_FLOOR_SECONDS = 30;
+
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.cjs', import.meta.url));
 
 /** FC's error payload: what a failed invocation returns instead of the function's value. */
@@ -49,6 +52,18 @@ export interface InstanceOptions {
   onOutput: (line: OutputLine) => void;
   /** Called once when the process exits for any reason after it was ready. */
   onExit?: (instance: FunctionInstance) => void;
+  /** Cloud endpoints to send to local servers (see {@link CloudRoutes}); none when absent. */
+  routes?: CloudRoutes;
+}
+
+/**
+ * Which cloud endpoints an instance sends to loopback: OSS endpoints of `region` to `ossPort`, FC API
+ * endpoints of `region` to `fcPort` (docs/local-runtime.md, "Cloud endpoints").
+ */
+export interface CloudRoutes {
+  region: string;
+  ossPort?: number;
+  fcPort?: number;
 }
 
 type ChildMessage =
@@ -108,7 +123,9 @@ export class FunctionInstance {
   private spawn(): Promise<void> {
     const { spec } = this.options;
     return new Promise<void>((resolve, reject) => {
-      const child = fork(BOOTSTRAP, [spec.codeDir, spec.handlerModule, spec.handlerExport], {
+      const args = [spec.codeDir, spec.handlerModule, spec.handlerExport];
+      if (this.options.routes) args.push(JSON.stringify({ routes: this.options.routes }));
+      const child = fork(BOOTSTRAP, args, {
         cwd: spec.codeDir,
         env: this.options.env,
         // Plain node: no loaders inherited from the parent (tsx, vitest). Source maps make stacks point at TypeScript.
@@ -118,14 +135,17 @@ export class FunctionInstance {
       });
       this.child = child;
       let ready = false;
+      // Loading is not the invocation: FC bounds an instance's start on its own, not by the function's timeout,
+      // so a function with a 1 s timeout still gets time to load on a busy machine.
+      const loadSeconds = Math.max(spec.timeout, LOAD_TIMEOUT_FLOOR_SECONDS);
       const loadTimer = setTimeout(() => {
         settle(
           new RuntimeError(
             'HANDLER_LOAD_TIMEOUT',
-            `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${spec.timeout}s`,
+            `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${loadSeconds}s`,
           ),
         );
-      }, spec.timeout * 1000);
+      }, loadSeconds * 1000);
       const settle = (error?: Error) => {
         if (ready) return;
         ready = true;
