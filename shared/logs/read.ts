@@ -63,8 +63,12 @@ export async function* matchingObjects(
       }
     }
   }
+  // A compaction interrupted after writing a merged object leaves its sources until the next run: read
+  // the merged object only, so no record shows twice.
+  const merged =
+    q.audit === undefined ? await finishedMergeSources(store, keys, new Set(found.map((o) => o.key))) : new Set();
   found.sort((a, b) => a.hour - b.hour || a.lastModified.getTime() - b.lastModified.getTime());
-  for (const { hour: _hour, ...o } of found) yield o;
+  for (const { hour: _hour, ...o } of found) if (!merged.has(o.key)) yield o;
 }
 
 /** The records of one object that match the query. */
@@ -111,6 +115,24 @@ export function formatRecord(r: ReadRecord): string {
   const l = v.labels ?? {};
   const where = [l.namespace, l.deployment, l.job].filter(Boolean).join('/') + (l.source ? ` ${l.source}` : '');
   return `${r.ts} ${level} ${where} ${typeof v.message === 'string' ? v.message : JSON.stringify(v.message ?? null)}`;
+}
+
+/** Sources of interrupted merges whose merged object is among `listed`. */
+async function finishedMergeSources(store: ObjectStore, keys: LogKeys, listed: Set<string>): Promise<Set<string>> {
+  const sources = new Set<string>();
+  for await (const page of store.list({ prefix: keys.compactionPrefix() })) {
+    for (const o of page.objects) {
+      const body = await store.getBuffer(o.key);
+      try {
+        const intent = JSON.parse(body?.toString('utf8') ?? '') as { target?: unknown; sources?: unknown };
+        if (typeof intent.target === 'string' && listed.has(intent.target) && Array.isArray(intent.sources))
+          for (const s of intent.sources) if (typeof s === 'string') sources.add(s);
+      } catch {
+        // An unreadable intent changes nothing here; compaction reports it.
+      }
+    }
+  }
+  return sources;
 }
 
 async function* prefixes(store: ObjectStore, prefix: string): AsyncGenerator<string> {

@@ -176,7 +176,8 @@ describe('resent batches', () => {
 
 describe('OSS failing under the intake', () => {
   it('answers each batch with a failure or a success, never loses one, and stores every record once after retries', async () => {
-    f.oss.faults.set('PutObject', { internalError: 0.25, reset: 0.2 });
+    // Strong enough that some batches fail even after the intake's own retries (4 attempts each).
+    f.oss.faults.set('PutObject', { internalError: 0.45, reset: 0.25 });
     f.oss.faults.set('HeadObject', { internalError: 0.2, reset: 0.1 });
     const outcomes: Array<{ batch: number; status: number }> = [];
     const batches = Array.from({ length: 24 }, (_, i) => ({
