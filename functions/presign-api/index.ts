@@ -3,12 +3,15 @@
  * artifact catalog. Thin on purpose: configuration and wiring; the API itself is `shared/presign`, the
  * FC plumbing (credentials, request ids, errors) `shared/fc/runtime`.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig } from '../../shared/config';
 import { describeError } from '../../shared/errors';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
 import { createPresignApp } from '../../shared/presign/http/app';
+import { ARTIFACTS_PAGE_FILE } from '../../shared/presign/web/page-file';
 import { AliOssStore } from '../../shared/storage/ali-oss-store';
 import { UrlSigner } from '../../shared/storage/url-signer';
 
@@ -37,7 +40,18 @@ const app = createPresignApp({
   logger,
   usingStsCredentials: () => Boolean(credentials().securityToken),
   version: __PACK_VERSION__,
+  page: artifactsPage,
 });
+
+let page: Promise<string> | undefined;
+/** The artifacts page, built beside the bundle; read on the first `GET /`, never at cold start. */
+function artifactsPage(): Promise<string> {
+  page ??= readFile(join(__dirname, ARTIFACTS_PAGE_FILE), 'utf8').catch((error: unknown) => {
+    page = undefined;
+    throw error;
+  });
+  return page;
+}
 
 /** FC 3.0 entry point: `handler(event: Buffer, context)`. */
 export const handler = httpHandler(runtime, app);
