@@ -14,7 +14,6 @@ import { startTestStack, type TestStack } from '../../support/local-stack';
  * the local OSS server through presigned URLs, admitted by the bucket's CORS rule as on OSS.
  */
 
-const MIB = 1024 * 1024;
 const NS = 'team-a';
 const SHOTS = join(process.cwd(), 'test-results');
 
