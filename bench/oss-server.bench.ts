@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { seedBucketIndex } from '../local/oss/store/disk';
+import { seedBucketIndex } from '../local/oss/store/disk-index';
 import type { ObjectRecord } from '../local/oss/store/types';
 import { encodePath, formatQuery, v1Signature, v1StringToSign } from '../shared/storage/signing';
 import { defineBenchmark } from './harness';

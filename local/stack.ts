@@ -9,6 +9,7 @@ import { buildFunctions, ROOT } from '../scripts/build';
 import type { Credentials } from '../shared/config';
 import { tokenDigest } from '../shared/presign/auth';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from './oss';
+import { ossOptionsFromEnv } from './oss/env';
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, loadStack, type RuntimeOptions, startRuntime } from './runtime';
 import type { LocalSettings } from './settings';
 import { applyBucketSetup, type BucketAdminClient } from './setup/apply';
@@ -104,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     accessKeys: [root],
     buckets: [settings.bucket],
     ...(options.ossRequestLog && { log: options.ossRequestLog }),
+    ...ossOptionsFromEnv(process.env, settings.accessKeySecret),
   });
   let runtime: LocalRuntime | undefined;
   try {

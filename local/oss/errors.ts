@@ -112,8 +112,15 @@ export const OssErrors = {
   invalidObjectName: (message: string) => err(400, 'InvalidObjectName', message),
   noSuchBucket: (bucket: string) =>
     err(404, 'NoSuchBucket', 'The specified bucket does not exist.', [['BucketName', bucket]], '0015-00000101'),
-  noSuchKey: (key: string) =>
-    err(404, 'NoSuchKey', 'The specified key does not exist.', [['Key', key]], '0026-00000001'),
+  noSuchKey: (key: string, headers?: Record<string, string>) =>
+    err(404, 'NoSuchKey', 'The specified key does not exist.', [['Key', key]], '0026-00000001', headers),
+  noSuchVersion: (versionId: string) =>
+    err(404, 'NoSuchVersion', 'The specified version does not exist.', [['VersionId', versionId]]),
+  deleteMarkerMethodNotAllowed: (versionId: string) =>
+    err(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', [], undefined, {
+      'x-oss-delete-marker': 'true',
+      'x-oss-version-id': versionId,
+    }),
   noSuchUpload: (uploadId: string) =>
     err(
       404,
@@ -172,6 +179,9 @@ export const OssErrors = {
     err(409, 'PositionNotEqualToLength', 'Position is not equal to file length', [], '0026-00000016', {
       'x-oss-next-append-position': String(next),
     }),
+  invalidObjectState: () => err(403, 'InvalidObjectState', "The operation is not valid for the object's state"),
+  operationNotSupported: () => err(400, 'OperationNotSupported', 'The operation is not supported for this resource'),
+  restoreAlreadyInProgress: () => err(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.'),
   objectNotAppendable: () => err(409, 'ObjectNotAppendable', 'The object is not appendable'),
   invalidEncryption: () =>
     err(

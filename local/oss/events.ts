@@ -25,6 +25,7 @@ export interface ObjectChange {
   size: number;
   deltaSize: number;
   position?: number;
+  versionId?: string;
   time: Date;
   requestId: string;
   sourceIp: string;
@@ -81,6 +82,7 @@ export function buildPayload(
             key: change.key,
             size: change.size,
             ...(change.position !== undefined ? { position: change.position } : {}),
+            ...(change.versionId !== undefined ? { versionId: change.versionId } : {}),
           },
           ossSchemaVersion: '1.0',
           ruleId: ctx.ruleId,

@@ -28,6 +28,20 @@ export function decideFault(fault: Fault, roll: number): FaultAction {
   return 'none';
 }
 
+/** Why a fault is not valid, or undefined. */
+export function faultProblem(fault: Fault): string | undefined {
+  for (const p of ['internalError', 'slowDown', 'reset'] as const) {
+    const v = fault[p];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1))
+      return `${p} must be a probability between 0 and 1`;
+  }
+  if (fault.latencyMs !== undefined && !(Number.isInteger(fault.latencyMs) && fault.latencyMs >= 0))
+    return 'latencyMs must be a whole number of milliseconds';
+  if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times >= 1))
+    return 'times must be a whole number of requests, at least 1';
+  return undefined;
+}
+
 /** The faults currently set. */
 export class FaultRegistry {
   private faults = new Map<string, Fault & { remaining?: number }>();
@@ -36,17 +50,24 @@ export class FaultRegistry {
 
   /** Sets (replaces) the fault for an operation name, or `*` for every operation. */
   set(op: string, fault: Fault): void {
-    for (const p of ['internalError', 'slowDown', 'reset'] as const) {
-      const v = fault[p];
-      if (v !== undefined && !(v >= 0 && v <= 1))
-        throw new RangeError(`fault ${p} must be a probability between 0 and 1`);
-    }
+    const problem = faultProblem(fault);
+    if (problem) throw new RangeError(`fault ${problem}`);
     this.faults.set(op, { ...fault, ...(fault.times !== undefined ? { remaining: fault.times } : {}) });
+  }
+
+  /** Removes the fault of one operation name (or `*`); false when there was none. */
+  delete(op: string): boolean {
+    return this.faults.delete(op);
   }
 
   /** Removes every fault. */
   clear(): void {
     this.faults.clear();
+  }
+
+  /** The faults set, by operation name, with `remaining` requests for those limited by `times`. */
+  list(): Record<string, Fault & { remaining?: number }> {
+    return Object.fromEntries([...this.faults].map(([op, f]) => [op, { ...f }]));
   }
 
   /** What to do to the next request for `op`: latency to add and the failure, if any. */

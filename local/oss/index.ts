@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
 import type { OssEventPayload, Subscription } from './events';
 import { type Fault, FaultRegistry } from './faults';
+import { RestoreWatcher } from './handlers/restore';
 import type { Deliver, DeliveryOptions } from './notifications';
 import { Notifier } from './notifications';
 import { type OssServerOptions, resolveOptions } from './options';
 import { createOssHttpServer } from './server';
 import { DiskBackend } from './store/disk';
-import { ObjectStore } from './store/engine';
+import { ObjectEngine } from './store/engine';
 import { MemoryBackend } from './store/memory';
 
 export type { OssEvent, OssEventPayload, Subscription } from './events';
@@ -42,6 +43,8 @@ export interface RunningOssServer {
   faults: {
     set(op: string, fault: Fault): void;
     clear(): void;
+    /** The faults set, with `remaining` requests for those limited by `times`. */
+    list(): Record<string, Fault & { remaining?: number }>;
   };
 }
 
@@ -56,12 +59,12 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   const o = resolveOptions(options);
   const log = o.log ?? (() => {});
   const backend = o.dataDir === undefined ? new MemoryBackend() : await DiskBackend.open(o.dataDir, log);
-  let store: ObjectStore;
+  let engine: ObjectEngine;
   try {
-    store = await ObjectStore.open(backend, log);
+    engine = await ObjectEngine.open(backend, log);
     for (const name of o.buckets) {
-      if (!store.bucket(name))
-        await store.createBucket({
+      if (!engine.bucket(name))
+        await engine.createBucket({
           name,
           created: Date.now(),
           storageClass: 'Standard',
@@ -74,13 +77,24 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     throw error;
   }
   const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
+  const restores = new RestoreWatcher(notifier);
   const faults = new FaultRegistry();
+  for (const [op, fault] of Object.entries(o.faults)) faults.set(op, fault);
   const { server, inflight } = createOssHttpServer({
-    state: { store, notifier, region: o.region, accountId: o.accountId, log },
+    state: {
+      engine,
+      notifier,
+      region: o.region,
+      accountId: o.accountId,
+      log,
+      restoreTiming: { delayMs: o.restoreDelayMs, dayMs: o.restoreDayMs },
+      restores,
+    },
     faults,
     addressing: { baseDomains: o.baseDomains },
     keys: o.accessKeys,
     requestLog: o.log,
+    adminToken: o.adminToken,
   });
 
   try {
@@ -92,7 +106,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
       });
     });
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await engine.close().catch(() => undefined);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PackError(
         'PORT_IN_USE',
@@ -134,8 +148,9 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
           await sleep(5);
         }
         await stopped;
+        restores.close();
         notifier.close();
-        await store.close();
+        await engine.close();
       })();
       return closing;
     },
@@ -147,6 +162,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     faults: {
       set: (op, fault) => faults.set(op, fault),
       clear: () => faults.clear(),
+      list: () => faults.list(),
     },
   };
 }

@@ -10,7 +10,7 @@ export interface ListRequest {
   maxKeys: number;
 }
 
-export interface ListPage {
+export interface KeyPage {
   keys: string[];
   commonPrefixes: string[];
   isTruncated: boolean;
@@ -23,7 +23,7 @@ export interface ListPage {
  * `delimiter`-terminated common prefix rolled into it (a common prefix counts as one entry against
  * `maxKeys`), in UTF-8 byte order.
  */
-export function listPage(index: SortedKeySet, req: ListRequest): ListPage {
+export function listPage(index: SortedKeySet, req: ListRequest): KeyPage {
   const { prefix, delimiter, after, maxKeys } = req;
   const keys: string[] = [];
   const commonPrefixes: string[] = [];

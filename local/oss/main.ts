@@ -1,15 +1,23 @@
 /**
  * `npm run oss-server`: the local OSS-compatible server on its own, configured like the local stack
  * (README, "Local stack"): LOCAL_OSS_PORT (9100), LOCAL_DATA_DIR (.local; data under <dir>/oss),
- * LOCAL_BUCKET (flink-workspace, created on first start), LOCAL_OSS_ACCESS_KEY_ID / _SECRET.
+ * LOCAL_BUCKET (flink-workspace, created on first start), LOCAL_OSS_ACCESS_KEY_ID / _SECRET, and the
+ * server's own LOCAL_OSS_FAULTS, LOCAL_OSS_ADMIN_TOKEN, LOCAL_OSS_RESTORE_DELAY_MS / _DAY_MS (env.ts).
  */
 import { join, resolve } from 'node:path';
 import { describeError, PackError } from '../../shared/errors';
+import { ossOptionsFromEnv } from './env';
 import { DEFAULT_PORT, startOssServer } from './index';
 
 function env(name: string, fallback: string): string {
   const value = process.env[name];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function describeFaults(faults: Record<string, object>): string {
+  const entries = Object.entries(faults);
+  if (entries.length === 0) return 'none';
+  return entries.map(([op, f]) => `${op} ${JSON.stringify(f)}`).join('; ');
 }
 
 async function main(): Promise<void> {
@@ -23,6 +31,7 @@ async function main(): Promise<void> {
   const accessKeySecret = env('LOCAL_OSS_ACCESS_KEY_SECRET', 'local-secret-key');
   const quiet = env('LOCAL_OSS_QUIET', 'false') === 'true';
 
+  const fromEnv = ossOptionsFromEnv(process.env, accessKeySecret);
   const server = await startOssServer({
     port,
     host: '127.0.0.1',
@@ -30,6 +39,7 @@ async function main(): Promise<void> {
     accessKeys: [{ accessKeyId, accessKeySecret }],
     buckets: [bucket],
     log: quiet ? undefined : (line) => console.log(`[oss] ${line}`),
+    ...fromEnv,
   });
   const endpoint = `http://localhost:${server.port}`;
   console.log(`Local OSS server listening on ${server.url} (data in ${dataDir})
@@ -43,6 +53,9 @@ curl (path style; sign with ali-oss signatureUrl/signatureUrlV4 or shared/storag
   curl -i '${endpoint}/${bucket}/<key>?<signed query>'
   curl -i -T ./file.jar '${endpoint}/${bucket}/<key>?<signed PUT query>'
   curl -i -X OPTIONS -H 'Origin: http://localhost:9000' -H 'Access-Control-Request-Method: PUT' '${endpoint}/${bucket}/<key>'
+
+Faults (LOCAL_OSS_FAULTS): ${describeFaults(fromEnv.faults ?? {})}
+  curl -H 'Authorization: Bearer ${process.env.LOCAL_OSS_ADMIN_TOKEN?.trim() ? '$LOCAL_OSS_ADMIN_TOKEN' : accessKeySecret}' ${endpoint}/_local/faults
 
 Press Ctrl-C to stop.`);
 

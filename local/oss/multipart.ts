@@ -1,10 +1,7 @@
+import { MAX_PARTS, MIN_PART_SIZE } from '../../shared/storage/limits';
 import { OssErrors } from './errors';
 import { normalizeEtag } from './etag';
 import type { PartRecord } from './store/types';
-
-/** OSS's minimum size for every part but the last (docs/oss-protocol.md §0 fact 8): 100 KB, not S3's 5 MB. */
-export const MIN_PART_BYTES = 100 * 1024;
-export const MAX_PARTS = 10_000;
 
 /** A part named in a CompleteMultipartUpload body. */
 export interface RequestedPart {
@@ -32,7 +29,8 @@ export function selectParts(
     return part;
   });
   for (let i = 0; i < parts.length - 1; i++) {
-    if (parts[i]!.size < MIN_PART_BYTES) throw OssErrors.entityTooSmall('0042-00000213');
+    // OSS's minimum for every part but the last is 100 KB, not S3's 5 MB (docs/oss-protocol.md §0 fact 8).
+    if (parts[i]!.size < MIN_PART_SIZE) throw OssErrors.entityTooSmall('0042-00000213');
   }
   return parts;
 }
@@ -41,7 +39,7 @@ export function selectParts(
 export function parsePartNumber(raw: string | undefined): number {
   if (raw === undefined || !/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
     throw OssErrors.invalidArgument(
-      'Part number must be an integer between 1 and 10000, inclusive.',
+      `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive.`,
       'PartNumber',
       raw ?? '',
     );

@@ -1,5 +1,6 @@
 import { PackError } from '../../shared/errors';
 import { bucketNameProblem } from '../../shared/layout';
+import { type Fault, faultProblem } from './faults';
 
 /** Options of `startOssServer`. */
 export interface OssServerOptions {
@@ -21,6 +22,14 @@ export interface OssServerOptions {
   baseDomains?: string[];
   /** Receives one line per request and notable events. */
   log?: (line: string) => void;
+  /** How long a RestoreObject takes to finish locally. Default 1000 ms (OSS: a minute to hours). */
+  restoreDelayMs?: number;
+  /** How long one of RestoreObject's `Days` lasts locally. Default a real day; tests shorten it. */
+  restoreDayMs?: number;
+  /** Faults set at start, by operation name or `*` (docs/local-oss-server.md "Fault injection"). */
+  faults?: Record<string, Fault>;
+  /** Turns on the admin endpoint `/_local/faults`, which then needs `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
 }
 
 export interface ResolvedOptions {
@@ -33,6 +42,10 @@ export interface ResolvedOptions {
   buckets: string[];
   baseDomains: string[];
   log: ((line: string) => void) | undefined;
+  restoreDelayMs: number;
+  restoreDayMs: number;
+  faults: Record<string, Fault>;
+  adminToken: string | undefined;
 }
 
 export const DEFAULT_PORT = 9100;
@@ -57,6 +70,17 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     const problem = bucketNameProblem(bucket);
     if (problem) throw bad('buckets', `"${bucket}" ${problem}`);
   }
+  const restoreDelayMs = options.restoreDelayMs ?? 1000;
+  if (!Number.isInteger(restoreDelayMs) || restoreDelayMs < 0)
+    throw bad('restoreDelayMs', 'must be a non-negative integer');
+  const restoreDayMs = options.restoreDayMs ?? 86_400_000;
+  if (!Number.isInteger(restoreDayMs) || restoreDayMs < 1) throw bad('restoreDayMs', 'must be a positive integer');
+  for (const [op, fault] of Object.entries(options.faults ?? {})) {
+    const problem = faultProblem(fault);
+    if (problem) throw bad('faults', `${op}: ${problem}`);
+  }
+  if (options.adminToken !== undefined && options.adminToken.length < 8)
+    throw bad('adminToken', 'must be at least 8 characters');
   return {
     port,
     host: options.host ?? '127.0.0.1',
@@ -67,5 +91,9 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     buckets,
     baseDomains: (options.baseDomains ?? []).map((d) => d.toLowerCase().replace(/^\./, '')),
     log: options.log,
+    restoreDelayMs,
+    restoreDayMs,
+    faults: { ...options.faults },
+    adminToken: options.adminToken,
   };
 }

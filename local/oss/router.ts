@@ -1,45 +1,52 @@
 import type { Target } from './addressing';
 
 /** Every operation the server answers, named as OSS's API reference names them (also the fault-injection names). */
-export type Operation =
-  | 'ListBuckets'
-  | 'PutBucket'
-  | 'DeleteBucket'
-  | 'GetBucketInfo'
-  | 'GetBucketLocation'
-  | 'HeadBucket'
-  | 'PutBucketAcl'
-  | 'GetBucketAcl'
-  | 'PutBucketCors'
-  | 'GetBucketCors'
-  | 'DeleteBucketCors'
-  | 'PutBucketLifecycle'
-  | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle'
-  | 'ListObjects'
-  | 'ListObjectsV2'
-  | 'ListMultipartUploads'
-  | 'DeleteMultipleObjects'
-  | 'PostObject'
-  | 'PutObject'
-  | 'CopyObject'
-  | 'AppendObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'GetObjectMeta'
-  | 'DeleteObject'
-  | 'PutObjectAcl'
-  | 'GetObjectAcl'
-  | 'PutObjectTagging'
-  | 'GetObjectTagging'
-  | 'DeleteObjectTagging'
-  | 'InitiateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  | 'Options';
+export const OPERATIONS = [
+  'ListBuckets',
+  'PutBucket',
+  'DeleteBucket',
+  'GetBucketInfo',
+  'GetBucketLocation',
+  'HeadBucket',
+  'PutBucketAcl',
+  'GetBucketAcl',
+  'PutBucketCors',
+  'GetBucketCors',
+  'DeleteBucketCors',
+  'PutBucketLifecycle',
+  'GetBucketLifecycle',
+  'DeleteBucketLifecycle',
+  'PutBucketVersioning',
+  'GetBucketVersioning',
+  'ListObjectVersions',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListMultipartUploads',
+  'DeleteMultipleObjects',
+  'PostObject',
+  'PutObject',
+  'CopyObject',
+  'AppendObject',
+  'GetObject',
+  'HeadObject',
+  'GetObjectMeta',
+  'DeleteObject',
+  'PutObjectAcl',
+  'GetObjectAcl',
+  'PutObjectTagging',
+  'GetObjectTagging',
+  'DeleteObjectTagging',
+  'RestoreObject',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListParts',
+  'Options',
+] as const;
+
+export type Operation = (typeof OPERATIONS)[number];
 
 /** An operation, or why there is none: a sub-resource we do not implement, or a method OSS refuses here. */
 export type Route = { op: Operation } | { unsupported: string } | { methodNotAllowed: true };
@@ -49,15 +56,12 @@ const UNSUPPORTED = [
   'website',
   'logging',
   'referer',
-  'versioning',
-  'versions',
   'policy',
   'encryption',
   'inventory',
   'worm',
   'tagging',
   'symlink',
-  'restore',
   'replication',
   'stat',
   'requestPayment',
@@ -91,6 +95,7 @@ export function route(
         if (has('acl')) return { op: 'PutBucketAcl' };
         if (has('cors')) return { op: 'PutBucketCors' };
         if (has('lifecycle')) return { op: 'PutBucketLifecycle' };
+        if (has('versioning')) return { op: 'PutBucketVersioning' };
         return unsupportedOr(query, { op: 'PutBucket' });
       case 'GET':
         if (has('acl')) return { op: 'GetBucketAcl' };
@@ -99,6 +104,8 @@ export function route(
         if (has('location')) return { op: 'GetBucketLocation' };
         if (has('bucketInfo')) return { op: 'GetBucketInfo' };
         if (has('uploads')) return { op: 'ListMultipartUploads' };
+        if (has('versioning')) return { op: 'GetBucketVersioning' };
+        if (has('versions')) return { op: 'ListObjectVersions' };
         if (value('list-type') === '2') return { op: 'ListObjectsV2' };
         return unsupportedOr(query, { op: 'ListObjects' });
       case 'HEAD':
@@ -140,6 +147,7 @@ export function route(
       if (has('uploads')) return { op: 'InitiateMultipartUpload' };
       if (has('uploadId')) return { op: 'CompleteMultipartUpload' };
       if (has('append')) return { op: 'AppendObject' };
+      if (has('restore')) return { op: 'RestoreObject' };
       return unsupportedOr(query, { methodNotAllowed: true });
     default:
       return { methodNotAllowed: true };

@@ -1,17 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AddressingConfig, resolveTargets } from './addressing';
+import { type AddressingConfig, bucketFromHost, resolveTargets } from './addressing';
+import { ADMIN_PREFIX, handleAdmin } from './admin';
 import { readAuthClaim } from './auth/claim';
 import { verifyRequest } from './auth/verify';
 import { corsResponseHeaders } from './cors';
 import { OssError, OssErrors } from './errors';
 import type { FaultRegistry } from './faults';
 import * as buckets from './handlers/buckets';
-import type { Handler, ServerState } from './handlers/common';
 import * as listing from './handlers/listing';
 import * as multipart from './handlers/multipart';
 import * as objects from './handlers/objects';
 import { postObjectHandler } from './handlers/post-object';
+import { restoreObject } from './handlers/restore';
+import type { Handler, ServerState } from './handlers/types';
+import * as versioning from './handlers/versioning';
 import { RequestContext } from './http/context';
 import { type Operation, route } from './router';
 
@@ -21,6 +24,8 @@ export interface HttpServerConfig {
   addressing: AddressingConfig;
   keys: ReadonlyArray<{ accessKeyId: string; accessKeySecret: string }>;
   requestLog: ((line: string) => void) | undefined;
+  /** Enables the admin endpoint (admin.ts) for this bearer token. */
+  adminToken: string | undefined;
 }
 
 type Access = 'never' | 'read' | 'write' | 'handler';
@@ -33,6 +38,7 @@ const ANONYMOUS: Partial<Record<Operation, Access>> = {
   PostObject: 'handler',
   ListObjects: 'read',
   ListObjectsV2: 'read',
+  ListObjectVersions: 'read',
   PutObject: 'write',
   AppendObject: 'write',
   CopyObject: 'write',
@@ -64,6 +70,9 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     PutBucketLifecycle: buckets.putBucketLifecycle,
     GetBucketLifecycle: buckets.getBucketLifecycle,
     DeleteBucketLifecycle: buckets.deleteBucketLifecycle,
+    PutBucketVersioning: versioning.putBucketVersioning,
+    GetBucketVersioning: versioning.getBucketVersioning,
+    ListObjectVersions: versioning.listObjectVersions,
     ListObjects: listing.listObjects,
     ListObjectsV2: listing.listObjectsV2,
     ListMultipartUploads: multipart.listMultipartUploads,
@@ -81,6 +90,7 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     PutObjectTagging: objects.putObjectTagging,
     GetObjectTagging: objects.getObjectTagging,
     DeleteObjectTagging: objects.deleteObjectTagging,
+    RestoreObject: restoreObject,
     InitiateMultipartUpload: multipart.initiateMultipartUpload,
     UploadPart: multipart.uploadPart,
     UploadPartCopy: multipart.uploadPartCopy,
@@ -96,7 +106,7 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     const targets = resolveTargets(ctx.headers.host, ctx.rawPath, config.addressing);
     ctx.target = targets[0]!;
     const bucketName = ctx.target.bucket;
-    const bucket = bucketName === '' ? undefined : state.store.bucket(bucketName);
+    const bucket = bucketName === '' ? undefined : state.engine.bucket(bucketName);
     // Granted before authentication so that browsers can read error responses too.
     ctx.cors = corsResponseHeaders(bucket?.config.cors, ctx.headers.origin, ctx.method);
     if (ctx.method === 'OPTIONS') {
@@ -129,10 +139,10 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     if (fault.action === 'internal-error') throw OssErrors.internalError();
     if (fault.action === 'slow-down') throw OssErrors.slowDown();
 
-    if (op !== 'PutBucket' && op !== 'ListBuckets') state.store.requireBucket(target.bucket);
+    if (op !== 'PutBucket' && op !== 'ListBuckets') state.engine.requireBucket(target.bucket);
     if (!principal) {
       const access = ANONYMOUS[op] ?? 'never';
-      const acl = target.bucket === '' ? 'private' : (state.store.bucket(target.bucket)?.config.acl ?? 'private');
+      const acl = target.bucket === '' ? 'private' : (state.engine.bucket(target.bucket)?.config.acl ?? 'private');
       const allowed =
         access === 'handler' ||
         (access === 'read' && acl !== 'private') ||
@@ -142,7 +152,27 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     await handlers[op](ctx, state);
   }
 
+  /** A path-style request under /_local/ when the admin endpoint is on. */
+  const isAdmin = (req: IncomingMessage) =>
+    config.adminToken !== undefined &&
+    (req.url ?? '').startsWith(ADMIN_PREFIX) &&
+    bucketFromHost((req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase(), config.addressing) === undefined;
+
+  async function onAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await handleAdmin(req, res, { token: config.adminToken!, faults: config.faults, log: state.log });
+    } catch (error) {
+      state.log(`admin request ${req.method} ${req.url} failed: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        `${JSON.stringify({ error: { code: 'INTERNAL', message: 'The admin request failed; see the server log.' } })}\n`,
+      );
+    }
+    config.requestLog?.(`${res.statusCode} ${req.method} ${req.url?.split('?')[0]} admin`);
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+    if (isAdmin(req)) return onAdmin(req, res);
     const started = Date.now();
     const ctx = new RequestContext(req, res, hostId, expectContinue);
     try {

@@ -61,6 +61,8 @@ export const FcOssEventRecordSchema = fields({
       deltaSize: optionalNumber,
       /** AppendObject only: where this append started. */
       position: optionalNumber,
+      /** The version written or removed, in buckets with versioning. */
+      versionId: optionalText,
     }),
     ossSchemaVersion: optionalText,
     ruleId: optionalText,

@@ -1,7 +1,4 @@
-import { MIN_PART_SIZE } from '../config';
-
-/** OSS accepts at most 10,000 parts per multipart upload. */
-export const MAX_PARTS = 10_000;
+import { MAX_PARTS, MIN_PART_SIZE } from '../storage/limits';
 
 /**
  * The part size for an upload: the configured chunk size, raised (to a whole KiB) when the file would

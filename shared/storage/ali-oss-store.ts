@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
+import { awaitsRestore, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
+import { DELETE_BATCH_SIZE } from './limits';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -13,14 +15,12 @@ import type {
   ObjectBody,
   ObjectInfo,
   ObjectStore,
+  ObjectTags,
   PutOptions,
   PutResult,
   UploadedPart,
 } from './port';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
-
-/** OSS accepts at most this many keys per DeleteMultipleObjects request. */
-export const DELETE_BATCH_SIZE = 1000;
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
 export interface AliOssClient {
@@ -60,6 +60,8 @@ export interface AliOssClient {
     options?: object,
   ): Promise<{ etag: string; res: AliResponse }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
+  getObjectTagging(name: string): Promise<{ tag: Record<string, string> }>;
+  putObjectTagging(name: string, tag: Record<string, string>): Promise<unknown>;
   listUploads(query: object): Promise<{
     uploads: Array<{ name: string; uploadId: string; initiated: string }>;
     isTruncated: boolean;
@@ -77,6 +79,7 @@ interface AliListObject {
   size: number;
   etag: string;
   lastModified: string;
+  storageClass?: string;
 }
 interface AliPart {
   PartNumber: string;
@@ -142,7 +145,7 @@ export class AliOssStore implements ObjectStore {
         return { info: infoFrom(key, res.headers), body: stream };
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw error;
+        throw await explainStreamedError(c, key, error);
       }
     });
   }
@@ -173,7 +176,7 @@ export class AliOssStore implements ObjectStore {
       attempt += 1;
       try {
         return {
-          etag: unquoteEtag((await c.put(key, bytes, { headers, mime: options.contentType })).res.headers.etag),
+          etag: unquoteEtag((await c.put(key, bytes, { headers })).res.headers.etag),
         };
       } catch (error) {
         // A retried forbid-overwrite PUT whose earlier attempt landed finds its own bytes: that is success.
@@ -215,6 +218,7 @@ export class AliOssStore implements ObjectStore {
           size: Number(o.size),
           etag: unquoteEtag(o.etag),
           lastModified: new Date(o.lastModified),
+          storageClass: parseStorageClass(o.storageClass),
         })),
         prefixes: page.prefixes ?? [],
       };
@@ -255,14 +259,29 @@ export class AliOssStore implements ObjectStore {
     return result;
   }
 
+  async getTags(key: string): Promise<ObjectTags | undefined> {
+    return this.idempotent('GetObjectTagging', key, async (c) => {
+      try {
+        return { ...(await c.getObjectTagging(key)).tag };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async putTags(key: string, tags: ObjectTags): Promise<void> {
+    checkTags(key, tags);
+    await this.idempotent('PutObjectTagging', key, (c) => c.putObjectTagging(key, { ...tags }));
+  }
+
   readonly multipart = {
     initiate: async (key: string, options: PutOptions = {}): Promise<string> =>
       // Not retried: each attempt would open another upload that nobody completes.
       this.once(
         'InitiateMultipartUpload',
         key,
-        async (c) =>
-          (await c.initMultipartUpload(key, { headers: putHeaders(options), mime: options.contentType })).uploadId,
+        async (c) => (await c.initMultipartUpload(key, { headers: putHeaders(options) })).uploadId,
       ),
     uploadPart: async (key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }> =>
       this.idempotent('UploadPart', key, async (c) => ({
@@ -395,13 +414,34 @@ async function defaultClientFactory(options: Record<string, unknown>): Promise<A
   return new OSS(options);
 }
 
+/**
+ * A streamed GET's error body is discarded by ali-oss, so a 403 or 416 arrives without OSS's code. A 416 on
+ * a ranged GET can only be InvalidRange; a 403 of an object that HEAD shows archived and not restored is
+ * InvalidObjectState (any other 403 stays access denied).
+ */
+async function explainStreamedError(c: AliOssClient, key: string, error: unknown): Promise<unknown> {
+  const e = error as { status?: number; code?: string };
+  if (typeof e !== 'object' || e === null || e.code) return error;
+  if (e.status === 416) e.code = 'InvalidRange';
+  if (e.status === 403) {
+    const head = await c.head(key).catch(() => undefined);
+    const h = head?.res.headers;
+    if (
+      h &&
+      awaitsRestore(parseStorageClass(h['x-oss-storage-class']), parseRestoreHeader(h['x-oss-restore']), new Date())
+    )
+      e.code = 'InvalidObjectState';
+  }
+  return error;
+}
+
 function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: number }).status === 404;
 }
 
 function putHeaders(options: PutOptions): Record<string, string> {
-  const h: Record<string, string> = {};
-  if (options.contentType) h['Content-Type'] = options.contentType;
+  // Always name the type: ali-oss would otherwise guess one from the key's extension.
+  const h: Record<string, string> = { 'Content-Type': options.contentType || 'application/octet-stream' };
   if (options.contentMd5) h['Content-MD5'] = options.contentMd5;
   if (options.forbidOverwrite) h['x-oss-forbid-overwrite'] = 'true';
   if (options.encryption) {
@@ -411,6 +451,7 @@ function putHeaders(options: PutOptions): Record<string, string> {
   if (options.cacheControl) h['Cache-Control'] = options.cacheControl;
   if (options.contentDisposition) h['Content-Disposition'] = options.contentDisposition;
   if (options.contentEncoding) h['Content-Encoding'] = options.contentEncoding;
+  if (options.storageClass) h['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) h[`x-oss-meta-${name.toLowerCase()}`] = value;
   return h;
 }
@@ -431,5 +472,11 @@ function infoFrom(key: string, headers: Record<string, string | undefined>): Obj
     ...(headers['content-type'] && { contentType: headers['content-type'] }),
     ...(headers['x-oss-object-type'] && { objectType: headers['x-oss-object-type'] }),
     ...(headers['x-oss-hash-crc64ecma'] && { crc64: headers['x-oss-hash-crc64ecma'] }),
+    storageClass: parseStorageClass(headers['x-oss-storage-class']),
+    ...optionalRestore(parseRestoreHeader(headers['x-oss-restore'])),
   };
+}
+
+function optionalRestore(restore: ObjectInfo['restore']): Pick<ObjectInfo, 'restore'> {
+  return restore ? { restore } : {};
 }

@@ -6,6 +6,8 @@ export type StorageErrorCode =
   | 'OSS_ALREADY_EXISTS'
   | 'OSS_ACCESS_DENIED'
   | 'OSS_PRECONDITION_FAILED'
+  | 'OSS_INVALID_RANGE'
+  | 'OSS_OBJECT_ARCHIVED'
   | 'OSS_THROTTLED'
   | 'OSS_UNAVAILABLE'
   | 'OSS_NETWORK'
@@ -89,9 +91,25 @@ function classify(status: number | undefined, ossCode: string | undefined, e: Cl
   if (status === 404) return 'OSS_NOT_FOUND';
   if (status === 409 && ossCode === 'FileAlreadyExists') return 'OSS_ALREADY_EXISTS';
   if (status === 412) return 'OSS_PRECONDITION_FAILED';
+  if (status === 416) return 'OSS_INVALID_RANGE';
+  // OSS refuses to read an archived object that is not restored (docs/oss-protocol.md §4.2).
+  if (status === 403 && ossCode === 'InvalidObjectState') return 'OSS_OBJECT_ARCHIVED';
   if (status === 403) return 'OSS_ACCESS_DENIED';
   if (status === 503 || status === 429 || ossCode === 'SlowDown' || ossCode === 'Throttling') return 'OSS_THROTTLED';
   if (status >= 500) return 'OSS_UNAVAILABLE';
   if (status >= 400) return 'OSS_INVALID_REQUEST';
   return 'OSS_REQUEST_FAILED';
+}
+
+/**
+ * The `StorageError` an OSS answer of `status` with error `ossCode` becomes: for stores that are not
+ * the OSS client (the in-memory store) and must fail exactly as the adapter does.
+ */
+export function ossAnswerError(
+  operation: string,
+  key: string | undefined,
+  status: number,
+  ossCode: string,
+): StorageError {
+  return toStorageError({ status, code: ossCode, name: `${ossCode}Error` }, operation, key);
 }

@@ -1,11 +1,13 @@
 export type { AliOssStoreOptions } from './ali-oss-store';
-export { AliOssStore, DELETE_BATCH_SIZE, unquoteEtag } from './ali-oss-store';
+export { AliOssStore, unquoteEtag } from './ali-oss-store';
+export { awaitsRestore, isArchiveClass } from './attributes';
 export type { CredentialsProvider } from './credentials';
 export { resolveCredentials, sameCredentials } from './credentials';
 export type { AddressingStyle, UrlBase } from './endpoints';
 export { bucketUrl, objectUrl, publicUrlBase, regionHost, serviceEndpoint } from './endpoints';
 export type { StorageErrorCode, StorageErrorDetails } from './errors';
 export { StorageError, toStorageError } from './errors';
+export * from './limits';
 export type * from './port';
 export type { RetryHooks, RetryPolicy } from './retry';
 export { backoffDelay, DEFAULT_RETRY, withRetry } from './retry';

@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
 
+/** OSS storage classes. Archive, ColdArchive and DeepColdArchive objects must be restored before a GET. */
+export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
+
+/** Where a RestoreObject request stands (`x-oss-restore`): still running, or done until `expiresAt`. */
+export type RestoreState = { ongoing: true } | { ongoing: false; expiresAt: Date };
+
 /** What OSS says about one object. `etag` is without quotes, as OSS events carry it. */
 export interface ObjectInfo {
   key: string;
@@ -13,6 +19,10 @@ export interface ObjectInfo {
   objectType?: string;
   /** CRC-64/XZ of the whole object as a decimal string, when OSS sent it. */
   crc64?: string;
+  /** `Standard` when OSS does not say otherwise. */
+  storageClass: StorageClass;
+  /** Set once a restore of an archived object was requested; absent otherwise. */
+  restore?: RestoreState;
 }
 
 /** One entry of a listing page. */
@@ -21,6 +31,7 @@ export interface ObjectSummary {
   size: number;
   etag: string;
   lastModified: Date;
+  storageClass: StorageClass;
 }
 
 export interface ListPage {
@@ -55,6 +66,7 @@ export interface Encryption {
 }
 
 export interface PutOptions {
+  /** Default `application/octet-stream`: the store never guesses a type from the key's extension. */
   contentType?: string;
   /** base64 MD5 of the body; OSS refuses the write when it does not match. */
   contentMd5?: string;
@@ -65,6 +77,8 @@ export interface PutOptions {
   cacheControl?: string;
   contentDisposition?: string;
   contentEncoding?: string;
+  /** Default: the bucket's storage class. */
+  storageClass?: StorageClass;
 }
 
 export interface PutResult {
@@ -95,6 +109,10 @@ export interface MultipartOperations {
   initiate(key: string, options?: PutOptions): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<{ etag: string }>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /**
+   * Joins the listed parts (in part-number order, whatever order they are given in; the first of duplicate
+   * numbers wins). Every part but the last must be at least 100 KiB.
+   */
   complete(
     key: string,
     uploadId: string,
@@ -105,9 +123,20 @@ export interface MultipartOperations {
   listUploads(prefix?: string): AsyncIterable<MultipartUpload[]>;
 }
 
+/** Object tags by key. At most 10; keys 1–128 and values 1–256 characters of `A-Za-z0-9 +-=._:/`. */
+export type ObjectTags = Record<string, string>;
+
 /**
  * The object-store port: everything the functions do with their bucket. Absent objects are
- * `undefined`, never errors; other failures throw `StorageError` with a stable code.
+ * `undefined`, never errors; other failures throw `StorageError` with a stable code:
+ * - `OSS_ALREADY_EXISTS`: a write with `forbidOverwrite` found the key taken;
+ * - `OSS_INVALID_RANGE`: a ranged read starting at or past the end of the object;
+ * - `OSS_OBJECT_ARCHIVED`: a read of an Archive/ColdArchive/DeepColdArchive object that is not restored
+ *   (a reader treats it as unreadable: it is there, but its bytes are not);
+ * - `OSS_NOT_FOUND`: a write that needs something absent (copy source, multipart upload, tags of a missing key).
+ *
+ * Listings are in UTF-8 byte order; ETags are OSS's: uppercase hex MD5 for a simple upload, `<hex>-<parts>` for
+ * a multipart one, never quoted.
  */
 export interface ObjectStore {
   readonly bucket: string;
@@ -119,7 +148,11 @@ export interface ObjectStore {
   copy(sourceKey: string, targetKey: string, options?: { forbidOverwrite?: boolean }): Promise<PutResult>;
   list(options?: ListOptions): AsyncIterable<ListPage>;
   delete(key: string): Promise<void>;
-  /** Deletes in batches of 1000 (OSS's limit per request). */
+  /** Deletes in batches of 1000 (OSS's limit per request). A key that did not exist counts as deleted. */
   deleteMany(keys: readonly string[]): Promise<DeleteManyResult>;
+  /** The object's tags (`{}` when it has none), or `undefined` when the object does not exist. */
+  getTags(key: string): Promise<ObjectTags | undefined>;
+  /** Replaces the object's tags (`{}` removes them all). */
+  putTags(key: string, tags: ObjectTags): Promise<void>;
   readonly multipart: MultipartOperations;
 }

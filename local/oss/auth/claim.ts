@@ -1,3 +1,4 @@
+import { MAX_PRESIGN_SECONDS } from '../../../shared/storage/limits';
 import { parseV4Timestamp, V4_ALGORITHM } from '../../../shared/storage/signing';
 import { OssErrors } from '../errors';
 
@@ -191,9 +192,9 @@ function v4FromQuery(req: SignedRequest): AuthClaim {
     throw OssErrors.invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
   const time = parseV4Timestamp(timestamp);
   if (!time) throw OssErrors.invalidArgument('x-oss-date is not in ISO 8601 basic format.', 'x-oss-date', timestamp);
-  if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > 604_800) {
+  if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGN_SECONDS) {
     throw OssErrors.invalidArgument(
-      'x-oss-expires must be between 1 and 604800 seconds.',
+      `x-oss-expires must be between 1 and ${MAX_PRESIGN_SECONDS} seconds.`,
       'x-oss-expires',
       expires,
       '0002-00000232',

@@ -4,7 +4,9 @@ import { OssErrors } from '../errors';
 import type { RequestContext } from '../http/context';
 import type { BucketConfig } from '../store/types';
 import { children, el, parseXml, text } from '../xml';
-import { BUCKET_ACLS, type Handler, isoTime, ownerXml, type ServerState, STORAGE_CLASSES } from './common';
+import { BUCKET_ACLS, STORAGE_CLASSES } from './object-attrs';
+import { isoTime, ownerXml } from './response';
+import type { Handler, ServerState } from './types';
 
 const REDUNDANCY = ['LRS', 'ZRS'];
 
@@ -47,27 +49,27 @@ export const putBucket: Handler = async (ctx, state) => {
     }
   }
   const acl = parseBucketAcl(ctx.headers['x-oss-acl'], 'private');
-  const created = await state.store.createBucket({ name, created: Date.now(), storageClass, redundancy, acl });
+  const created = await state.engine.createBucket({ name, created: Date.now(), storageClass, redundancy, acl });
   if (!created) {
-    const existing = state.store.requireBucket(name).config;
+    const existing = state.engine.requireBucket(name).config;
     if (existing.storageClass !== storageClass)
       throw OssErrors.bucketAlreadyExists(name, "Cannot modify existing bucket's storage class.");
     if (existing.redundancy !== redundancy)
       throw OssErrors.bucketAlreadyExists(name, "Bucket already exists can't modify data redundancy type.");
-    if (ctx.headers['x-oss-acl'] !== undefined) await state.store.updateBucket(name, (c) => ({ ...c, acl }));
+    if (ctx.headers['x-oss-acl'] !== undefined) await state.engine.updateBucket(name, (c) => ({ ...c, acl }));
   }
   ctx.send(200, { location: `/${name}` });
 };
 
 /** DeleteBucket: 204; 409 BucketNotEmpty while it holds objects or multipart uploads. */
 export const deleteBucket: Handler = async (ctx, state) => {
-  await state.store.deleteBucket(ctx.target!.bucket);
+  await state.engine.deleteBucket(ctx.target!.bucket);
   ctx.send(204);
 };
 
 /** A HEAD on a bucket: 200 when it exists (not an OSS API, but browsers and tools probe this way). */
 export const headBucket: Handler = async (ctx, state) => {
-  state.store.requireBucket(ctx.target!.bucket);
+  state.engine.requireBucket(ctx.target!.bucket);
   ctx.send(200);
 };
 
@@ -92,7 +94,7 @@ export const listBuckets: Handler = async (ctx, state) => {
   const max = rawMax === undefined || rawMax === '' ? 1000 : Number(rawMax);
   if (!Number.isInteger(max) || max < 1 || max > 1000)
     throw OssErrors.invalidArgument('Argument max-keys must be an integer between 1 and 1000.', 'max-keys', rawMax);
-  const all = state.store.listBuckets().filter((b) => b.name.startsWith(prefix) && b.name > marker);
+  const all = state.engine.listBuckets().filter((b) => b.name.startsWith(prefix) && b.name > marker);
   const page = all.slice(0, max);
   const truncated = all.length > max;
   ctx.sendXml(
@@ -114,7 +116,7 @@ export const listBuckets: Handler = async (ctx, state) => {
 
 /** GetBucketInfo. */
 export const getBucketInfo: Handler = async (ctx, state) => {
-  const c = state.store.requireBucket(ctx.target!.bucket).config;
+  const c = state.engine.requireBucket(ctx.target!.bucket).config;
   ctx.sendXml(
     200,
     el('BucketInfo', [
@@ -124,6 +126,7 @@ export const getBucketInfo: Handler = async (ctx, state) => {
         el('TransferAcceleration', 'Disabled'),
         el('CrossRegionReplication', 'Disabled'),
         el('DataRedundancyType', c.redundancy),
+        c.versioning !== undefined && el('Versioning', c.versioning),
         ownerXml(state),
         el('AccessControlList', [el('Grant', c.acl)]),
         el('ServerSideEncryptionRule', [el('SSEAlgorithm', 'None')]),
@@ -135,40 +138,40 @@ export const getBucketInfo: Handler = async (ctx, state) => {
 
 /** GetBucketLocation. */
 export const getBucketLocation: Handler = async (ctx, state) => {
-  state.store.requireBucket(ctx.target!.bucket);
+  state.engine.requireBucket(ctx.target!.bucket);
   ctx.sendXml(200, el('LocationConstraint', `oss-${state.region}`));
 };
 
 /** PutBucketACL (`x-oss-acl`). */
 export const putBucketAcl: Handler = async (ctx, state) => {
   const acl = parseBucketAcl(ctx.headers['x-oss-acl'] ?? '', 'private');
-  await state.store.updateBucket(ctx.target!.bucket, (c) => ({ ...c, acl }));
+  await state.engine.updateBucket(ctx.target!.bucket, (c) => ({ ...c, acl }));
   ctx.send(200);
 };
 
 /** GetBucketACL. */
 export const getBucketAcl: Handler = async (ctx, state) => {
-  const c = state.store.requireBucket(ctx.target!.bucket).config;
+  const c = state.engine.requireBucket(ctx.target!.bucket).config;
   ctx.sendXml(200, el('AccessControlPolicy', [ownerXml(state), el('AccessControlList', [el('Grant', c.acl)])]));
 };
 
 /** PutBucketCors: replaces the rules. */
 export const putBucketCors: Handler = async (ctx, state) => {
   const cors = parseCorsXml((await ctx.readBody(64 * 1024)).toString('utf8'));
-  await state.store.updateBucket(ctx.target!.bucket, (c) => ({ ...c, cors }));
+  await state.engine.updateBucket(ctx.target!.bucket, (c) => ({ ...c, cors }));
   ctx.send(200);
 };
 
 /** GetBucketCors: 404 NoSuchCORSConfiguration when none is set. */
 export const getBucketCors: Handler = async (ctx, state) => {
-  const c = state.store.requireBucket(ctx.target!.bucket).config;
+  const c = state.engine.requireBucket(ctx.target!.bucket).config;
   if (!c.cors) throw OssErrors.noSuchCors();
   ctx.sendXml(200, corsXml(c.cors));
 };
 
 /** DeleteBucketCors: 204. */
 export const deleteBucketCors: Handler = async (ctx, state) => {
-  await state.store.updateBucket(ctx.target!.bucket, ({ cors: _cors, ...rest }) => rest);
+  await state.engine.updateBucket(ctx.target!.bucket, ({ cors: _cors, ...rest }) => rest);
   ctx.send(204);
 };
 
@@ -183,27 +186,27 @@ export const putBucketLifecycle: Handler = async (ctx, state) => {
     const status = text(rule, 'Status')?.trim();
     if (status !== 'Enabled' && status !== 'Disabled') throw OssErrors.malformedXml();
   }
-  await state.store.updateBucket(ctx.target!.bucket, (c) => ({ ...c, lifecycle: body }));
+  await state.engine.updateBucket(ctx.target!.bucket, (c) => ({ ...c, lifecycle: body }));
   ctx.send(200);
 };
 
 /** GetBucketLifecycle: the stored document; 404 NoSuchLifecycle when none is set. */
 export const getBucketLifecycle: Handler = async (ctx, state) => {
-  const c = state.store.requireBucket(ctx.target!.bucket).config;
+  const c = state.engine.requireBucket(ctx.target!.bucket).config;
   if (!c.lifecycle) throw OssErrors.noSuchLifecycle();
   ctx.send(200, { 'content-type': 'application/xml' }, c.lifecycle);
 };
 
 /** DeleteBucketLifecycle: 204. */
 export const deleteBucketLifecycle: Handler = async (ctx, state) => {
-  await state.store.updateBucket(ctx.target!.bucket, ({ lifecycle: _l, ...rest }) => rest);
+  await state.engine.updateBucket(ctx.target!.bucket, ({ lifecycle: _l, ...rest }) => rest);
   ctx.send(204);
 };
 
 /** OPTIONS preflight, answered from the bucket's CORS rules without authentication. */
 export function answerPreflight(ctx: RequestContext, state: ServerState): void {
   const bucket = ctx.target?.bucket ?? '';
-  const config = bucket === '' ? undefined : state.store.requireBucket(bucket).config;
+  const config = bucket === '' ? undefined : state.engine.requireBucket(bucket).config;
   const headers = preflight(
     config?.cors,
     ctx.headers.origin,

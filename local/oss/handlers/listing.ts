@@ -1,20 +1,11 @@
-import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
-import type { RequestContext } from '../http/context';
-import { urlEncodeListValue } from '../keys';
 import { decodeContinuationToken, encodeContinuationToken, parseMaxKeys } from '../listing';
+import { restoreInfo } from '../restore';
 import type { ObjectRecord } from '../store/types';
 import { el, type XmlElement } from '../xml';
-import { type Handler, isoTime, ownerXml, type ServerState } from './common';
-
-/** `encoding-type` is either absent or `url`. */
-function encoder(ctx: RequestContext): (text: string) => string {
-  const type = ctx.param('encoding-type');
-  if (type === undefined || type === '') return (t) => t;
-  if (type !== 'url')
-    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
-  return urlEncodeListValue;
-}
+import { listEncoder } from './request';
+import { isoTime, ownerXml } from './response';
+import type { Handler, ServerState } from './types';
 
 function contents(
   state: ServerState,
@@ -29,8 +20,15 @@ function contents(
     el('Type', record.type),
     el('Size', record.size),
     el('StorageClass', record.storageClass),
+    record.restore !== undefined && restoreXml(record),
     withOwner && ownerXml(state),
   ]);
+}
+
+/** `<RestoreInfo>` of a cold object being restored or restored (absent otherwise, as on OSS). */
+function restoreXml(record: ObjectRecord): XmlElement | undefined {
+  const info = restoreInfo(record, Date.now());
+  return info === undefined ? undefined : el('RestoreInfo', info);
 }
 
 /**
@@ -39,12 +37,12 @@ function contents(
  */
 export const listObjects: Handler = async (ctx, state) => {
   const bucket = ctx.target!.bucket;
-  const encode = encoder(ctx);
+  const encode = listEncoder(ctx);
   const prefix = ctx.param('prefix') ?? '';
   const delimiter = ctx.param('delimiter') ?? '';
   const marker = ctx.param('marker') ?? '';
   const maxKeys = parseMaxKeys(ctx.param('max-keys'));
-  const page = state.store.list(bucket, { prefix, delimiter, after: marker, maxKeys });
+  const page = state.engine.list(bucket, { prefix, delimiter, after: marker, maxKeys });
   ctx.sendXml(
     200,
     el('ListBucketResult', [
@@ -68,7 +66,7 @@ export const listObjects: Handler = async (ctx, state) => {
  */
 export const listObjectsV2: Handler = async (ctx, state) => {
   const bucket = ctx.target!.bucket;
-  const encode = encoder(ctx);
+  const encode = listEncoder(ctx);
   const prefix = ctx.param('prefix') ?? '';
   const delimiter = ctx.param('delimiter') ?? '';
   const startAfter = ctx.param('start-after');
@@ -76,7 +74,7 @@ export const listObjectsV2: Handler = async (ctx, state) => {
   const maxKeys = parseMaxKeys(ctx.param('max-keys'));
   const fetchOwner = ctx.param('fetch-owner') === 'true';
   const after = token !== undefined && token !== '' ? decodeContinuationToken(token) : (startAfter ?? '');
-  const page = state.store.list(bucket, { prefix, delimiter, after, maxKeys });
+  const page = state.engine.list(bucket, { prefix, delimiter, after, maxKeys });
   ctx.sendXml(
     200,
     el('ListBucketResult', [

@@ -2,46 +2,35 @@ import { randomBytes } from 'node:crypto';
 import { evaluatePreconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { etagFromMd5, multipartEtag, quoteEtag } from '../etag';
-import type { RequestContext } from '../http/context';
-import { compareKeys, urlEncodeListValue } from '../keys';
+import { compareKeys } from '../keys';
 import { parseMaxKeys } from '../listing';
 import { parsePartNumber, type RequestedPart, selectParts } from '../multipart';
+import { requireReadable } from '../restore';
 import { children, el, parseXml, text } from '../xml';
+import { attrsFromHeaders } from './object-attrs';
+import { notifyCreated } from './publish';
 import {
-  attrsFromHeaders,
   expectedMd5,
-  type Handler,
-  isoTime,
-  MAX_OBJECT_BYTES,
-  notifyCreated,
-  nowSeconds,
+  forbidsOverwrite,
+  listEncoder,
+  MAX_SINGLE_PUT_BYTES,
   parseCopySource,
   requireKey,
   requireLength,
-  sseHeaders,
-} from './common';
-
-const forbidsOverwrite = (ctx: RequestContext) =>
-  (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
-
-function encoder(ctx: RequestContext): (t: string) => string {
-  const type = ctx.param('encoding-type');
-  if (type === undefined || type === '') return (t) => t;
-  if (type !== 'url')
-    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', type);
-  return urlEncodeListValue;
-}
+} from './request';
+import { isoTime, nowSeconds, sseHeaders, versionHeader } from './response';
+import type { Handler } from './types';
 
 /** InitiateMultipartUpload: the object's attributes are fixed now and applied at completion. */
 export const initiateMultipartUpload: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
-  const config = state.store.requireBucket(bucket).config;
+  const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
-  if (forbidsOverwrite(ctx) && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  if (forbidsOverwrite(ctx) && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
   const uploadId = randomBytes(16).toString('hex').toUpperCase();
-  await state.store.initiateUpload(bucket, { uploadId, key, initiated: Date.now(), ...attrs });
-  const encode = encoder(ctx);
+  await state.engine.initiateUpload(bucket, { uploadId, key, initiated: Date.now(), ...attrs });
+  const encode = listEncoder(ctx);
   ctx.sendXml(
     200,
     el('InitiateMultipartUploadResult', [
@@ -60,19 +49,19 @@ export const uploadPart: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const partNumber = parsePartNumber(ctx.param('partNumber'));
   const uploadId = ctx.param('uploadId') ?? '';
-  const upload = state.store.requireUpload(bucket, uploadId, key);
+  const upload = state.engine.requireUpload(bucket, uploadId, key);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
-  const staged = await state.store.stage(ctx.body(), {
-    maxBytes: MAX_OBJECT_BYTES,
+  const staged = await state.engine.stage(ctx.body(), {
+    maxBytes: MAX_SINGLE_PUT_BYTES,
     tooLarge: () => OssErrors.entityTooLarge(),
   });
   if (md5 && !md5.equals(staged.md5)) {
-    await state.store.discard(staged);
+    await state.engine.discard(staged);
     throw OssErrors.invalidDigest();
   }
   const etag = etagFromMd5(staged.md5);
-  await state.store.putPart(bucket, uploadId, partNumber, staged, etag);
+  await state.engine.putPart(bucket, uploadId, partNumber, staged, etag);
   ctx.send(200, {
     etag: quoteEtag(etag),
     'x-oss-hash-crc64ecma': staged.crc64,
@@ -87,45 +76,51 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const partNumber = parsePartNumber(ctx.param('partNumber'));
   const uploadId = ctx.param('uploadId') ?? '';
-  state.store.requireUpload(bucket, uploadId, key);
+  state.engine.requireUpload(bucket, uploadId, key);
   const source = parseCopySource(ctx.headers['x-oss-copy-source']!);
-  state.store.requireBucket(source.bucket);
+  state.engine.requireBucket(source.bucket);
   const rangeHeader = ctx.headers['x-oss-copy-source-range'];
-  const { stream } = await state.store.openObject(source.bucket, source.key, (src) => {
-    const outcome = evaluatePreconditions(
-      {
-        ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
-          ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined
-          ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined
-          ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] }
-          : {}),
-        ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined
-          ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] }
-          : {}),
-      },
-      src.etag,
-      src.lastModified,
-    );
-    if (outcome.kind !== 'proceed')
-      throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
-    if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
-    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
-    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
-      throw OssErrors.invalidArgument(
-        'The x-oss-copy-source-range is invalid.',
-        'x-oss-copy-source-range',
-        rangeHeader,
+  const { stream } = await state.engine.openObject(
+    source.bucket,
+    source.key,
+    (src) => {
+      requireReadable(src, Date.now());
+      const outcome = evaluatePreconditions(
+        {
+          ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
+            ? { ifMatch: ctx.headers['x-oss-copy-source-if-match'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-none-match'] !== undefined
+            ? { ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-modified-since'] !== undefined
+            ? { ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'] }
+            : {}),
+          ...(ctx.headers['x-oss-copy-source-if-unmodified-since'] !== undefined
+            ? { ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'] }
+            : {}),
+        },
+        src.etag,
+        src.lastModified,
       );
-    }
-    return { start: Number(m[1]), end: Number(m[2]) };
-  });
-  const staged = await state.store.stage((stream ?? []) as AsyncIterable<Uint8Array>);
+      if (outcome.kind !== 'proceed')
+        throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
+      if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
+      const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+        throw OssErrors.invalidArgument(
+          'The x-oss-copy-source-range is invalid.',
+          'x-oss-copy-source-range',
+          rangeHeader,
+        );
+      }
+      return { start: Number(m[1]), end: Number(m[2]) };
+    },
+    source.versionId,
+  );
+  const staged = await state.engine.stage((stream ?? []) as AsyncIterable<Uint8Array>);
   const etag = etagFromMd5(staged.md5);
-  const part = await state.store.putPart(bucket, uploadId, partNumber, staged, etag);
+  const part = await state.engine.putPart(bucket, uploadId, partNumber, staged, etag);
   ctx.sendXml(
     200,
     el('CopyPartResult', [el('LastModified', isoTime(part.lastModified)), el('ETag', quoteEtag(etag))]),
@@ -144,7 +139,7 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
   const uploadId = ctx.param('uploadId') ?? '';
-  const upload = state.store.requireUpload(bucket, uploadId, key);
+  const upload = state.engine.requireUpload(bucket, uploadId, key);
   const body = (await ctx.readBody(16 * 1024 * 1024)).toString('utf8');
   let parts: ReturnType<typeof selectParts>;
   if ((ctx.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes') {
@@ -173,7 +168,7 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
   }
   const u = upload.record;
   const etag = multipartEtag(parts.map((p) => p.etag));
-  const committed = await state.store.completeUpload(
+  const committed = await state.engine.completeUpload(
     bucket,
     uploadId,
     parts,
@@ -192,7 +187,7 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
     { forbidOverwrite: forbidsOverwrite(ctx) },
   );
   notifyCreated(ctx, state, 'ObjectCreated:CompleteMultipartUpload', bucket, committed);
-  const encode = encoder(ctx);
+  const encode = listEncoder(ctx);
   const host = ctx.headers.host ?? `${bucket}.oss-${state.region}.aliyuncs.com`;
   ctx.sendXml(
     200,
@@ -203,14 +198,19 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
       el('Key', encode(key)),
       el('ETag', quoteEtag(etag)),
     ]),
-    { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': committed.record.crc64, ...sseHeaders(committed.record) },
+    {
+      etag: quoteEtag(etag),
+      'x-oss-hash-crc64ecma': committed.record.crc64,
+      ...sseHeaders(committed.record),
+      ...versionHeader(committed.record, state.engine.requireBucket(bucket).config),
+    },
   );
 };
 
 /** AbortMultipartUpload: 204. */
 export const abortMultipartUpload: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  await state.store.abortUpload(ctx.target!.bucket, ctx.param('uploadId') ?? '', key);
+  await state.engine.abortUpload(ctx.target!.bucket, ctx.param('uploadId') ?? '', key);
   ctx.send(204);
 };
 
@@ -219,7 +219,7 @@ export const listParts: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
   const uploadId = ctx.param('uploadId') ?? '';
-  const upload = state.store.requireUpload(bucket, uploadId, key);
+  const upload = state.engine.requireUpload(bucket, uploadId, key);
   const maxParts = parseMaxKeys(ctx.param('max-parts'), 'max-parts', 1000, 1000);
   const rawMarker = ctx.param('part-number-marker') ?? '';
   if (rawMarker !== '' && !/^\d+$/.test(rawMarker))
@@ -230,7 +230,7 @@ export const listParts: Handler = async (ctx, state) => {
     .sort((a, b) => a.partNumber - b.partNumber);
   const page = all.slice(0, maxParts);
   const truncated = all.length > maxParts;
-  const encode = encoder(ctx);
+  const encode = listEncoder(ctx);
   ctx.sendXml(
     200,
     el('ListPartsResult', [
@@ -257,8 +257,8 @@ export const listParts: Handler = async (ctx, state) => {
 /** ListMultipartUploads: prefix, delimiter, key-marker, upload-id-marker, max-uploads. */
 export const listMultipartUploads: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
-  const uploads = state.store.requireBucket(bucket).uploads;
-  const encode = encoder(ctx);
+  const uploads = state.engine.requireBucket(bucket).uploads;
+  const encode = listEncoder(ctx);
   const prefix = ctx.param('prefix') ?? '';
   const delimiter = ctx.param('delimiter') ?? '';
   const keyMarker = ctx.param('key-marker') ?? '';

@@ -4,36 +4,32 @@ import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
 import type { RequestContext } from '../http/context';
 import { decideRange } from '../range';
-import type { ReadPlan } from '../store/engine';
+import { requireReadable } from '../restore';
+import type { Deleted, ReadPlan } from '../store/engine';
 import type { ObjectRecord, StagedBlob } from '../store/types';
-import { children, el, parseXml, text } from '../xml';
+import { versionIdOf } from '../store/versions';
+import { children, el, parseXml, text, type XmlElement } from '../xml';
 import {
   attrsFromHeaders,
   checkTags,
-  commitNormalObject,
   effectiveAcl,
-  expectedMd5,
-  type Handler,
-  isoTime,
-  MAX_OBJECT_BYTES,
-  notifyCreated,
-  notifyRemoved,
-  nowSeconds,
-  objectHeaders,
-  ownerXml,
-  parseCopySource,
   parseObjectAcl,
   parseTagHeader,
-  requireKey,
-  requireLength,
-  type ServerState,
-  sseHeaders,
   sseOf,
   storageClassOf,
-} from './common';
-
-const forbidsOverwrite = (ctx: RequestContext) =>
-  (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+} from './object-attrs';
+import { commitNormalObject, notifyCreated, notifyRemoved } from './publish';
+import {
+  expectedMd5,
+  forbidsOverwrite,
+  MAX_SINGLE_PUT_BYTES,
+  parseCopySource,
+  requireKey,
+  requireLength,
+  versionParam,
+} from './request';
+import { isoTime, nowSeconds, objectHeaders, ownerXml, sseHeaders, versionHeader } from './response';
+import type { Handler, ServerState } from './types';
 
 /** Refuses a staged body whose Content-MD5 or x-oss-hash-crc64ecma does not match what was received. */
 async function checkDigests(
@@ -45,7 +41,7 @@ async function checkDigests(
 ): Promise<void> {
   const crc = ctx.headers['x-oss-hash-crc64ecma'];
   if ((md5 && !md5.equals(chunkMd5)) || (crc !== undefined && crc.trim() !== staged.crc64)) {
-    await state.store.discard(staged);
+    await state.engine.discard(staged);
     throw md5 && !md5.equals(chunkMd5) ? OssErrors.invalidDigest() : OssErrors.invalidCrc64();
   }
 }
@@ -54,15 +50,15 @@ async function checkDigests(
 export const putObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
-  const config = state.store.requireBucket(bucket).config;
+  const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
   const forbid = forbidsOverwrite(ctx);
   // Fail before reading a body that could not be stored anyway.
-  if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
-  const staged = await state.store.stage(ctx.body(), {
-    maxBytes: MAX_OBJECT_BYTES,
+  if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  const staged = await state.engine.stage(ctx.body(), {
+    maxBytes: MAX_SINGLE_PUT_BYTES,
     tooLarge: () => OssErrors.entityTooLarge(),
   });
   await checkDigests(ctx, state, staged, md5);
@@ -79,6 +75,7 @@ export const putObject: Handler = async (ctx, state) => {
     'x-oss-hash-crc64ecma': staged.crc64,
     'content-md5': staged.md5.toString('base64'),
     ...sseHeaders(committed.record),
+    ...versionHeader(committed.record, config),
   });
 };
 
@@ -104,14 +101,14 @@ const RESPONSE_OVERRIDES: Array<[string, string]> = [
 /** Anonymous reads need a public ACL on the object or, when it has none, on the bucket. */
 function checkAnonymousRead(ctx: RequestContext, state: ServerState, record: ObjectRecord): void {
   if (ctx.principal) return;
-  const acl = effectiveAcl(record, state.store.requireBucket(ctx.target!.bucket).config);
+  const acl = effectiveAcl(record, state.engine.requireBucket(ctx.target!.bucket).config);
   if (acl !== 'public-read' && acl !== 'public-read-write') throw OssErrors.accessDenied();
 }
 
 /** An anonymous reader of a missing key in a private bucket learns nothing: 403, not 404. */
 function checkAnonymousMissing(ctx: RequestContext, state: ServerState, key: string): void {
-  if (ctx.principal || state.store.get(ctx.target!.bucket, key)) return;
-  const acl = state.store.requireBucket(ctx.target!.bucket).config.acl;
+  if (ctx.principal || state.engine.get(ctx.target!.bucket, key)) return;
+  const acl = state.engine.requireBucket(ctx.target!.bucket).config.acl;
   if (acl === 'private') throw OssErrors.accessDenied();
 }
 
@@ -125,32 +122,39 @@ export const getObject: Handler = async (ctx, state) => {
     throw OssErrors.invalidRequest('Request specific response headers cannot be used for anonymous GET requests.');
   }
   const standard = (ctx.headers['x-oss-range-behavior'] ?? '').toLowerCase() === 'standard';
+  const versionId = versionParam(ctx);
   let notModified = false;
   let partial = false;
   let headRange: ReadPlan;
-  const { record, range, stream } = await state.store.openObject(bucket, key, (rec): ReadPlan => {
-    checkAnonymousRead(ctx, state, rec);
-    const outcome = evaluatePreconditions(preconditionsOf(ctx.headers), rec.etag, rec.lastModified);
-    if (outcome.kind === 'failed') throw OssErrors.preconditionFailed(outcome.condition);
-    if (outcome.kind === 'not-modified') {
-      notModified = true;
-      return undefined;
-    }
-    const decision = decideRange(ctx.headers.range, rec.size, standard);
-    if (decision.kind === 'unsatisfiable') throw OssErrors.invalidRange();
-    const plan =
-      decision.kind === 'partial' ? { start: decision.start, end: decision.end } : { start: 0, end: rec.size - 1 };
-    partial = decision.kind === 'partial';
-    if (ctx.method === 'HEAD') {
-      // Remember the range for the headers, but read nothing.
-      headRange = plan;
-      return undefined;
-    }
-    return rec.size === 0 ? undefined : plan;
-  });
-  const headers = objectHeaders(record);
+  const { record, range, stream } = await state.engine.openObject(
+    bucket,
+    key,
+    (rec): ReadPlan => {
+      checkAnonymousRead(ctx, state, rec);
+      const outcome = evaluatePreconditions(preconditionsOf(ctx.headers), rec.etag, rec.lastModified);
+      if (outcome.kind === 'failed') throw OssErrors.preconditionFailed(outcome.condition);
+      if (outcome.kind === 'not-modified') {
+        notModified = true;
+        return undefined;
+      }
+      if (ctx.method !== 'HEAD') requireReadable(rec, Date.now());
+      const decision = decideRange(ctx.headers.range, rec.size, standard);
+      if (decision.kind === 'unsatisfiable') throw OssErrors.invalidRange();
+      const plan =
+        decision.kind === 'partial' ? { start: decision.start, end: decision.end } : { start: 0, end: rec.size - 1 };
+      partial = decision.kind === 'partial';
+      if (ctx.method === 'HEAD') {
+        // Remember the range for the headers, but read nothing.
+        headRange = plan;
+        return undefined;
+      }
+      return rec.size === 0 ? undefined : plan;
+    },
+    versionId,
+  );
+  const headers = { ...objectHeaders(record), ...versionHeader(record, state.engine.requireBucket(bucket).config) };
   if (notModified) {
-    ctx.send(304, { etag: headers.etag, 'last-modified': headers['last-modified'] });
+    ctx.send(304, { etag: headers.etag, 'last-modified': headers['last-modified'], ...versionHeader(record, {}) });
     return;
   }
   for (const [param, header] of overrides) headers[header] = ctx.param(param);
@@ -170,11 +174,17 @@ export const getObject: Handler = async (ctx, state) => {
 export const getObjectMeta: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   checkAnonymousMissing(ctx, state, key);
-  const { record } = await state.store.openObject(ctx.target!.bucket, key, (rec) => {
-    checkAnonymousRead(ctx, state, rec);
-    return undefined;
-  });
+  const { record } = await state.engine.openObject(
+    ctx.target!.bucket,
+    key,
+    (rec) => {
+      checkAnonymousRead(ctx, state, rec);
+      return undefined;
+    },
+    versionParam(ctx),
+  );
   ctx.send(200, {
+    ...versionHeader(record, state.engine.requireBucket(ctx.target!.bucket).config),
     etag: quoteEtag(record.etag),
     'content-length': String(record.size),
     'last-modified': new Date(record.lastModified).toUTCString(),
@@ -183,19 +193,32 @@ export const getObjectMeta: Handler = async (ctx, state) => {
   });
 };
 
-/** DeleteObject: 204 whether or not the key existed (§4.4); an event only when something was removed. */
+/** The response headers of one deletion: which version went, or which delete marker was added. */
+function deletedHeaders(done: Deleted, versionId: string | undefined): Record<string, string> {
+  if (done.marker) return { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionIdOf(done.marker) };
+  if (versionId === undefined) return {};
+  return { 'x-oss-version-id': versionId, ...(done.removed?.deleteMarker ? { 'x-oss-delete-marker': 'true' } : {}) };
+}
+
+/**
+ * DeleteObject: 204 whether or not the key existed (§4.4). With versioning, no `versionId` adds a delete
+ * marker and a `versionId` removes that version (docs/local-oss-server.md "Versioning"). An event only
+ * when an object or version is removed for good: OSS sends none for a delete marker.
+ */
 export const deleteObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
-  const removed = await state.store.deleteObject(bucket, key);
-  if (removed) notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObject', bucket, removed);
-  ctx.send(204);
+  const versionId = versionParam(ctx);
+  const done = await state.engine.deleteObject(bucket, key, versionId);
+  if (done.removed && !done.removed.deleteMarker && !done.marker)
+    notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObject', bucket, done.removed);
+  ctx.send(204, deletedHeaders(done, versionId));
 };
 
 /** DeleteMultipleObjects (§4.5): Content-MD5 required, at most 1000 keys and 2 MB, Quiet mode. */
 export const deleteMultipleObjects: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
-  state.store.requireBucket(bucket);
+  state.engine.requireBucket(bucket);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   if (!md5) throw OssErrors.invalidRequest('Missing required header for this request: Content-MD5.');
   if (ctx.headers['content-length'] === undefined) throw OssErrors.missingContentLength();
@@ -210,27 +233,37 @@ export const deleteMultipleObjects: Handler = async (ctx, state) => {
   const objects = children(root, 'Object');
   if (objects.length === 0 || objects.length > 1000) throw OssErrors.malformedXml();
   const quiet = (text(root, 'Quiet') ?? 'false').trim().toLowerCase() === 'true';
-  const keys = objects.map((o) => {
+  const targets = objects.map((o) => {
     const key = text(o, 'Key');
     if (key === undefined) throw OssErrors.malformedXml();
-    return encodingType === 'url' ? decodeURIComponentSafe(key) : key;
+    const versionId = text(o, 'VersionId')?.trim();
+    return {
+      key: encodingType === 'url' ? decodeURIComponentSafe(key) : key,
+      versionId: versionId === '' ? undefined : versionId,
+    };
   });
-  for (const key of keys) {
-    const removed = await state.store.deleteObject(bucket, key);
-    if (removed) notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObjects', bucket, removed);
+  const results: XmlElement[] = [];
+  const show = (k: string) => (encodingType === 'url' ? encodeURIComponent(k) : k);
+  for (const { key, versionId } of targets) {
+    const done = await state.engine.deleteObject(bucket, key, versionId);
+    if (done.removed && !done.removed.deleteMarker && !done.marker)
+      notifyRemoved(ctx, state, 'ObjectRemoved:DeleteObjects', bucket, done.removed);
+    results.push(
+      el('Deleted', [
+        el('Key', show(key)),
+        versionId !== undefined && el('VersionId', versionId),
+        done.marker && el('DeleteMarker', true),
+        done.marker && el('DeleteMarkerVersionId', versionIdOf(done.marker)),
+        versionId !== undefined && done.removed?.deleteMarker && el('DeleteMarker', true),
+        versionId !== undefined && done.removed?.deleteMarker && el('DeleteMarkerVersionId', versionId),
+      ]),
+    );
   }
   if (quiet) {
     ctx.send(200);
     return;
   }
-  const show = (k: string) => (encodingType === 'url' ? encodeURIComponent(k) : k);
-  ctx.sendXml(
-    200,
-    el('DeleteResult', [
-      ...keys.map((k) => el('Deleted', [el('Key', show(k))])),
-      encodingType === 'url' && el('EncodingType', 'url'),
-    ]),
-  );
+  ctx.sendXml(200, el('DeleteResult', [...results, encodingType === 'url' && el('EncodingType', 'url')]));
 };
 
 function decodeURIComponentSafe(text: string): string {
@@ -246,8 +279,8 @@ export const copyObject: Handler = async (ctx, state) => {
   const { bucket } = ctx.target!;
   const key = requireKey(ctx);
   const source = parseCopySource(ctx.headers['x-oss-copy-source']!);
-  state.store.requireBucket(source.bucket);
-  const config = state.store.requireBucket(bucket).config;
+  state.engine.requireBucket(source.bucket);
+  const config = state.engine.requireBucket(bucket).config;
   const directive = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE')
     throw OssErrors.invalidArgument('Invalid metadata directive.', 'x-oss-metadata-directive', directive);
@@ -260,6 +293,7 @@ export const copyObject: Handler = async (ctx, state) => {
   const sse = sseOf(ctx.headers);
   let notModified: ObjectRecord | undefined;
   const check = (src: ObjectRecord) => {
+    requireReadable(src, Date.now());
     const outcome = evaluatePreconditions(
       preconditionsOf(ctx.headers, 'x-oss-copy-source-'),
       src.etag,
@@ -273,7 +307,7 @@ export const copyObject: Handler = async (ctx, state) => {
     }
   };
   try {
-    const committed = await state.store.copyObject(
+    const committed = await state.engine.copyObject(
       source,
       bucket,
       key,
@@ -303,6 +337,10 @@ export const copyObject: Handler = async (ctx, state) => {
         etag: quoteEtag(committed.record.etag),
         'x-oss-hash-crc64ecma': committed.record.crc64,
         ...sseHeaders(committed.record),
+        ...versionHeader(committed.record, config),
+        ...(committed.source.versionId !== undefined || state.engine.requireBucket(source.bucket).config.versioning
+          ? { 'x-oss-copy-source-version-id': versionIdOf(committed.source) }
+          : {}),
       },
     );
   } catch (error) {
@@ -328,7 +366,7 @@ export const appendObject: Handler = async (ctx, state) => {
   if (raw === undefined || !/^\d+$/.test(raw))
     throw OssErrors.invalidArgument('Position must be a non-negative integer.', 'position', raw ?? '');
   const position = Number(raw);
-  const config = state.store.requireBucket(bucket).config;
+  const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
   const md5 = expectedMd5(ctx.headers['content-md5']);
   requireLength(ctx);
@@ -341,13 +379,13 @@ export const appendObject: Handler = async (ctx, state) => {
       yield chunk;
     }
   })();
-  const committed = await state.store.appendObject(
+  const committed = await state.engine.appendObject(
     bucket,
     key,
     position,
     hashed,
     { ...attrs, lastModified: nowSeconds() },
-    { maxBytes: MAX_OBJECT_BYTES, tooLarge: () => OssErrors.entityTooLarge() },
+    { maxBytes: MAX_SINGLE_PUT_BYTES, tooLarge: () => OssErrors.entityTooLarge() },
     () => {
       if (md5 && !md5.equals(chunkHash.digest())) throw OssErrors.invalidDigest();
     },
@@ -358,6 +396,7 @@ export const appendObject: Handler = async (ctx, state) => {
     'x-oss-next-append-position': String(committed.record.size),
     'x-oss-hash-crc64ecma': committed.record.crc64,
     ...sseHeaders(committed.record),
+    ...versionHeader(committed.record, config),
   });
 };
 
@@ -368,18 +407,23 @@ export const putObjectAcl: Handler = async (ctx, state) => {
   if (value === undefined)
     throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', '');
   const acl = parseObjectAcl(value);
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
-    const { acl: _old, ...rest } = r;
-    return acl === undefined ? rest : { ...rest, acl };
-  });
-  ctx.send(200);
+  const versionId = versionParam(ctx);
+  await state.engine.updateObject(
+    ctx.target!.bucket,
+    key,
+    (r) => {
+      const { acl: _old, ...rest } = r;
+      return acl === undefined ? rest : { ...rest, acl };
+    },
+    versionId,
+  );
+  ctx.send(200, versionId !== undefined ? { 'x-oss-version-id': versionId } : {});
 };
 
 /** GetObjectACL. */
 export const getObjectAcl: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  const record = state.store.get(ctx.target!.bucket, key);
-  if (!record) throw OssErrors.noSuchKey(key);
+  const record = state.engine.lookup(ctx.target!.bucket, key, versionParam(ctx));
   ctx.sendXml(
     200,
     el('AccessControlPolicy', [ownerXml(state), el('AccessControlList', [el('Grant', record.acl ?? 'default')])]),
@@ -399,18 +443,23 @@ export const putObjectTagging: Handler = async (ctx, state) => {
       return [k, text(t, 'Value') ?? ''];
     }),
   );
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
-    const { tags: _old, ...rest } = r;
-    return tags.length > 0 ? { ...rest, tags } : rest;
-  });
-  ctx.send(200);
+  const versionId = versionParam(ctx);
+  await state.engine.updateObject(
+    ctx.target!.bucket,
+    key,
+    (r) => {
+      const { tags: _old, ...rest } = r;
+      return tags.length > 0 ? { ...rest, tags } : rest;
+    },
+    versionId,
+  );
+  ctx.send(200, versionId !== undefined ? { 'x-oss-version-id': versionId } : {});
 };
 
 /** GetObjectTagging: an empty `<TagSet/>` when there are none. */
 export const getObjectTagging: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  const record = state.store.get(ctx.target!.bucket, key);
-  if (!record) throw OssErrors.noSuchKey(key);
+  const record = state.engine.lookup(ctx.target!.bucket, key, versionParam(ctx));
   ctx.sendXml(
     200,
     el('Tagging', [
@@ -425,9 +474,14 @@ export const getObjectTagging: Handler = async (ctx, state) => {
 /** DeleteObjectTagging: 204. */
 export const deleteObjectTagging: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
-  await state.store.updateObject(ctx.target!.bucket, key, (r) => {
-    const { tags: _old, ...rest } = r;
-    return rest;
-  });
+  await state.engine.updateObject(
+    ctx.target!.bucket,
+    key,
+    (r) => {
+      const { tags: _old, ...rest } = r;
+      return rest;
+    },
+    versionParam(ctx),
+  );
   ctx.send(204);
 };

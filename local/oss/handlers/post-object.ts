@@ -15,14 +15,11 @@ import { keyProblem } from '../keys';
 import { checkPostConditions, decodePostPolicy } from '../post-policy';
 import { checkTemporaryCredentials } from '../sts';
 import { el } from '../xml';
-import {
-  attrsFromHeaders,
-  commitNormalObject,
-  type Handler,
-  MAX_OBJECT_BYTES,
-  type ServerState,
-  sseHeaders,
-} from './common';
+import { attrsFromHeaders } from './object-attrs';
+import { commitNormalObject } from './publish';
+import { MAX_SINGLE_PUT_BYTES } from './request';
+import { sseHeaders, versionHeader } from './response';
+import type { Handler, ServerState } from './types';
 
 /** Form fields other than the file may be at most 4 KB each (docs/oss-protocol.md §3). */
 const MAX_FIELD_BYTES = 4096;
@@ -169,7 +166,7 @@ function verifyFormSignature(state: ServerState, keys: ServerStateKeys, fields: 
 export function postObjectHandler(keys: ServerStateKeys): Handler {
   return async (ctx, state) => {
     const { bucket } = ctx.target!;
-    const config = state.store.requireBucket(bucket).config;
+    const config = state.engine.requireBucket(bucket).config;
     if (!/^multipart\/form-data/i.test(ctx.headers['content-type'] ?? '')) throw OssErrors.notMultipart();
     const form = await readUntilFile(ctx);
     try {
@@ -182,11 +179,11 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
       if (problem) throw problem;
       fields.set('key', key);
       const signed = verifyFormSignature(state, keys, fields);
-      let range = { min: 0, max: MAX_OBJECT_BYTES };
+      let range = { min: 0, max: MAX_SINGLE_PUT_BYTES };
       if (signed) {
         const policy = decodePostPolicy(fields.get('policy')!, new Date());
         const bounds = checkPostConditions(policy, fields, bucket);
-        range = { min: bounds.min, max: Math.min(bounds.max, MAX_OBJECT_BYTES) };
+        range = { min: bounds.min, max: Math.min(bounds.max, MAX_SINGLE_PUT_BYTES) };
       } else if (config.acl !== 'public-read-write') {
         throw OssErrors.accessDenied('You have no right to access this bucket because of bucket acl.');
       }
@@ -197,13 +194,13 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         form.mimeType && form.mimeType !== 'application/octet-stream' ? form.mimeType : 'application/octet-stream',
       );
       const forbid = (fields.get('x-oss-forbid-overwrite') ?? '').toLowerCase() === 'true';
-      if (forbid && state.store.get(bucket, key)) throw OssErrors.fileAlreadyExists();
-      const staged = await state.store.stage(form.file as AsyncIterable<Uint8Array>, {
+      if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+      const staged = await state.engine.stage(form.file as AsyncIterable<Uint8Array>, {
         maxBytes: range.max,
         tooLarge: () => OssErrors.entityTooLarge(),
       });
       if (staged.size < range.min) {
-        await state.store.discard(staged);
+        await state.engine.discard(staged);
         throw OssErrors.entityTooSmall();
       }
       const { committed, etag } = await commitNormalObject(
@@ -214,7 +211,12 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         staged,
         attrs,
       );
-      const headers = { etag: quoteEtag(etag), 'x-oss-hash-crc64ecma': staged.crc64, ...sseHeaders(committed.record) };
+      const headers = {
+        etag: quoteEtag(etag),
+        'x-oss-hash-crc64ecma': staged.crc64,
+        ...sseHeaders(committed.record),
+        ...versionHeader(committed.record, config),
+      };
       const redirect = fields.get('success_action_redirect');
       if (redirect) {
         const url = new URL(redirect);

@@ -1,22 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { constants, createWriteStream } from 'node:fs';
-import {
-  copyFile,
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { JournalFile, readJsonLines } from './journal';
+import { lockDataDir, releaseDataDir } from './data-dir-lock';
+import { bufferedSink, fsyncDir, WRITE_BUFFER, writeFileAtomic } from './disk-files';
+import { COMPACT_MIN_LINES, DiskIndexLog } from './disk-index';
+import { readJsonLines } from './journal';
 import type {
   Backend,
   BlobPlace,
@@ -25,7 +15,6 @@ import type {
   IndexEntry,
   LiveRecords,
   LoadedBucket,
-  ObjectRecord,
   PartRecord,
   UploadRecord,
 } from './types';
@@ -37,8 +26,8 @@ import type {
  *   clean-shutdown                   present only between a clean close and the next start
  *   tmp/                             bodies being received; emptied at start
  *   buckets/<bucket>/bucket.json     bucket configuration (ACL, CORS, lifecycle…)
- *   buckets/<bucket>/index/snapshot.jsonl   {"snapshot":1,"from":G} then one object record per line
- *   buckets/<bucket>/index/journal-<G>.jsonl {"put":record} / {"del":key} lines, replayed from G on
+ *   buckets/<bucket>/index/snapshot.jsonl   {"snapshot":1,"from":G} then every version record, oldest first
+ *   buckets/<bucket>/index/journal-<G>.jsonl {"put"|"set":record} / {"del":key[,"versionId"]} lines, replayed from G on
  *   buckets/<bucket>/objects/<hh>/<sha256(key)>-<unique>   object bodies, named by a hash of the key
  *   buckets/<bucket>/uploads/<uploadId>/upload.json, parts.jsonl, part-<n>-<unique>
  *
@@ -47,23 +36,9 @@ import type {
  * leaves an unreferenced body, removed by a sweep after an unclean shutdown.
  */
 
-const WRITE_BUFFER = 1 << 20;
-/** Data directories open in this process (the pid file cannot tell two servers of one process apart). */
-const openInThisProcess = new Set<string>();
-/** A journal is folded into a new snapshot once it has more lines than this and than live objects. */
-const COMPACT_MIN_LINES = 50_000;
-
-interface BucketJournal {
-  active: JournalFile;
-  gen: number;
-  /** Lines to replay at the next start (every journal kept). */
-  sinceSnapshot: number;
-  compacting: boolean;
-}
-
 /** Stores everything under a data directory so that restarts keep it and crashes never tear an object. */
 export class DiskBackend implements Backend {
-  private journals = new Map<string, BucketJournal>();
+  private readonly index: DiskIndexLog;
   private madeDirs = new Set<string>();
   private wasClean = true;
   private readonly openedAt = Date.now();
@@ -72,8 +47,10 @@ export class DiskBackend implements Backend {
   private constructor(
     readonly root: string,
     private readonly log: (line: string) => void,
-    private readonly compactMinLines: number,
-  ) {}
+    compactMinLines: number,
+  ) {
+    this.index = new DiskIndexLog(root, log, compactMinLines, (task) => this.background.push(task));
+  }
 
   /**
    * Opens (creating if needed) a data directory; refuses one another live server is using.
@@ -86,7 +63,7 @@ export class DiskBackend implements Backend {
   ): Promise<DiskBackend> {
     const backend = new DiskBackend(root, log, options.compactMinLines ?? COMPACT_MIN_LINES);
     await mkdir(join(root, 'buckets'), { recursive: true });
-    await backend.lock();
+    await lockDataDir(root);
     await rm(join(root, 'tmp'), { recursive: true, force: true });
     await mkdir(join(root, 'tmp'), { recursive: true });
     try {
@@ -96,23 +73,6 @@ export class DiskBackend implements Backend {
       backend.wasClean = (await readdir(join(root, 'buckets'))).length === 0;
     }
     return backend;
-  }
-
-  private async lock(): Promise<void> {
-    const key = resolve(this.root);
-    if (openInThisProcess.has(key))
-      throw new Error(`data directory ${this.root} is in use by another OSS server in this process`);
-    const pidFile = join(this.root, 'server.pid');
-    try {
-      const pid = Number((await readFile(pidFile, 'utf8')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new Error(`data directory ${this.root} is in use by another OSS server (pid ${pid})`);
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    await writeFile(pidFile, `${process.pid}\n`);
-    openInThisProcess.add(key);
   }
 
   private bucketDir(bucket: string): string {
@@ -132,10 +92,10 @@ export class DiskBackend implements Backend {
         await rm(dir, { recursive: true, force: true });
         continue;
       }
-      const records = await this.loadIndex(name);
+      const index = await this.index.load(name);
       const uploads = await this.loadUploads(name);
-      if (!this.wasClean) for (const r of records.values()) referenced.add(r.blob);
-      loaded.push({ config, records: records.values(), uploads });
+      if (!this.wasClean) for (const r of index.records()) referenced.add(r.blob);
+      loaded.push({ config, index, uploads });
     }
     if (!this.wasClean) {
       this.log(`data directory was not closed cleanly; sweeping unreferenced object files in the background`);
@@ -144,53 +104,6 @@ export class DiskBackend implements Backend {
       );
     }
     return loaded;
-  }
-
-  private async loadIndex(bucket: string): Promise<Map<string, ObjectRecord>> {
-    const dir = join(this.bucketDir(bucket), 'index');
-    await mkdir(dir, { recursive: true });
-    const records = new Map<string, ObjectRecord>();
-    let from = 0;
-    let first = true;
-    const snapshot = join(dir, 'snapshot.jsonl');
-    try {
-      await readJsonLines(snapshot, (value) => {
-        if (first) {
-          first = false;
-          from = (value as { from?: number }).from ?? 0;
-          return;
-        }
-        const record = value as ObjectRecord;
-        records.set(record.key, record);
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const gens = (await readdir(dir))
-      .map((f) => /^journal-(\d+)\.jsonl$/.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    let lines = 0;
-    for (const gen of gens.filter((g) => g >= from)) {
-      lines += await readJsonLines(
-        join(dir, `journal-${gen}.jsonl`),
-        (value) => {
-          const entry = value as IndexEntry;
-          if ('put' in entry) records.set(entry.put.key, entry.put);
-          else records.delete(entry.del);
-        },
-        (n) => this.log(`bucket ${bucket}: skipped unreadable line ${n} of journal-${gen}.jsonl`),
-      );
-    }
-    const gen = Math.max(from, gens.at(-1) ?? 0) + 1;
-    this.journals.set(bucket, {
-      active: await JournalFile.open(join(dir, `journal-${gen}.jsonl`)),
-      gen,
-      sinceSnapshot: lines,
-      compacting: false,
-    });
-    return records;
   }
 
   private async loadUploads(bucket: string): Promise<LoadedBucket['uploads']> {
@@ -265,9 +178,7 @@ export class DiskBackend implements Backend {
   }
 
   async removeBucket(name: string): Promise<void> {
-    const journal = this.journals.get(name);
-    this.journals.delete(name);
-    if (journal) await journal.active.close();
+    await this.index.forget(name);
     for (const d of [...this.madeDirs]) if (d.startsWith(this.bucketDir(name))) this.madeDirs.delete(d);
     // Rename first so a crash mid-delete cannot leave a half-deleted bucket that loads.
     const doomed = join(this.root, 'tmp', `deleted-${name}-${randomBytes(4).toString('hex')}`);
@@ -391,63 +302,7 @@ export class DiskBackend implements Backend {
   }
 
   async journal(bucket: string, entries: IndexEntry[], live: LiveRecords): Promise<void> {
-    let journal = this.journals.get(bucket);
-    if (!journal) {
-      const dir = join(this.bucketDir(bucket), 'index');
-      await mkdir(dir, { recursive: true });
-      journal = {
-        active: await JournalFile.open(join(dir, 'journal-1.jsonl')),
-        gen: 1,
-        sinceSnapshot: 0,
-        compacting: false,
-      };
-      this.journals.set(bucket, journal);
-    }
-    await journal.active.append(entries.map((e) => JSON.stringify(e)));
-    journal.sinceSnapshot += entries.length;
-    if (!journal.compacting && journal.sinceSnapshot > Math.max(this.compactMinLines, live.count)) {
-      journal.compacting = true;
-      const task = this.compact(bucket, journal, () => live.records()).catch((error: unknown) =>
-        this.log(`compaction of ${bucket} failed: ${String(error)}`),
-      );
-      this.background.push(task);
-    }
-  }
-
-  /**
-   * Folds the journals into a new snapshot. The snapshot is taken right after switching to a new journal;
-   * entries of the old journal that were still in flight may be missing from it, so the snapshot says to
-   * replay from the old journal on. Replaying whole journals over a snapshot is idempotent.
-   */
-  private async compact(bucket: string, journal: BucketJournal, live: () => ObjectRecord[]): Promise<void> {
-    const dir = join(this.bucketDir(bucket), 'index');
-    const oldGen = journal.gen;
-    const old = journal.active;
-    const next = await JournalFile.open(join(dir, `journal-${oldGen + 1}.jsonl`));
-    if (this.journals.get(bucket) !== journal) {
-      await next.close();
-      return;
-    }
-    journal.active = next;
-    journal.gen = oldGen + 1;
-    const records = live();
-    try {
-      const tmp = join(this.root, 'tmp', `snapshot-${bucket}-${randomBytes(4).toString('hex')}`);
-      await writeSnapshotFile(tmp, oldGen, records);
-      const handle = await open(tmp, 'r+');
-      await handle.datasync();
-      await handle.close();
-      await rename(tmp, join(dir, 'snapshot.jsonl'));
-      await fsyncDir(dir);
-      await old.close();
-      for (const file of await readdir(dir)) {
-        const m = /^journal-(\d+)\.jsonl$/.exec(file);
-        if (m && Number(m[1]) < oldGen) await unlink(join(dir, file)).catch(() => undefined);
-      }
-      journal.sinceSnapshot = old.lines + next.lines;
-    } finally {
-      journal.compacting = false;
-    }
+    await this.index.append(bucket, entries, live);
   }
 
   async saveUpload(bucket: string, upload: UploadRecord): Promise<void> {
@@ -474,145 +329,9 @@ export class DiskBackend implements Backend {
 
   async close(): Promise<void> {
     await Promise.allSettled(this.background);
-    for (const journal of this.journals.values()) await journal.active.close();
-    this.journals.clear();
+    await this.index.close();
     await writeFile(join(this.root, 'clean-shutdown'), `${new Date().toISOString()}\n`);
     await unlink(join(this.root, 'server.pid')).catch(() => undefined);
-    openInThisProcess.delete(resolve(this.root));
+    releaseDataDir(this.root);
   }
-}
-
-/**
- * A sink writing sequentially from `position`, in 1 MiB batches, fsynced on finish. One batch may be in
- * flight while the next is filled and hashed, so disk writes overlap the CPU work of the upload.
- */
-function bufferedSink(
-  handle: FileHandle,
-  position: number,
-  done: () => Promise<string>,
-  cleanup: () => Promise<void>,
-): BlobSink {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let offset = position;
-  let closed = false;
-  let inFlight: Promise<void> = Promise.resolve();
-  const writeAll = async (chunks: Buffer[], bytes: number, at: number) => {
-    let written = 0;
-    while (written < bytes) {
-      const slice = written === 0 ? chunks : [Buffer.concat(chunks).subarray(written)];
-      const { bytesWritten } = await handle.writev(slice, at + written);
-      written += bytesWritten;
-    }
-  };
-  const flush = async () => {
-    // Wait for the previous batch first: at most one write is outstanding, so memory stays bounded.
-    await inFlight;
-    if (pendingBytes === 0) return;
-    const chunks = pending;
-    const bytes = pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    const at = offset;
-    offset += bytes;
-    inFlight = writeAll(chunks, bytes, at);
-    // Marked as handled here; the failure surfaces at the next await of `inFlight`.
-    inFlight.catch(() => undefined);
-  };
-  return {
-    async write(chunk) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BUFFER) await flush();
-    },
-    async finish() {
-      await flush();
-      await inFlight;
-      await handle.datasync();
-      closed = true;
-      await handle.close();
-      return done();
-    },
-    async abort() {
-      await inFlight.catch(() => undefined);
-      if (!closed) {
-        closed = true;
-        await handle.close().catch(() => undefined);
-      }
-      await cleanup();
-    },
-  };
-}
-
-/** Writes a small file so that readers see the old or the new content, never a mix. */
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
-  await fsyncDir(join(path, '..'));
-}
-
-/** Makes a rename or file creation in `dir` durable. */
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await handle?.close();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Writes an index snapshot (a header line, then one JSON record per line) in large batches. */
-async function writeSnapshotFile(file: string, from: number, records: Iterable<ObjectRecord>): Promise<void> {
-  const out = createWriteStream(file, { highWaterMark: WRITE_BUFFER });
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write(`${JSON.stringify({ snapshot: 1, from })}\n`);
-  let batch = '';
-  for (const record of records) {
-    batch += `${JSON.stringify(record)}\n`;
-    if (batch.length > WRITE_BUFFER) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  await write(batch);
-  out.end();
-  await once(out, 'close');
-}
-
-/**
- * Benchmark and bulk-seeding fast path: writes a bucket and an index snapshot straight into a data
- * directory that no server is running on. The records' bodies are not written: use it to measure
- * listing and index loading, not reads.
- */
-export async function seedBucketIndex(
-  root: string,
-  config: BucketConfig,
-  records: Iterable<ObjectRecord>,
-): Promise<void> {
-  const dir = join(root, 'buckets', config.name);
-  await mkdir(join(dir, 'index'), { recursive: true });
-  await writeFileAtomic(join(dir, 'bucket.json'), JSON.stringify(config));
-  await writeSnapshotFile(join(dir, 'index', 'snapshot.jsonl'), 1, records);
-  await writeFile(join(root, 'clean-shutdown'), 'seeded\n');
 }

@@ -1,10 +1,20 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OssErrors } from '../errors';
-import { type ListPage, type ListRequest, listPage } from '../listing';
+import { type KeyPage, type ListRequest, listPage } from '../listing';
 import { SortedKeySet } from '../sorted-index';
 import { type StageLimits, stageStream } from './staging';
-import type { Backend, BucketConfig, LiveRecords, ObjectRecord, PartRecord, StagedBlob, UploadRecord } from './types';
+import type {
+  Backend,
+  BucketConfig,
+  IndexEntry,
+  LiveRecords,
+  ObjectRecord,
+  PartRecord,
+  StagedBlob,
+  UploadRecord,
+} from './types';
+import { IndexFold, NULL_VERSION, newVersionId, versionIdOf } from './versions';
 
 export interface UploadState {
   record: UploadRecord;
@@ -14,29 +24,44 @@ export interface UploadState {
 
 export interface BucketState {
   config: BucketConfig;
-  objects: Map<string, ObjectRecord>;
+  /** Current objects and, once versioning has been on, every version (store/versions.ts). */
+  fold: IndexFold;
+  /** Keys with a current object, sorted (ListObjects). */
   index: SortedKeySet;
+  /** Keys with any version, sorted (ListObjectVersions); only once versioning has been on. */
+  versionIndex: SortedKeySet | undefined;
   uploads: Map<string, UploadState>;
 }
+
+/** Which version of a key an operation means: the current one, or a version id (`null` included). */
+export type VersionRef = string | undefined;
 
 /** Range to read from an object (inclusive end), or none (HEAD, 304…). */
 export type ReadPlan = { start: number; end: number } | undefined;
 
-/** The result of a write: the new record and the one it replaced (for events' deltaSize). */
+/** The result of a write: the new record and the current object it replaced (for events' deltaSize). */
 export interface Committed {
   record: ObjectRecord;
   previous: ObjectRecord | undefined;
 }
 
+/** What a DeleteObject did: the version removed for good, or the delete marker added. */
+export interface Deleted {
+  /** The version removed (a delete marker when one was removed), if any. */
+  removed: ObjectRecord | undefined;
+  /** The delete marker created (versioned buckets, no version id given). */
+  marker: ObjectRecord | undefined;
+}
+
 const isGone = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 /**
- * The object store: buckets, their sorted in-memory index, multipart uploads, and the rules that keep
+ * The storage engine behind the server: buckets, their sorted in-memory index, multipart uploads, and the rules that keep
  * them consistent with what the backend has made durable. Writes to one key are committed one at a
  * time (whoever commits last wins); a body becomes visible only once it is durable and journaled, and
  * readers always get a whole body.
  */
-export class ObjectStore {
+export class ObjectEngine {
   private buckets = new Map<string, BucketState>();
   private locks = new Map<string, Promise<void>>();
   // Running MD5 states of appendable objects, so an append need not re-read the object.
@@ -48,20 +73,21 @@ export class ObjectStore {
   ) {}
 
   /** Loads everything the backend holds and rebuilds the index. */
-  static async open(backend: Backend, log: (line: string) => void = () => {}): Promise<ObjectStore> {
-    const store = new ObjectStore(backend, log);
+  static async open(backend: Backend, log: (line: string) => void = () => {}): Promise<ObjectEngine> {
+    const engine = new ObjectEngine(backend, log);
     for (const loaded of await backend.load()) {
-      const objects = new Map<string, ObjectRecord>();
-      for (const record of loaded.records) objects.set(record.key, record);
+      const fold = loaded.index;
       const state: BucketState = {
         config: loaded.config,
-        objects,
-        index: SortedKeySet.from(objects.keys()),
+        fold,
+        index: SortedKeySet.from(fold.objects.keys()),
+        versionIndex: undefined,
         uploads: new Map(),
       };
+      if (loaded.config.versioning) state.versionIndex = allKeys(fold);
       for (const { upload, parts } of loaded.uploads) {
-        // Completed just before a crash: the object names the upload but its parts were not removed yet.
-        if (objects.get(upload.key)?.uploadId === upload.uploadId) {
+        // Completed just before a crash: a version names the upload but its parts were not removed yet.
+        if (fold.history(upload.key).some((v) => v.uploadId === upload.uploadId)) {
           await backend.removeUpload(loaded.config.name, upload.uploadId);
           continue;
         }
@@ -71,20 +97,34 @@ export class ObjectStore {
           completing: false,
         });
       }
-      store.buckets.set(loaded.config.name, state);
+      engine.buckets.set(loaded.config.name, state);
       // Lets the backend fold long journals into a snapshot now rather than at the next write.
-      await backend.journal(loaded.config.name, [], store.live(state));
+      await backend.journal(loaded.config.name, [], engine.live(state));
     }
-    return store;
+    return engine;
   }
 
   private live(state: BucketState): LiveRecords {
     return {
       get count() {
-        return state.objects.size;
+        return state.fold.objects.size;
       },
-      records: () => Array.from(state.objects.values()),
+      // A copy: the snapshot is written while writes go on.
+      records: () => Array.from(state.fold.records()),
     };
+  }
+
+  /** Journals a change, then applies it to the in-memory index (and key sets). */
+  private async record(bucket: string, state: BucketState, entry: IndexEntry): Promise<void> {
+    await this.backend.journal(bucket, [entry], this.live(state));
+    state.fold.apply(entry);
+    const key = 'put' in entry ? entry.put.key : 'set' in entry ? entry.set.key : entry.del;
+    if (state.fold.objects.has(key)) state.index.add(key);
+    else state.index.delete(key);
+    if (state.versionIndex) {
+      if (state.fold.versions.has(key) || state.fold.objects.has(key)) state.versionIndex.add(key);
+      else state.versionIndex.delete(key);
+    }
   }
 
   private async exclusive<T>(lockKey: string, fn: () => Promise<T>): Promise<T> {
@@ -125,7 +165,13 @@ export class ObjectStore {
     return this.exclusive(`bucket\0${config.name}`, async () => {
       if (this.buckets.has(config.name)) return false;
       await this.backend.saveBucket(config);
-      this.buckets.set(config.name, { config, objects: new Map(), index: new SortedKeySet(), uploads: new Map() });
+      this.buckets.set(config.name, {
+        config,
+        fold: new IndexFold(),
+        index: new SortedKeySet(),
+        versionIndex: config.versioning ? new SortedKeySet() : undefined,
+        uploads: new Map(),
+      });
       return true;
     });
   }
@@ -134,7 +180,8 @@ export class ObjectStore {
   async deleteBucket(name: string): Promise<void> {
     await this.exclusive(`bucket\0${name}`, async () => {
       const state = this.requireBucket(name);
-      if (state.objects.size > 0 || state.uploads.size > 0) throw OssErrors.bucketNotEmpty(name);
+      if (state.fold.objects.size > 0 || state.fold.versions.size > 0 || state.uploads.size > 0)
+        throw OssErrors.bucketNotEmpty(name);
       this.buckets.delete(name);
       await this.backend.removeBucket(name);
     });
@@ -147,21 +194,55 @@ export class ObjectStore {
       const config = update(state.config);
       await this.backend.saveBucket(config);
       state.config = config;
+      if (config.versioning && !state.versionIndex) state.versionIndex = allKeys(state.fold);
       return config;
     });
   }
 
   // ---- reading ----
 
+  /** The current object of a key (never a delete marker). */
   get(bucket: string, key: string): ObjectRecord | undefined {
-    return this.buckets.get(bucket)?.objects.get(key);
+    return this.buckets.get(bucket)?.fold.objects.get(key);
+  }
+
+  /** Every version of a key, newest first, delete markers included. */
+  versions(bucket: string, key: string): ObjectRecord[] {
+    return this.requireBucket(bucket).fold.history(key);
+  }
+
+  /**
+   * The record an operation on `key` (and `versionId`) reads: 404 NoSuchKey when there is no current
+   * object (with `x-oss-delete-marker` when a delete marker hides it), 404 NoSuchVersion for an unknown
+   * version, 405 MethodNotAllowed for a delete marker named by its id.
+   */
+  lookup(bucket: string, key: string, versionId: VersionRef): ObjectRecord {
+    const state = this.requireBucket(bucket);
+    if (versionId === undefined) {
+      const record = state.fold.objects.get(key);
+      if (record) return record;
+      const latest = state.fold.versions.get(key)?.[0];
+      if (latest?.deleteMarker)
+        throw OssErrors.noSuchKey(key, { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionIdOf(latest) });
+      throw OssErrors.noSuchKey(key);
+    }
+    const version = state.fold.history(key).find((v) => versionIdOf(v) === versionId);
+    if (!version) throw OssErrors.noSuchVersion(versionId);
+    if (version.deleteMarker) throw OssErrors.deleteMarkerMethodNotAllowed(versionId);
+    return version;
   }
 
   /** One page of a bucket's keys with their records. */
-  list(bucket: string, req: ListRequest): ListPage & { records: ObjectRecord[] } {
+  list(bucket: string, req: ListRequest): KeyPage & { records: ObjectRecord[] } {
     const state = this.requireBucket(bucket);
     const page = listPage(state.index, req);
-    return { ...page, records: page.keys.map((k) => state.objects.get(k)!) };
+    return { ...page, records: page.keys.map((k) => state.fold.objects.get(k)!) };
+  }
+
+  /** The sorted keys to list versions over: every key with a version. */
+  versionKeys(bucket: string): SortedKeySet {
+    const state = this.requireBucket(bucket);
+    return state.versionIndex ?? state.index;
   }
 
   /**
@@ -173,10 +254,10 @@ export class ObjectStore {
     bucket: string,
     key: string,
     plan: (record: ObjectRecord) => ReadPlan,
+    versionId?: VersionRef,
   ): Promise<{ record: ObjectRecord; range: ReadPlan; stream?: Readable }> {
     for (let attempt = 0; ; attempt++) {
-      const record = this.requireBucket(bucket).objects.get(key);
-      if (!record) throw OssErrors.noSuchKey(key);
+      const record = this.lookup(bucket, key, versionId);
       const range = plan(record);
       if (range === undefined) return { record, range };
       try {
@@ -200,37 +281,64 @@ export class ObjectStore {
   }
 
   /**
-   * Commits a record for `key` under the key's lock: `make` sees the record being replaced and returns
-   * the new one (publishing its body). The change is journaled before it becomes visible.
+   * Commits a record for `key` under the key's lock: `make` sees the current record and returns the new
+   * one (publishing its body). A `new` write becomes the key's current version (with a new version id
+   * when versioning is on, `null` while suspended); an `in-place` one replaces the version it was made
+   * from (attributes, appends). The change is journaled before it becomes visible.
    */
   private async commit(
     bucket: string,
     key: string,
     make: (previous: ObjectRecord | undefined) => Promise<ObjectRecord>,
-    options: { forbidOverwrite?: boolean; forbidEc?: string; onFail?: () => Promise<void> } = {},
+    options: {
+      forbidOverwrite?: boolean;
+      forbidEc?: string;
+      onFail?: () => Promise<void>;
+      inPlace?: boolean;
+    } = {},
   ): Promise<Committed> {
     return this.exclusive(`${bucket}\0${key}`, async () => {
       let record: ObjectRecord | undefined;
+      let replaced: ObjectRecord | undefined;
       try {
         const state = this.requireBucket(bucket);
-        const previous = state.objects.get(key);
-        if (options.forbidOverwrite && previous) throw OssErrors.fileAlreadyExists(options.forbidEc);
+        const previous = state.fold.objects.get(key);
+        const versioning = state.config.versioning;
+        if (options.forbidOverwrite && previous && versioning !== 'Enabled')
+          throw OssErrors.fileAlreadyExists(options.forbidEc);
         record = await make(previous);
         if (this.buckets.get(bucket) !== state) throw OssErrors.noSuchBucket(bucket);
-        await this.backend.journal(bucket, [{ put: record }], this.live(state));
-        state.objects.set(key, record);
-        state.index.add(key);
-        if (previous && previous.blob !== record.blob) this.dropBlob(previous.blob);
+        if (!options.inPlace && versioning) {
+          record = { ...record, versionId: versioning === 'Enabled' ? newVersionId() : NULL_VERSION };
+        }
+        const id = versionIdOf(record);
+        replaced =
+          options.inPlace || versioning !== undefined
+            ? state.fold.history(key).find((v) => versionIdOf(v) === id)
+            : previous;
+        await this.record(bucket, state, options.inPlace ? { set: record } : { put: record });
+        if (replaced && !replaced.deleteMarker && replaced.blob !== record.blob) this.dropBlob(replaced.blob);
         return { record, previous };
       } catch (error) {
-        if (record && record.blob !== this.get(bucket, key)?.blob) this.dropBlob(record.blob);
+        if (record && !this.isLive(bucket, key, record.blob)) this.dropBlob(record.blob);
         await options.onFail?.();
         throw error;
       }
     });
   }
 
+  /** Whether a version of `key` still uses `blob`. */
+  private isLive(bucket: string, key: string, blob: string): boolean {
+    return (
+      this.buckets
+        .get(bucket)
+        ?.fold.history(key)
+        .some((v) => v.blob === blob) ?? false
+    );
+  }
+
   private dropBlob(blob: string): void {
+    if (blob === '') return;
     this.appendHashes.delete(blob);
     this.backend.removeBlob(blob).catch((error: unknown) => this.log(`could not remove ${blob}: ${String(error)}`));
   }
@@ -261,13 +369,19 @@ export class ObjectStore {
    * that); otherwise the body is copied. `attrs` builds the new record's attributes from the source's.
    */
   async copyObject(
-    source: { bucket: string; key: string },
+    source: { bucket: string; key: string; versionId?: VersionRef },
     bucket: string,
     key: string,
     attrs: (source: ObjectRecord) => Omit<ObjectRecord, 'key' | 'blob'>,
     options: { forbidOverwrite?: boolean; check?: (source: ObjectRecord) => void } = {},
   ): Promise<Committed & { source: ObjectRecord }> {
-    if (source.bucket === bucket && source.key === key) {
+    // A versioned bucket keeps the old version, so a copy onto itself needs its own body.
+    if (
+      source.bucket === bucket &&
+      source.key === key &&
+      source.versionId === undefined &&
+      !this.requireBucket(bucket).config.versioning
+    ) {
       let src: ObjectRecord | undefined;
       const done = await this.commit(bucket, key, async (previous) => {
         if (!previous) throw OssErrors.noSuchKey(source.key);
@@ -278,8 +392,7 @@ export class ObjectStore {
       return { ...done, source: src! };
     }
     for (let attempt = 0; ; attempt++) {
-      const src = this.requireBucket(source.bucket).objects.get(source.key);
-      if (!src) throw OssErrors.noSuchKey(source.key);
+      const src = this.lookup(source.bucket, source.key, source.versionId);
       options.check?.(src);
       let token: string;
       try {
@@ -309,33 +422,40 @@ export class ObjectStore {
     /** Runs after the bytes are written and before they are committed; may throw to refuse them. */
     verify: () => void = () => {},
   ): Promise<Committed> {
-    return this.commit(bucket, key, async (previous) => {
-      if (previous && previous.type !== 'Appendable') throw OssErrors.objectNotAppendable();
-      const size = previous?.size ?? 0;
-      if (position !== size) throw OssErrors.positionNotEqualToLength(size);
-      const hash = previous ? await this.appendHash(previous) : createHash('md5');
-      const { blob, sink } = await this.backend.openAppend(previous?.blob, size, { bucket, key });
-      const staged = await stageStream(sink, source, { ...limits, crcFrom: previous?.crc64 ?? '0', md5: hash });
-      // Bytes written past the committed length stay invisible (reads stop at `size`) and are cut by the next append.
-      try {
-        verify();
-      } catch (error) {
-        if (!previous) await this.backend.removeBlob(blob);
-        throw error;
-      }
-      this.appendHashes.set(blob, hash);
-      const base = previous ?? { ...attrs, key };
-      return {
-        ...base,
-        lastModified: attrs.lastModified,
-        key,
-        blob,
-        size: size + staged.size,
-        etag: staged.md5.toString('hex').toUpperCase(),
-        crc64: staged.crc64,
-        type: 'Appendable',
-      } satisfies ObjectRecord;
-    });
+    const current = this.get(bucket, key);
+    return this.commit(
+      bucket,
+      key,
+      async (previous) => {
+        if (previous !== current) throw OssErrors.positionNotEqualToLength(previous?.size ?? 0);
+        if (previous && previous.type !== 'Appendable') throw OssErrors.objectNotAppendable();
+        const size = previous?.size ?? 0;
+        if (position !== size) throw OssErrors.positionNotEqualToLength(size);
+        const hash = previous ? await this.appendHash(previous) : createHash('md5');
+        const { blob, sink } = await this.backend.openAppend(previous?.blob, size, { bucket, key });
+        const staged = await stageStream(sink, source, { ...limits, crcFrom: previous?.crc64 ?? '0', md5: hash });
+        // Bytes written past the committed length stay invisible (reads stop at `size`) and are cut by the next append.
+        try {
+          verify();
+        } catch (error) {
+          if (!previous) await this.backend.removeBlob(blob);
+          throw error;
+        }
+        this.appendHashes.set(blob, hash);
+        const base = previous ?? { ...attrs, key };
+        return {
+          ...base,
+          lastModified: attrs.lastModified,
+          key,
+          blob,
+          size: size + staged.size,
+          etag: staged.md5.toString('hex').toUpperCase(),
+          crc64: staged.crc64,
+          type: 'Appendable',
+        } satisfies ObjectRecord;
+      },
+      { inPlace: current !== undefined },
+    );
   }
 
   /** The MD5 state after an appendable object's current bytes (re-read once after a restart). */
@@ -349,30 +469,69 @@ export class ObjectStore {
     return hash;
   }
 
-  /** Changes an object's attributes (ACL, tags) without touching its body. */
+  /** Changes the attributes of an object (the current one, or a version) without touching its body. */
   async updateObject(
     bucket: string,
     key: string,
     update: (record: ObjectRecord) => ObjectRecord,
+    versionId?: VersionRef,
   ): Promise<ObjectRecord> {
-    const done = await this.commit(bucket, key, async (previous) => {
-      if (!previous) throw OssErrors.noSuchKey(key);
-      return { ...update(previous), key, blob: previous.blob };
-    });
+    const done = await this.commit(
+      bucket,
+      key,
+      async () => {
+        const target = this.lookup(bucket, key, versionId);
+        return {
+          ...update(target),
+          key,
+          blob: target.blob,
+          ...(target.versionId ? { versionId: target.versionId } : {}),
+        };
+      },
+      { inPlace: true },
+    );
     return done.record;
   }
 
-  /** Deletes an object; returns what was deleted (undefined when nothing was there). */
-  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+  /**
+   * DeleteObject. Without versioning the key's object is removed. With versioning on, no version id adds
+   * a delete marker (while suspended, the marker is the `null` version and replaces it); a version id
+   * removes that version for good. Deleting something that is not there changes nothing.
+   */
+  async deleteObject(bucket: string, key: string, versionId?: VersionRef): Promise<Deleted> {
     return this.exclusive(`${bucket}\0${key}`, async () => {
       const state = this.requireBucket(bucket);
-      const previous = state.objects.get(key);
-      if (!previous) return undefined;
-      await this.backend.journal(bucket, [{ del: key }], this.live(state));
-      state.objects.delete(key);
-      state.index.delete(key);
-      this.dropBlob(previous.blob);
-      return previous;
+      const versioning = state.config.versioning;
+      if (versionId === undefined && versioning) {
+        const marker: ObjectRecord = {
+          key,
+          blob: '',
+          size: 0,
+          etag: '',
+          crc64: '0',
+          lastModified: Math.floor(Date.now() / 1000) * 1000,
+          type: 'Normal',
+          storageClass: state.config.storageClass,
+          versionId: versioning === 'Enabled' ? newVersionId() : NULL_VERSION,
+          deleteMarker: true,
+        };
+        const replaced = state.fold.history(key).find((v) => versionIdOf(v) === marker.versionId);
+        await this.record(bucket, state, { put: marker });
+        if (replaced && !replaced.deleteMarker) this.dropBlob(replaced.blob);
+        return { removed: replaced, marker };
+      }
+      const target =
+        versionId === undefined
+          ? state.fold.objects.get(key)
+          : state.fold.history(key).find((v) => versionIdOf(v) === versionId);
+      if (!target) return { removed: undefined, marker: undefined };
+      await this.record(
+        bucket,
+        state,
+        state.fold.versions.has(key) ? { del: key, versionId: versionIdOf(target) } : { del: key },
+      );
+      if (!target.deleteMarker) this.dropBlob(target.blob);
+      return { removed: target, marker: undefined };
     });
   }
 
@@ -437,7 +596,11 @@ export class ObjectStore {
     const upload = this.requireUpload(bucket, uploadId);
     upload.completing = true;
     try {
-      if (options.forbidOverwrite && this.get(bucket, upload.record.key))
+      if (
+        options.forbidOverwrite &&
+        this.get(bucket, upload.record.key) &&
+        this.requireBucket(bucket).config.versioning !== 'Enabled'
+      )
         throw OssErrors.fileAlreadyExists('0042-00000214');
       const staged = await this.stage(this.concatenate(parts));
       const done = await this.putObject(
@@ -485,4 +648,9 @@ export class ObjectStore {
     await Promise.all([...this.locks.values()]);
     await this.backend.close();
   }
+}
+
+/** Every key that has a version, sorted. */
+function allKeys(fold: IndexFold): SortedKeySet {
+  return SortedKeySet.from(new Set([...fold.objects.keys(), ...fold.versions.keys()]));
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CorsConfig } from '../cors';
+import type { IndexFold } from './versions';
 
 /** What the server knows about one object. Records are immutable: a change makes a new record. */
 export interface ObjectRecord {
@@ -27,6 +28,20 @@ export interface ObjectRecord {
   tags?: Array<[string, string]>;
   /** Set on objects made by CompleteMultipartUpload, to recognise an upload completed before a crash. */
   uploadId?: string;
+  /** The last RestoreObject of a cold object (Archive and colder). */
+  restore?: RestoreRecord;
+  /** Set on versions written while bucket versioning was on (`null` while suspended); absent before. */
+  versionId?: string;
+  /** A delete marker: a version without a body that hides the key (its blob is empty). */
+  deleteMarker?: true;
+}
+
+/** A restore of a cold object: running until `readyAt`, then readable until `expiresAt` (ms since the epoch). */
+export interface RestoreRecord {
+  readyAt: number;
+  expiresAt: number;
+  days: number;
+  tier?: string;
 }
 
 export interface BucketConfig {
@@ -38,6 +53,8 @@ export interface BucketConfig {
   cors?: CorsConfig;
   /** The LifecycleConfiguration body as stored by PutBucketLifecycle (expiry is not run). */
   lifecycle?: string;
+  /** Absent until versioning is first turned on; it can then be suspended, never turned off. */
+  versioning?: 'Enabled' | 'Suspended';
 }
 
 export interface UploadRecord {
@@ -61,13 +78,18 @@ export interface PartRecord {
   lastModified: number;
 }
 
-/** One change to a bucket's object index, as journaled. */
-export type IndexEntry = { put: ObjectRecord } | { del: string };
+/**
+ * One change to a bucket's object index, as journaled (store/versions.ts gives the meaning): `put` a new
+ * current version (replacing one with the same version id), `set` a version in place (attributes,
+ * appends), `del` a key or one version of it.
+ */
+export type IndexEntry = { put: ObjectRecord } | { set: ObjectRecord } | { del: string; versionId?: string };
 
 /** A bucket's current records, read only when a compaction is due. */
 export interface LiveRecords {
   count: number;
-  records(): ObjectRecord[];
+  /** Every version of every key, in an order whose replay as puts rebuilds the index. */
+  records(): Iterable<ObjectRecord>;
 }
 
 /** Where a published blob lives. */
@@ -92,7 +114,7 @@ export interface StagedBlob {
 
 export interface LoadedBucket {
   config: BucketConfig;
-  records: Iterable<ObjectRecord>;
+  index: IndexFold;
   uploads: Array<{ upload: UploadRecord; parts: PartRecord[] }>;
 }
 

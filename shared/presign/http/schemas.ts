@@ -1,11 +1,10 @@
 import * as v from 'valibot';
+import { MAX_PARTS } from '../../storage/limits';
 
 /**
  * Request schemas of the presign API. The same objects validate requests and, converted to JSON
  * Schema, describe the API in `GET /openapi.json`, so the document cannot drift from the checks.
  */
-
-const MAX_PART_NUMBER = 10_000;
 
 const namespace = v.pipe(
   v.string('namespace must be a string'),
@@ -99,7 +98,7 @@ export const PartsBody = strict({
           v.number('partNumbers must hold numbers'),
           v.integer('partNumbers must hold whole numbers'),
           v.minValue(1, 'part numbers start at 1'),
-          v.maxValue(MAX_PART_NUMBER, `part numbers end at ${MAX_PART_NUMBER}`),
+          v.maxValue(MAX_PARTS, `part numbers end at ${MAX_PARTS}`),
         ),
         'partNumbers must be a list of part numbers',
       ),

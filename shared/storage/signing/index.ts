@@ -3,7 +3,7 @@ export { encodePath, encodeRfc3986, formatQuery, parseQuery, parseV4Timestamp, v
 export type { PolicyCondition, PostPolicy, PostPolicyRequest } from './post-policy';
 export { signPostPolicy } from './post-policy';
 export type { PresignRequest } from './presign';
-export { MAX_PRESIGN_SECONDS_V4, presignQuery, presignQueryString } from './presign';
+export { presignQuery, presignQueryString } from './presign';
 export type { V1Request } from './v1';
 export { V1_SUBRESOURCES, v1CanonicalizedResource, v1Signature, v1StringToSign } from './v1';
 export type { V4Request } from './v4';

@@ -11,9 +11,6 @@ import {
   v4StringToSign,
 } from './v4';
 
-/** V4 presigned URLs live at most 7 days (docs/oss-protocol.md §2.3). */
-export const MAX_PRESIGN_SECONDS_V4 = 604_800;
-
 export interface PresignRequest {
   method: string;
   bucket: string;

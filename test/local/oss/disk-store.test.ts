@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningOssServer, startOssServer } from '../../../local/oss';
 import { DiskBackend } from '../../../local/oss/store/disk';
-import { ObjectStore } from '../../../local/oss/store/engine';
+import { ObjectEngine } from '../../../local/oss/store/engine';
 import { encodePath, v1Signature, v1StringToSign } from '../../../shared/storage/signing';
 import { aliClient, BUCKET, bytes, failure, ROOT } from './helpers';
 
@@ -91,7 +91,7 @@ describe('on-disk storage', () => {
 
   it('folds a long journal into a snapshot, and a restart replays snapshot and journals to the same state', async () => {
     const log: string[] = [];
-    let store = await ObjectStore.open(await DiskBackend.open(dir, (l) => log.push(l), { compactMinLines: 50 }));
+    let store = await ObjectEngine.open(await DiskBackend.open(dir, (l) => log.push(l), { compactMinLines: 50 }));
     await store.createBucket({
       name: 'b',
       created: Date.now(),
@@ -127,7 +127,7 @@ describe('on-disk storage', () => {
       .sort((a, b) => Number(a.slice(8, -6)) - Number(b.slice(8, -6)));
     await appendFile(join(dir, 'buckets', 'b', 'index', journals.at(-1)!), '{"put":{"key":"torn"');
 
-    store = await ObjectStore.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
     const page = store.list('b', { prefix: '', delimiter: '', after: '', maxKeys: 1000 });
     expect(page.keys).toHaveLength(200);
     expect(page.keys).not.toContain('torn');
@@ -140,6 +140,56 @@ describe('on-disk storage', () => {
     expect(await read('k001')).toBe('w1');
     expect(await read('k002')).toBe('v2');
     expect(store.get('b', 'k003')).toBeUndefined();
+    await store.close();
+  });
+
+  it('folds versions and delete markers into snapshots and reads each version back after a restart', async () => {
+    let store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    await store.createBucket({
+      name: 'b',
+      created: Date.now(),
+      storageClass: 'Standard',
+      redundancy: 'LRS',
+      acl: 'private',
+      versioning: 'Enabled',
+    });
+    const put = async (key: string, text: string) => {
+      const staged = await store.stage(
+        (async function* () {
+          yield Buffer.from(text);
+        })(),
+      );
+      const done = await store.putObject('b', key, staged, {
+        size: staged.size,
+        etag: 'E',
+        crc64: staged.crc64,
+        lastModified: 0,
+        type: 'Normal',
+        storageClass: 'Standard',
+      });
+      return done.record.versionId!;
+    };
+    const ids: string[][] = [[], [], []];
+    for (let round = 0; round < 40; round++) for (let k = 0; k < 3; k++) ids[k]!.push(await put(`k${k}`, `r${round}`));
+    await store.deleteObject('b', 'k0');
+    await store.deleteObject('b', 'k1', ids[1]![39]);
+    await store.close();
+    expect(await readdir(join(dir, 'buckets', 'b', 'index'))).toContain('snapshot.jsonl');
+
+    store = await ObjectEngine.open(await DiskBackend.open(dir, () => {}, { compactMinLines: 50 }));
+    const read = async (key: string, versionId?: string) => {
+      const { stream } = await store.openObject('b', key, (r) => ({ start: 0, end: r.size - 1 }), versionId);
+      const chunks: Buffer[] = [];
+      for await (const c of stream!) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString();
+    };
+    expect(store.get('b', 'k0')).toBeUndefined();
+    expect(store.versions('b', 'k0')[0]?.deleteMarker).toBe(true);
+    expect(store.versions('b', 'k0')).toHaveLength(41);
+    expect(await read('k0', ids[0]![7])).toBe('r7');
+    expect(await read('k1')).toBe('r38');
+    expect(store.versions('b', 'k1').map((v) => v.versionId)).toEqual(ids[1]!.slice(0, 39).reverse());
+    expect(await read('k2')).toBe('r39');
     await store.close();
   });
 

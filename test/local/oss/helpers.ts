@@ -92,6 +92,10 @@ export interface AliOss {
   listUploads: Loose;
   abortMultipartUpload: Loose;
   multipartUpload: Loose;
+  restore: Loose;
+  putBucketVersioning: Loose;
+  getBucketVersioning: Loose;
+  getBucketVersions: Loose;
   signatureUrlV4: Loose;
   signatureUrl(name: string, options?: any): string;
   calculatePostSignature(policy: object): { OSSAccessKeyId: string; Signature: string; policy: string };

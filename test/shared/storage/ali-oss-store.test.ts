@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../../../local/oss';
 import { type Credentials, loadConfig } from '../../../shared/config';
 import { AliOssStore, StorageError } from '../../../shared/storage';
+import { describeStoreContract } from './contract';
 
 const root = { accessKeyId: 'store-test-key', accessKeySecret: 'store-test-secret' };
 let server: RunningOssServer;
@@ -38,6 +39,11 @@ async function readAll(body: Readable): Promise<Buffer> {
   for await (const c of body) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
+
+// Archived reads are left out until the local server refuses GETs of archived objects as OSS does.
+describeStoreContract('AliOssStore over the local OSS server', () => store());
+
+// Listing pages and deleteMany batches are the contract's; these cases check both signature versions.
 
 describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (%s signatures)', (version) => {
   const s = () => store({ version });
@@ -78,36 +84,6 @@ describe.each(['v4', 'v1'] as const)('AliOssStore against the local OSS server (
       code: 'OSS_ALREADY_EXISTS',
       details: { ossCode: 'FileAlreadyExists', status: 409 },
     });
-  });
-
-  it('lists every key exactly once across pages, with folders, and resumes after a key', async () => {
-    const keys = Array.from({ length: 1200 }, (_, i) => `${prefix}list/${String(i).padStart(5, '0')}`);
-    await Promise.all(keys.map((k) => s().put(k, 'x')));
-    await s().put(`${prefix}list/sub/inner`, 'x');
-    const seen: string[] = [];
-    let pages = 0;
-    for await (const page of s().list({ prefix: `${prefix}list/`, delimiter: '/', pageSize: 500 })) {
-      pages += 1;
-      seen.push(...page.objects.map((o) => o.key));
-      if (page.prefixes.length) expect(page.prefixes).toEqual([`${prefix}list/sub/`]);
-    }
-    expect(pages).toBe(3);
-    expect(seen).toEqual(keys);
-    const after: string[] = [];
-    for await (const page of s().list({ prefix: `${prefix}list/`, startAfter: keys[1190], pageSize: 3 }))
-      after.push(...page.objects.map((o) => o.key));
-    expect(after).toEqual([...keys.slice(1191), `${prefix}list/sub/inner`]);
-  });
-
-  it('deletes many keys in batches of 1000 and reports each', async () => {
-    const keys = Array.from({ length: 1100 }, (_, i) => `${prefix}del/${i}`);
-    await Promise.all(keys.map((k) => s().put(k, 'x')));
-    const result = await s().deleteMany([...keys, `${prefix}del/never-existed`]);
-    expect(result.failed).toEqual([]);
-    expect(result.deleted.length).toBe(1101);
-    let left = 0;
-    for await (const page of s().list({ prefix: `${prefix}del/` })) left += page.objects.length;
-    expect(left).toBe(0);
   });
 
   it('runs a multipart upload: initiate, parts, list, complete; and abort', async () => {

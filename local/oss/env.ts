@@ -1,0 +1,45 @@
+import { PackError } from '../../shared/errors';
+import { FaultSpecError, parseFaultSpec } from './fault-spec';
+import type { Fault } from './faults';
+import type { OssServerOptions } from './options';
+
+/**
+ * The server options that `npm run oss-server` and `npm start` take from the environment
+ * (docs/local-oss-server.md "Running it"): LOCAL_OSS_FAULTS, LOCAL_OSS_ADMIN_TOKEN (the admin endpoint
+ * is on with it, or with the access key secret when unset), LOCAL_OSS_RESTORE_DELAY_MS,
+ * LOCAL_OSS_RESTORE_DAY_MS. A bad value is a PackError `CONFIG_INVALID` naming the variable.
+ */
+export function ossOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  fallbackAdminToken: string,
+): Pick<OssServerOptions, 'restoreDelayMs' | 'restoreDayMs' | 'faults' | 'adminToken'> {
+  const ms = (name: string, min: number): number | undefined => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < min)
+      throw new PackError('CONFIG_INVALID', `${name} must be a whole number of milliseconds ≥ ${min}, got "${raw}"`);
+    return Number(raw);
+  };
+  const restoreDelayMs = ms('LOCAL_OSS_RESTORE_DELAY_MS', 0);
+  const restoreDayMs = ms('LOCAL_OSS_RESTORE_DAY_MS', 1);
+  const faults: Record<string, Fault> = {};
+  const spec = env.LOCAL_OSS_FAULTS?.trim();
+  if (spec) {
+    try {
+      for (const [op, fault] of parseFaultSpec(spec)) faults[op] = fault;
+    } catch (error) {
+      if (error instanceof FaultSpecError)
+        throw new PackError('CONFIG_INVALID', `LOCAL_OSS_FAULTS: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+  const adminToken = env.LOCAL_OSS_ADMIN_TOKEN?.trim() || fallbackAdminToken;
+  if (adminToken.length < 8)
+    throw new PackError('CONFIG_INVALID', 'LOCAL_OSS_ADMIN_TOKEN must be at least 8 characters');
+  return {
+    faults,
+    adminToken,
+    ...(restoreDelayMs !== undefined ? { restoreDelayMs } : {}),
+    ...(restoreDayMs !== undefined ? { restoreDayMs } : {}),
+  };
+}

@@ -1,0 +1,74 @@
+import type { ApiToken } from './api-tokens';
+
+/** Access key pair, optionally temporary (STS). Never log it: use `redactCredentials`. */
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** `scheme://host[:port]` of an endpoint, parsed once at cold start. */
+export interface Endpoint {
+  protocol: 'http:' | 'https:';
+  /** Host name with port when one was given. */
+  host: string;
+}
+
+export interface OssConfig {
+  bucket: string;
+  /** Bare region id, `cn-hangzhou` (an `oss-` prefix in the variable is removed). */
+  region: string;
+  /** Explicit endpoint for the functions' own traffic (`OSS_ENDPOINT`); derived from region when unset. */
+  endpoint: Endpoint | undefined;
+  /** Use the VPC-internal endpoint for the functions' own traffic (`OSS_INTERNAL`). */
+  internal: boolean;
+  /** Host put into presigned URLs (`OSS_PUBLIC_ENDPOINT`); a custom domain is used as a CNAME. */
+  publicEndpoint: Endpoint | undefined;
+  /** Presign against `oss-accelerate.aliyuncs.com` (`OSS_ACCELERATE`). */
+  accelerate: boolean;
+  /** https in URLs handed out and derived endpoints (`OSS_SECURE`). */
+  secure: boolean;
+  /** Bucket in the path instead of the host name (`OSS_PATH_STYLE`); for local servers and gateways only. */
+  pathStyle: boolean;
+  /** "" or a prefix ending in "/" under which the whole layout lives (`OSS_ROOT_DIRECTORY`). */
+  rootDirectory: string;
+  /** Server-side encryption applied to uploads (`OSS_ENCRYPT`, `OSS_KMS_KEY_ID`). */
+  encryption: { algorithm: 'AES256' | 'KMS'; kmsKeyId?: string } | undefined;
+  /** Multipart part size in bytes (`OSS_CHUNK_SIZE`). */
+  chunkSize: number;
+  signatureVersion: 'v1' | 'v4';
+}
+
+export interface PruneConfig {
+  dryRun: boolean;
+  keepCheckpoints: number;
+  inactiveAfterMs: number;
+  incompleteGraceMs: number;
+  sharedMinAgeMs: number;
+  savepointsMaxCount: number;
+  savepointsMaxAgeMs: number;
+}
+
+export interface PresignConfig {
+  /** Lifetime of an issued URL when the caller asks for none (`PRESIGN_EXPIRES`). */
+  defaultExpiresSeconds: number;
+  /** Longest lifetime a caller may ask for (`PRESIGN_MAX_EXPIRES`). */
+  maxExpiresSeconds: number;
+  /** Largest upload the API signs (`MAX_UPLOAD_BYTES`). */
+  maxUploadBytes: number;
+  /** Lowercase file extensions uploads may have, with the dot (`UPLOAD_EXTENSIONS`). */
+  allowedExtensions: readonly string[];
+  /** Origins allowed to call the API from a browser (`API_CORS_ORIGINS`); the API's own page needs none. */
+  corsOrigins: readonly string[];
+}
+
+/** The whole validated configuration, read once at cold start. */
+export interface Config {
+  oss: OssConfig;
+  /** Credentials from the environment; FC `context.credentials` take precedence at run time. */
+  envCredentials: Credentials | undefined;
+  api: { tokens: readonly ApiToken[] };
+  presign: PresignConfig;
+  catalog: { maxJava: number };
+  prune: PruneConfig;
+}
