@@ -15,7 +15,12 @@ import { ARTIFACTS_PAGE_FILE, buildArtifactsPage } from './artifacts-page';
  * imports them only with `await import(...)`, and the build puts each in its own file beside the
  * function bundle, so a cold start parses them only when a request needs them.
  */
-export const SIDE_BUNDLED_SDKS = ['ali-oss', '@alicloud/fc20230330'] as const;
+export const SIDE_BUNDLED_SDKS = [
+  'ali-oss',
+  '@alicloud/fc20230330',
+  '@alicloud/openapi-core',
+  '@darabonba/typescript',
+] as const;
 
 function sideBundleFile(sdk: string): string {
   return `sdk/${sdk.replace(/^@/, '').replace(/\//g, '-')}.js`;

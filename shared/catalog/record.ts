@@ -9,6 +9,10 @@ export interface Finding {
   /** Upper-snake-case and stable (`JAR_NOT_ZIP`, `JAR_CLASS_VERSION`…). */
   code: string;
   message: string;
+  /** The nested JAR (`lib/x.jar`) the finding is about, when not the artifact itself. */
+  path?: string;
+  /** CVE ids, for `JAR_VULNERABLE_LIBRARY`. */
+  cves?: string[];
 }
 
 /** The record `artifact-catalog` writes at `<root>catalog/<artifact key>.json` (DESIGN, "Catalog records"). */
@@ -31,7 +35,14 @@ export interface CatalogRecord {
     entries: number;
     classes: number;
     maxClassVersion?: { major: number; java: number };
-    embedded: Array<{ groupId: string; artifactId: string; version: string }>;
+    embedded: Array<{ groupId: string; artifactId: string; version: string; path?: string }>;
+    /** `lib/*.jar` inside the JAR, with their own hashes and embedded modules. */
+    nested?: Array<{
+      path: string;
+      size: number;
+      sha256?: string;
+      embedded: Array<{ groupId: string; artifactId: string; version: string; path?: string }>;
+    }>;
   };
 }
 

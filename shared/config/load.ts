@@ -2,10 +2,12 @@ import { PackError } from '../errors';
 import { normalizeRootDirectory } from '../layout/bucket-layout';
 import { MAX_MULTIPART_OBJECT_BYTES, MAX_PART_SIZE, MAX_PRESIGN_SECONDS, MIN_PART_SIZE } from '../storage/limits';
 import { parseApiTokens } from './api-tokens';
+import { readCatalogConfig } from './catalog';
 import { readCredentials } from './credentials';
 import { type ConfigProblem, type Env, EnvReader } from './env-reader';
 import { parseBucket, parseEndpoint, parseExtensions, parseOrigins, parseRegion } from './fields';
 import { parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger } from './parse';
+import { DEFAULT_PRICES, parsePrices, parseStatePrefixes } from './prune-fields';
 import type { Config, Endpoint, PresignConfig, PruneConfig } from './types';
 
 /** Thrown once at cold start when any variable is bad; `problems` lists every one. */
@@ -67,7 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const presign = readPresign(r);
 
-  const maxJava = r.optional('CATALOG_MAX_JAVA', (v) => parseInteger(v, { min: 8, max: 30 }), 11);
+  const catalog = readCatalogConfig(r);
   const day = 86_400_000;
   const prune: PruneConfig = {
     dryRun: r.optional('PRUNE_DRY_RUN', parseBoolean, true),
@@ -77,6 +79,11 @@ export function loadConfig(env: Env = process.env): Config {
     sharedMinAgeMs: r.optional('PRUNE_SHARED_MIN_AGE', (v) => parseDuration(v, { min: 3_600_000 }), day),
     savepointsMaxCount: r.optional('PRUNE_SAVEPOINTS_MAX_COUNT', (v) => parseInteger(v, { min: 1, max: 10_000 }), 10),
     savepointsMaxAgeMs: r.optional('PRUNE_SAVEPOINTS_MAX_AGE', (v) => parseDuration(v, { min: 3_600_000 }), 30 * day),
+    extraPrefixes: r.optional('PRUNE_EXTRA_PREFIXES', parseStatePrefixes, []),
+    pricePerGbMonth: r.optional('PRUNE_PRICE_PER_GB_MONTH', parsePrices, DEFAULT_PRICES),
+    timeBudgetMs: r.optional('PRUNE_TIME_BUDGET', (v) => parseDuration(v, { min: 10_000, max: 86_400_000 }), 600_000),
+    fanoutDeployments: r.optional('PRUNE_FANOUT_DEPLOYMENTS', (v) => parseInteger(v, { min: 0, max: 1_000_000 }), 500),
+    concurrency: r.optional('PRUNE_CONCURRENCY', (v) => parseInteger(v, { min: 1, max: 64 }), 8),
   };
 
   if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
@@ -100,7 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     envCredentials,
     api: { tokens },
     presign,
-    catalog: { maxJava },
+    catalog,
     prune,
   });
 }

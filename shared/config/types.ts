@@ -47,6 +47,16 @@ export interface PruneConfig {
   sharedMinAgeMs: number;
   savepointsMaxCount: number;
   savepointsMaxAgeMs: number;
+  /** Prefixes below the root directory holding self-managed Flink state (`PRUNE_EXTRA_PREFIXES`), each ending in "/". */
+  extraPrefixes: readonly string[];
+  /** Price per GB-month by storage class (`PRUNE_PRICE_PER_GB_MONTH`), for the cost part of the report. */
+  pricePerGbMonth: Readonly<Record<string, number>>;
+  /** Longest a run works before it stops cleanly and leaves the rest to the next (`PRUNE_TIME_BUDGET`). */
+  timeBudgetMs: number;
+  /** Above this many deployments the run fans out one invocation per namespace (`PRUNE_FANOUT_DEPLOYMENTS`; 0 = never). */
+  fanoutDeployments: number;
+  /** Listing and `_metadata` reads in flight at once (`PRUNE_CONCURRENCY`). */
+  concurrency: number;
 }
 
 export interface PresignConfig {
@@ -69,6 +79,22 @@ export interface Config {
   envCredentials: Credentials | undefined;
   api: { tokens: readonly ApiToken[] };
   presign: PresignConfig;
-  catalog: { maxJava: number };
+  catalog: CatalogConfig;
   prune: PruneConfig;
+}
+
+/** Limits and targets of `artifact-catalog` (`CATALOG_*`, docs/artifact-catalog.md §7). */
+export interface CatalogConfig {
+  /** Newest Java release classes may target (`CATALOG_MAX_JAVA`). */
+  maxJava: number;
+  /** Flink version of the target runtime (`CATALOG_FLINK_VERSION`), such as 1.17 or 1.20.1; unset: no check. */
+  flinkVersion?: string;
+  /** Largest artifact validated (`CATALOG_MAX_JAR_BYTES`). */
+  maxJarBytes: number;
+  /** Declared uncompressed total above which a ZIP counts as a bomb (`CATALOG_MAX_UNCOMPRESSED_BYTES`). */
+  maxUncompressedBytes: number;
+  /** Expansion ratio of one entry above which a ZIP counts as a bomb (`CATALOG_MAX_COMPRESSION_RATIO`). */
+  maxCompressionRatio: number;
+  /** Largest nested `lib/*.jar` opened in memory (`CATALOG_MAX_NESTED_JAR_BYTES`). */
+  maxNestedBytes: number;
 }

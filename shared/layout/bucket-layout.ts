@@ -138,6 +138,22 @@ export class BucketLayout {
   }
 
   /**
+   * `<root>catalog/_sbom/<artifact key relative to root>.cdx.json`: the CycloneDX SBOM of a JAR. Kept in
+   * its own subtree so it can never be mistaken for the record of an artifact named `….cdx`.
+   */
+  sbomKeyFor(artifactKey: string): string {
+    const record = this.catalogKeyFor(artifactKey);
+    const prefix = this.areaPrefix('catalog');
+    return `${prefix}_sbom/${record.slice(prefix.length, -CATALOG_SUFFIX.length)}.cdx.json`;
+  }
+
+  /** `<root>catalog/_state/<name>.json`: progress a catalog task keeps between runs (the reconcile cursor). */
+  catalogStateKey(name: string): string {
+    assertSegment(name, 'state');
+    return `${this.areaPrefix('catalog')}_state/${name}.json`;
+  }
+
+  /**
    * `<root>catalog/_uploads/<uploadId>.json`: the plan of a multipart upload the API started, kept until
    * it is completed or aborted. `_uploads` cannot clash with artifact records (`catalog/artifacts/…`).
    */

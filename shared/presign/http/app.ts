@@ -12,6 +12,7 @@ import type { ObjectStore } from '../../storage/port';
 import type { UrlSigner } from '../../storage/url-signer';
 import { authenticate, type Caller } from '../auth';
 import { API_ERRORS, ApiError, type ApiErrorCode } from '../errors';
+import { readArtifactSbom } from '../sbom';
 import { PresignService } from '../service';
 import { CompleteBody, check, DownloadBody, FormBody, ListQuery, PartsBody, UploadBody } from './schemas';
 
@@ -138,6 +139,16 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
         if (!query.ok) throw new ApiError('INVALID_REQUEST', query.message);
         return json(200, await service.listArtifacts(caller, query.value));
       }),
+    )
+    .add(
+      'GET',
+      // Registered before the record route, which would otherwise take `<name>/sbom` as a name.
+      '/v1/artifacts/:namespace/:name{.+}/sbom',
+      guarded(async ({ params, caller }) => ({
+        status: 200,
+        headers: { 'content-type': 'application/vnd.cyclonedx+json; version=1.5' },
+        body: (await readArtifactSbom(deps, caller, params.namespace!, params.name!)).toString('utf8'),
+      })),
     )
     .add(
       'GET',

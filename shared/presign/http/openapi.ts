@@ -146,6 +146,19 @@ export function buildOpenApi(version: string): object {
           responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
         },
       },
+      '/v1/artifacts/{namespace}/{name}/sbom': {
+        get: {
+          summary: 'The CycloneDX 1.5 SBOM of a catalogued JAR (404 SBOM_NOT_FOUND until catalogued)',
+          parameters: artifactParams,
+          responses: {
+            '200': {
+              description: 'CycloneDX 1.5 JSON',
+              content: { 'application/vnd.cyclonedx+json': { schema: { type: 'object' } } },
+            },
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Health', security: [], responses: { '200': ok('{status: "ok"}') } } },
       '/openapi.json': {
         get: { summary: 'This document', security: [], responses: { '200': ok('OpenAPI 3.0 document') } },

@@ -1,0 +1,184 @@
+/**
+ * artifact-catalog: validating 10 MB, 100 MB and 1 GB JARs stored in the local OSS server (a child
+ * process), side by side with a plain streaming GET + SHA-256 of the same object. Each run is its own
+ * process (`bench/fixtures/catalog-driver.cjs`), so its peak RSS is the function's alone: the built
+ * bundle `dist/artifact-catalog/index.js` handling one OSS event, against ali-oss `getStream` + hash.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { buildFunctions } from '../scripts/build';
+import { encodePath, v1Signature, v1StringToSign } from '../shared/storage/signing';
+import { writeBenchJar } from './catalog-jar';
+import { defineBenchmark, type Metric } from './harness';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const KEY = { accessKeyId: 'bench-key', accessKeySecret: 'bench-secret' };
+const BUCKET = 'flink-workspace';
+const MB = 1000 * 1000;
+
+async function startServer(dataDir: string): Promise<{ process: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'local/oss/main.ts')], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      LOCAL_OSS_PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      LOCAL_OSS_QUIET: 'true',
+      LOCAL_BUCKET: BUCKET,
+      LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId,
+      LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+    if (m) {
+      child.stdout!.resume();
+      return { process: child, port: Number(m[1]) };
+    }
+  }
+  throw new Error('the OSS server exited before listening');
+}
+
+/** Streams a file into the bucket as one PutObject. */
+function putFile(port: number, key: string, file: string): Promise<number> {
+  const date = new Date().toUTCString();
+  const sts = v1StringToSign({ method: 'PUT', bucket: BUCKET, key, headers: { 'x-oss-date': date }, query: [], date });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: `/${BUCKET}/${encodePath(key)}`,
+        agent: new Agent({ keepAlive: false }),
+        headers: {
+          'x-oss-date': date,
+          authorization: `OSS ${KEY.accessKeyId}:${v1Signature(KEY.accessKeySecret, sts)}`,
+          'content-length': statSync(file).size,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+interface DriverResult {
+  ms: number;
+  maxRssMiB: number;
+  requests?: number;
+  status?: string;
+  findings?: string[];
+  error?: string;
+}
+
+function drive(mode: 'catalog' | 'baseline', key: string, port: number, keyIndex: number): Promise<DriverResult> {
+  const child = spawn(process.execPath, [join(repo, 'bench/fixtures/catalog-driver.cjs'), mode, key], {
+    cwd: repo,
+    env: {
+      PATH: process.env.PATH,
+      OSS_BUCKET: BUCKET,
+      OSS_REGION: 'cn-hangzhou',
+      OSS_ENDPOINT: `http://localhost:${port}`,
+      OSS_PATH_STYLE: 'true',
+      OSS_SECURE: 'false',
+      OSS_ACCESS_KEY_ID: KEY.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+      // Each catalog run needs a fresh record: a different key per run avoids the "same ETag" shortcut.
+      BENCH_RUN: String(keyIndex),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', () => {
+      const line = err.trim().split('\n').at(-1) ?? '';
+      try {
+        const r = JSON.parse(line) as DriverResult;
+        if (r.error) reject(new Error(r.error));
+        else resolve(r);
+      } catch {
+        reject(new Error(`driver failed: ${err}`));
+      }
+    });
+  });
+}
+
+export default defineBenchmark({
+  name: 'artifact-catalog',
+  description: 'validate 10 MB / 100 MB / 1 GB JARs vs a plain streaming read + SHA-256; peak RSS; requests',
+  async run({ quick, log }) {
+    await buildFunctions(['artifact-catalog']);
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-bench-'));
+    const server = await startServer(join(dir, 'data'));
+    const metrics: Record<string, Metric> = {};
+    const notes: string[] = [];
+    try {
+      const sizes = quick ? [10 * MB, 100 * MB] : [10 * MB, 100 * MB, 1000 * MB];
+      for (const size of sizes) {
+        const label = size >= 1000 * MB ? `${size / (1000 * MB)}GB` : `${size / MB}MB`;
+        const file = join(dir, `${label}.jar`);
+        const shape = await writeBenchJar(file, size);
+        const rounds = size >= 1000 * MB ? 1 : 3;
+        const runs: Array<{ catalog: DriverResult; baseline: DriverResult }> = [];
+        for (let i = 0; i < rounds; i++) {
+          // A fresh key per round, so every catalog run validates (no record for that ETag yet).
+          const key = `artifacts/namespaces/bench/${label}-${i}.jar`;
+          const status = await putFile(server.port, key, file);
+          if (status !== 200) throw new Error(`upload of ${label} failed with ${status}`);
+          const baseline = await drive('baseline', key, server.port, i);
+          const catalog = await drive('catalog', key, server.port, i);
+          runs.push({ catalog, baseline });
+          log(
+            `${label} round ${i + 1}: catalog ${catalog.ms.toFixed(0)} ms (${catalog.maxRssMiB.toFixed(0)} MiB, ${catalog.requests} requests, ${catalog.status}), baseline ${baseline.ms.toFixed(0)} ms (${baseline.maxRssMiB.toFixed(0)} MiB)`,
+          );
+        }
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+        const c = median(runs.map((r) => r.catalog.ms));
+        const b = median(runs.map((r) => r.baseline.ms));
+        metrics[`${label}.catalogMs`] = { value: c, unit: 'ms', better: 'lower', label: 'validate one JAR (median)' };
+        metrics[`${label}.baselineMs`] = { value: b, unit: 'ms', better: 'lower', label: 'streaming GET + SHA-256' };
+        metrics[`${label}.ratio`] = { value: c / b, unit: '×', better: 'lower', label: 'target ≤ 1.3' };
+        metrics[`${label}.catalogPeakRssMiB`] = {
+          value: Math.max(...runs.map((r) => r.catalog.maxRssMiB)),
+          unit: 'MiB',
+          better: 'lower',
+          label: size >= 1000 * MB ? 'target < 128' : 'function process',
+        };
+        metrics[`${label}.baselinePeakRssMiB`] = {
+          value: Math.max(...runs.map((r) => r.baseline.maxRssMiB)),
+          unit: 'MiB',
+          better: 'lower',
+        };
+        metrics[`${label}.requests`] = {
+          value: runs[0]?.catalog.requests ?? Number.NaN,
+          unit: 'requests',
+          better: 'lower',
+          label: 'GET/HEAD/PUT the catalog made for ranged + streamed reads',
+        };
+        notes.push(`${label}: ${shape.entries} entries, ${shape.classes} classes; status ${runs[0]?.catalog.status}`);
+        await rm(file);
+      }
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.process.once('exit', () => resolve());
+        server.process.kill('SIGTERM');
+      });
+      await rm(dir, { recursive: true, force: true });
+    }
+    notes.push('requests counts the reads of the artifact (ranged GETs of 1 MiB blocks + 1 streaming GET)');
+    return { metrics, notes };
+  },
+});

@@ -1,0 +1,41 @@
+/**
+ * artifact-catalog: validates every artifact uploaded under `artifacts/` and `sql-artifacts/` as OSS
+ * events arrive, and reconciles the whole catalog on a daily timer (or `npm run invoke`). Thin on
+ * purpose: configuration and wiring; the work is `shared/catalog`.
+ */
+
+import { handleCatalogEvent, parseCatalogEvent } from '../../shared/catalog/events';
+import { ArtifactCatalog } from '../../shared/catalog/service';
+import { loadConfig } from '../../shared/config';
+import { describeError } from '../../shared/errors';
+import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
+import { BucketLayout } from '../../shared/layout';
+import { createLogger } from '../../shared/log';
+import { AliOssStore } from '../../shared/storage/ali-oss-store';
+
+const NAME = 'artifact-catalog';
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
+    throw error;
+  }
+})();
+
+const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
+const store = new AliOssStore({ config: config.oss, credentials: runtime.credentials });
+const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
+const catalog = new ArtifactCatalog({
+  store,
+  layout,
+  policy: config.catalog,
+  logger: runtime.logger,
+  toolVersion: __PACK_VERSION__,
+});
+
+/** FC 3.0 entry point: OSS events, timer events and `{"reconcile":true}`. */
+export const handler = eventHandler(runtime, parseCatalogEvent, (event, invocation) =>
+  handleCatalogEvent(event, { catalog, store, layout, bucket: config.oss.bucket }, invocation),
+);

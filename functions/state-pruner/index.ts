@@ -1,0 +1,66 @@
+/**
+ * state-pruner: on an hourly timer, prunes old Flink checkpoints and savepoints without losing state a
+ * job needs, and reports what the state costs. Thin on purpose: configuration and wiring; the decisions
+ * are `shared/retention`, the FC plumbing `shared/fc/runtime`. See docs/state-pruner.md.
+ */
+import { loadConfig } from '../../shared/config';
+import { describeError } from '../../shared/errors';
+import { fcInvokerFromContext } from '../../shared/fc/invoker';
+import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
+import { BucketLayout } from '../../shared/layout';
+import { createLogger } from '../../shared/log';
+import { parsePruneEvent } from '../../shared/retention/request';
+import { runPrune } from '../../shared/retention/run';
+import { AliOssStore } from '../../shared/storage/ali-oss-store';
+
+const NAME = 'state-pruner';
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
+    throw error;
+  }
+})();
+
+const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
+const store = new AliOssStore({ config: config.oss, credentials: runtime.credentials });
+const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
+
+/** FC 3.0 entry point: `handler(event: Buffer, context)`, for the timer and for hand-written events. */
+export const handler = eventHandler(runtime, parsePruneEvent, async ({ trigger, ...request }, invocation) => {
+  invocation.logger.info('run starts', { trigger, ...request, dryRun: config.prune.dryRun || request.dryRun === true });
+  const localEndpoint = process.env.LOCAL_FC_ENDPOINT;
+  const fanOut = (() => {
+    try {
+      return {
+        invoker: fcInvokerFromContext(invocation.context, localEndpoint ? { endpoint: localEndpoint } : {}),
+        functionName: invocation.context.function.name,
+      };
+    } catch {
+      return undefined; // no role: the run works alone
+    }
+  })();
+  const { report, reportKey } = await runPrune(
+    {
+      store,
+      layout,
+      settings: config.prune,
+      logger: invocation.logger,
+      runId: invocation.requestId.replace(/[^A-Za-z0-9._-]/g, '_'),
+      deadline: invocation.deadline,
+      ...(fanOut ? { fanOut } : {}),
+    },
+    request,
+  );
+  return {
+    outcome: report.outcome,
+    dryRun: report.dryRun,
+    reportKey,
+    deletedObjects: report.totals.deletedObjects,
+    deletedBytes: report.totals.deletedBytes,
+    unreadable: report.unreadable.length,
+    warnings: report.warnings.map((w) => w.code),
+  };
+});

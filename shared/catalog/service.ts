@@ -1,0 +1,152 @@
+import type { BucketLayout } from '../layout/bucket-layout';
+import type { Logger } from '../log/logger';
+import type { ObjectInfo, ObjectStore } from '../storage/port';
+import { analyzeArtifact, artifactKindOf } from './analyze';
+import type { CatalogPolicy } from './checks';
+import { CATALOG_SCHEMA_VERSION, type CatalogRecord, parseCatalogRecord, statusOf } from './record';
+import { buildSbom } from './sbom';
+import { ArtifactMovedError, artifactReader } from './store-source';
+
+/** The object tag that carries the verdict, so the OSS console shows it beside the file. */
+export const STATUS_TAG = 'artifact-status';
+
+export interface CatalogDeps {
+  store: ObjectStore;
+  layout: BucketLayout;
+  policy: CatalogPolicy & { maxNestedBytes: number };
+  logger: Logger;
+  toolVersion: string;
+  now?: () => Date;
+}
+
+/** What happened to one artifact. */
+export type CatalogOutcome =
+  | { result: 'catalogued'; record: CatalogRecord; requests: number }
+  | { result: 'unchanged' | 'ignored' | 'vanished' | 'superseded' | 'deferred' };
+
+/** What happened to one removal event. */
+export type RemoveOutcome = 'removed' | 'still-present' | 'ignored';
+
+/**
+ * The catalog's I/O: validates artifacts into records, SBOMs and tags, removes records of deleted
+ * artifacts. Every operation is idempotent, so repeated and out-of-order OSS events are harmless.
+ */
+export class ArtifactCatalog {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CatalogDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates the artifact at `key` and writes its SBOM (JARs), tag and record, in that order: the record
+   * is written last, so a record always means the rest is done. No work when the record already describes
+   * the current ETag. `deferOnTimeout` (reconcile) returns `deferred` instead of writing a timeout verdict.
+   */
+  async catalog(key: string, options: { deadline: number; deferOnTimeout?: boolean }): Promise<CatalogOutcome> {
+    const { store, layout, logger } = this.deps;
+    const ref = layout.parseArtifactKey(key);
+    if (!ref) return { result: 'ignored' };
+    const info = await store.head(key);
+    if (!info) {
+      logger.info('artifact vanished before it was catalogued', { key });
+      return { result: 'vanished' };
+    }
+    const recordKey = layout.catalogKeyFor(key);
+    const existing = await this.readRecord(recordKey);
+    if (existing?.etag === info.etag) return { result: 'unchanged' };
+
+    const reader = artifactReader(store, info);
+    let analysis: Awaited<ReturnType<typeof analyzeArtifact>>;
+    try {
+      analysis = await analyzeArtifact({
+        name: ref.name,
+        source: reader.source,
+        openStream: () => reader.openStream(),
+        deadline: options.deadline,
+        policy: this.deps.policy,
+      });
+    } catch (error) {
+      if (error instanceof ArtifactMovedError) {
+        logger.info('artifact changed while it was read; the newer event catalogs it', { key, reason: error.reason });
+        return { result: error.reason === 'vanished' ? 'vanished' : 'superseded' };
+      }
+      throw error;
+    }
+    if (options.deferOnTimeout && analysis.findings.some((f) => f.code.endsWith('_TIMEOUT')))
+      return { result: 'deferred' };
+
+    const catalogedAt = this.now().toISOString();
+    const status = statusOf(analysis.findings);
+    const record: CatalogRecord = {
+      schemaVersion: CATALOG_SCHEMA_VERSION,
+      key,
+      ossPath: layout.ossPath(key),
+      namespace: ref.namespace,
+      name: ref.name,
+      size: info.size,
+      etag: info.etag,
+      sha256: analysis.sha256,
+      lastModified: info.lastModified.toISOString(),
+      catalogedAt,
+      status,
+      findings: analysis.findings,
+      ...(analysis.jar ? { jar: analysis.jar } : {}),
+    };
+
+    // Overwritten while we read: the write for the newer version must not be replaced by this older one.
+    if (!(await this.stillCurrent(info))) return { result: 'superseded' };
+    if (artifactKindOf(ref.name) === 'jar') {
+      const sbom = buildSbom({
+        key,
+        name: ref.name,
+        etag: info.etag,
+        analysis,
+        catalogedAt,
+        toolVersion: this.deps.toolVersion,
+      });
+      await store.put(layout.sbomKeyFor(key), JSON.stringify(sbom, null, 2), {
+        contentType: 'application/vnd.cyclonedx+json',
+      });
+    }
+    await store.putTags(key, { [STATUS_TAG]: status });
+    await store.put(recordKey, JSON.stringify(record, null, 2), { contentType: 'application/json' });
+    logger.info('artifact catalogued', {
+      key,
+      etag: info.etag,
+      status,
+      findings: analysis.findings.map((f) => f.code),
+      requests: reader.requests,
+    });
+    return { result: 'catalogued', record, requests: reader.requests };
+  }
+
+  /** Deletes the record and SBOM of `key`, but only when the artifact is really gone (HEAD says absent). */
+  async remove(key: string): Promise<RemoveOutcome> {
+    const { store, layout, logger } = this.deps;
+    if (!layout.parseArtifactKey(key)) return 'ignored';
+    if (await store.head(key)) {
+      logger.info('removal event for an artifact that exists again; record kept', { key });
+      return 'still-present';
+    }
+    await store.delete(layout.sbomKeyFor(key));
+    await store.delete(layout.catalogKeyFor(key));
+    logger.info('catalog record removed', { key });
+    return 'removed';
+  }
+
+  private async readRecord(recordKey: string): Promise<CatalogRecord | undefined> {
+    const bytes = await this.deps.store.getBuffer(recordKey);
+    return bytes ? parseCatalogRecord(bytes.toString('utf8')) : undefined;
+  }
+
+  /** True when the record already describes `etag`. */
+  async isCatalogued(key: string, etag: string): Promise<boolean> {
+    return (await this.readRecord(this.deps.layout.catalogKeyFor(key)))?.etag === etag;
+  }
+
+  private async stillCurrent(info: ObjectInfo): Promise<boolean> {
+    const now = await this.deps.store.head(info.key);
+    return now?.etag === info.etag;
+  }
+}

@@ -1,0 +1,309 @@
+import { createHash } from 'node:crypto';
+import { constants, inflateRawSync } from 'node:zlib';
+import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
+import {
+  isCheckedClass,
+  isFlinkRuntimeClass,
+  isManifest,
+  isNestedLibrary,
+  isPomProperties,
+  isSignatureFile,
+  loggingKind,
+  unsafePathReason,
+} from './entry-kinds';
+import { parseManifest, parsePomProperties } from './manifest';
+import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
+import { type Capture, SequentialScanner } from './sequential-scan';
+
+/** A count with a few example names, so a finding can name what it is about without listing thousands. */
+export interface Sample {
+  count: number;
+  examples: string[];
+}
+
+/** Maven coordinates found in `META-INF/maven/…/pom.properties`. */
+export interface EmbeddedModule {
+  groupId: string;
+  artifactId: string;
+  version: string;
+  /** The `pom.properties` entry it came from. */
+  path: string;
+}
+
+/** A `lib/*.jar` inside the JAR. */
+export interface NestedJar {
+  path: string;
+  size: number;
+  sha256?: string;
+  facts?: JarFacts;
+  /** Why it was not inspected (too large, unreadable). */
+  skipped?: string;
+}
+
+/** Everything one pass over a JAR established; the checks (`shared/catalog/checks`) turn it into findings. */
+export interface JarFacts {
+  size: number;
+  /** Hex SHA-256 of all bytes; absent when the pass did not reach the end. */
+  sha256?: string;
+  /** How the central directory read went; only `ok` means the entry facts are complete. */
+  directory: 'ok' | 'not-zip' | 'corrupt' | 'strong-encryption';
+  directoryMessage?: string;
+  /** The time budget ran out before the pass finished. */
+  timedOut: boolean;
+  /** The stream delivered fewer bytes than the object's size. */
+  truncated: boolean;
+  entries: number;
+  classes: number;
+  unsafePaths: Sample;
+  encrypted: Sample;
+  unsupportedMethods: Sample;
+  duplicates: Sample;
+  /** Entries whose local header or data could not be read. */
+  corruptEntries: Sample;
+  /** Sum of the declared uncompressed sizes. */
+  declaredUncompressed: number;
+  /** The entry with the highest compression ratio among those of at least 1 MiB uncompressed. */
+  maxRatio?: { name: string; ratio: number; uncompressed: number };
+  manifestPresent: boolean;
+  manifest?: Record<string, string>;
+  /** Class-file major version → classes with it. */
+  classMajors: Map<number, Sample>;
+  /** Names of every entry, for looking up the entry class. */
+  names: Set<string>;
+  embedded: EmbeddedModule[];
+  signatureFiles: string[];
+  /** Logging piece → the first entry that shows it. */
+  logging: Map<string, string>;
+  flinkClasses: Sample;
+  nested: NestedJar[];
+}
+
+/** How to inspect. */
+export interface InspectOptions {
+  /** The whole object, start to end, read once. */
+  openStream(): Promise<AsyncIterable<Buffer> | Iterable<Buffer>>;
+  /** Epoch ms after which the inspection stops and reports `timedOut`. */
+  deadline: number;
+  /** `lib/*.jar` larger than this (uncompressed) are listed but not opened. */
+  maxNestedBytes: number;
+  /** Inspect `lib/*.jar` (only in the outer JAR: one level deep). */
+  nested: boolean;
+}
+
+const EXAMPLES = 5;
+const CLASS_HEADER_INPUT = 2048;
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_POM_BYTES = 64 * 1024;
+const RATIO_MIN_BYTES = 1024 * 1024;
+
+function sample(): Sample {
+  return { count: 0, examples: [] };
+}
+
+function note(s: Sample, example: string): void {
+  s.count++;
+  if (s.examples.length < EXAMPLES) s.examples.push(example);
+}
+
+/**
+ * Inspects a JAR (or any ZIP): the central directory through ranged reads on `source`, then one
+ * sequential pass over `openStream()` that computes the SHA-256 and picks out the manifest, class headers,
+ * `pom.properties` and nested JARs. Memory stays bounded by the largest nested JAR inspected, whatever the
+ * size of the outer one. Malformed bytes end in facts that say so; only storage failures reject.
+ */
+export async function inspectJar(source: RandomAccessSource, options: InspectOptions): Promise<JarFacts> {
+  const facts: JarFacts = {
+    size: source.size,
+    directory: 'ok',
+    timedOut: false,
+    truncated: false,
+    entries: 0,
+    classes: 0,
+    unsafePaths: sample(),
+    encrypted: sample(),
+    unsupportedMethods: sample(),
+    duplicates: sample(),
+    corruptEntries: sample(),
+    declaredUncompressed: 0,
+    manifestPresent: false,
+    classMajors: new Map(),
+    names: new Set(),
+    embedded: [],
+    signatureFiles: [],
+    logging: new Map(),
+    flinkClasses: sample(),
+    nested: [],
+  };
+
+  const directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
+  if (!directory.ok) {
+    if (directory.reason === 'timeout') facts.timedOut = true;
+    else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
+    else facts.directory = directory.reason;
+    facts.directoryMessage = directory.message;
+  }
+
+  const captures: Capture[] = [];
+  const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
+  let scanner: SequentialScanner | undefined;
+  const readData = (entry: ZipEntryInfo, length: number, use: (data: Buffer) => void) =>
+    captures.push({
+      start: entry.localHeaderOffset,
+      length: 30,
+      done: (header) => {
+        if (header?.readUInt32LE(0) !== 0x04034b50) {
+          note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
+          return;
+        }
+        const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+        scanner?.add({
+          start,
+          length: Math.min(length, Math.max(0, source.size - start)),
+          done: (data) => {
+            if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
+            else use(data);
+          },
+        });
+      },
+    });
+
+  for (const entry of directory.entries) {
+    const name = entry.name;
+    facts.entries++;
+    if (facts.names.has(name)) note(facts.duplicates, name);
+    facts.names.add(name);
+    const unsafe = unsafePathReason(name);
+    if (unsafe) note(facts.unsafePaths, `${name} (${unsafe})`);
+    facts.declaredUncompressed += entry.uncompressedSize;
+    if (entry.uncompressedSize >= RATIO_MIN_BYTES) {
+      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+      if (!facts.maxRatio || ratio > facts.maxRatio.ratio)
+        facts.maxRatio = { name, ratio, uncompressed: entry.uncompressedSize };
+    }
+    if (name.endsWith('.class')) facts.classes++;
+    if (isSignatureFile(name)) facts.signatureFiles.push(name);
+    const logging = loggingKind(name);
+    if (logging && !facts.logging.has(logging)) facts.logging.set(logging, name);
+    if (isFlinkRuntimeClass(name)) note(facts.flinkClasses, name);
+    if (entry.encrypted) {
+      note(facts.encrypted, name);
+      continue;
+    }
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      note(facts.unsupportedMethods, `${name} (method ${entry.compressionMethod})`);
+      continue;
+    }
+    if (isCheckedClass(name)) {
+      const want = entry.compressionMethod === 0 ? 8 : CLASS_HEADER_INPUT;
+      readData(entry, Math.min(entry.compressedSize, want), (data) => {
+        const header = classHeader(entry, data);
+        if (header === undefined) return;
+        const s = facts.classMajors.get(header) ?? sample();
+        facts.classMajors.set(header, s);
+        note(s, name);
+      });
+    } else if (isManifest(name)) {
+      facts.manifestPresent = true;
+      if (entry.uncompressedSize <= MAX_MANIFEST_BYTES)
+        readData(entry, entry.compressedSize, (data) => {
+          const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
+          if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
+          else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
+        });
+    } else if (isPomProperties(name)) {
+      if (entry.uncompressedSize <= MAX_POM_BYTES)
+        readData(entry, entry.compressedSize, (data) => {
+          const bytes = inflate(entry, data, MAX_POM_BYTES);
+          const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
+          if (coordinates) facts.embedded.push({ ...coordinates, path: name });
+        });
+    } else if (options.nested && isNestedLibrary(name)) {
+      if (entry.uncompressedSize > options.maxNestedBytes) {
+        facts.nested.push({
+          path: name,
+          size: entry.uncompressedSize,
+          skipped: `larger than the ${options.maxNestedBytes} bytes inspected for a nested JAR`,
+        });
+      } else {
+        readData(entry, entry.compressedSize, (data) => nestedQueue.push({ path: name, entry, data }));
+      }
+    }
+  }
+
+  captures.sort((a, b) => a.start - b.start);
+  scanner = new SequentialScanner(captures);
+  const hash = createHash('sha256');
+  let read = 0;
+  const stream = await options.openStream();
+  try {
+    for await (const chunk of stream) {
+      const bytes = read + chunk.length > source.size ? chunk.subarray(0, source.size - read) : chunk;
+      hash.update(bytes);
+      scanner.push(bytes);
+      read += bytes.length;
+      while (nestedQueue.length > 0) {
+        const item = nestedQueue.shift() as (typeof nestedQueue)[number];
+        facts.nested.push(
+          await inspectNested(item.path, item.entry, item.data, options.deadline, options.maxNestedBytes),
+        );
+      }
+      if (Date.now() > options.deadline) {
+        facts.timedOut = true;
+        break;
+      }
+      if (read >= source.size) break;
+    }
+  } finally {
+    (stream as { destroy?: () => void }).destroy?.();
+  }
+  scanner.end();
+  if (!facts.timedOut) {
+    if (read < source.size) facts.truncated = true;
+    else facts.sha256 = hash.digest('hex');
+  }
+  return facts;
+}
+
+async function inspectNested(
+  path: string,
+  entry: ZipEntryInfo,
+  data: Buffer,
+  deadline: number,
+  maxBytes: number,
+): Promise<NestedJar> {
+  const bytes = inflate(entry, data, maxBytes);
+  if (!bytes) return { path, size: entry.uncompressedSize, skipped: 'its compressed data cannot be decompressed' };
+  const facts = await inspectJar(bufferSource(bytes), {
+    openStream: async () => [bytes],
+    deadline,
+    maxNestedBytes: maxBytes,
+    nested: false,
+  });
+  return facts.sha256 === undefined
+    ? { path, size: bytes.length, facts }
+    : { path, size: bytes.length, sha256: facts.sha256, facts };
+}
+
+function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undefined {
+  if (entry.compressionMethod === 0) return data.subarray(0, Math.min(data.length, max));
+  try {
+    return inflateRawSync(data, { maxOutputLength: Math.max(1, max) });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The class-file major version (bytes 6–7 after the magic `CAFEBABE`), or `undefined` when unreadable. */
+function classHeader(entry: ZipEntryInfo, data: Buffer): number | undefined {
+  let head = data;
+  if (entry.compressionMethod === 8) {
+    try {
+      // Only the first 8 bytes matter: inflate the start of the stream without requiring its end.
+      head = inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
+    } catch {
+      return undefined;
+    }
+  }
+  if (head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
+  return head.readUInt16BE(6);
+}

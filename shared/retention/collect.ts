@@ -1,0 +1,125 @@
+/**
+ * The reading half of a pruning run: lists the owned prefixes in parallel, split by sub-prefix with a
+ * bounded number of requests in flight, then reads every `_metadata` the planner needs
+ * (docs/state-pruner.md §5).
+ */
+import type { ObjectStore, ObjectSummary } from '../storage/port';
+import type { ListedObject } from './discovery';
+import { type MetadataReadResult, readMetadata } from './metadata';
+
+export interface CollectStats {
+  listRequests: number;
+  metadataReads: number;
+  metadataBytes: number;
+}
+
+/** Storage classes whose objects cannot be read without a restore. */
+const COLD_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
+/** A `_metadata` larger than this is not read into memory (Flink's inline threshold caps real ones far below). */
+export const MAX_METADATA_BYTES = 256 * 1024 * 1024;
+
+/** Runs `work` over `items` with at most `limit` at once; keeps input order in the result. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+/**
+ * Lists everything under `prefixes`. Each prefix is first split with a delimiter, down to `splitDepth`
+ * levels, so that namespaces and deployments are listed side by side; the leaves are listed flat.
+ */
+export async function listPrefixes(
+  store: ObjectStore,
+  prefixes: readonly string[],
+  options: { concurrency: number; splitDepth?: number; stats?: CollectStats; onPage?: (objects: number) => void },
+): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  const stats = options.stats;
+  const take = (o: ObjectSummary) => {
+    const storageClass = o.storageClass;
+    out.push({
+      key: o.key,
+      size: o.size,
+      lastModified: o.lastModified.getTime(),
+      ...(storageClass && storageClass !== 'Standard' ? { storageClass } : {}),
+    });
+  };
+  const leaves: string[] = [];
+  let level = [...new Set(prefixes)];
+  for (let depth = options.splitDepth ?? 3; depth > 0 && level.length > 0; depth--) {
+    const found = await mapLimit(level, options.concurrency, async (prefix) => {
+      const subs: string[] = [];
+      for await (const page of store.list({ prefix, delimiter: '/' })) {
+        if (stats) stats.listRequests++;
+        for (const o of page.objects) take(o);
+        subs.push(...page.prefixes);
+        options.onPage?.(page.objects.length);
+      }
+      return subs;
+    });
+    level = found.flat();
+  }
+  leaves.push(...level);
+  await mapLimit(leaves, options.concurrency, async (prefix) => {
+    for await (const page of store.list({ prefix })) {
+      if (stats) stats.listRequests++;
+      for (const o of page.objects) take(o);
+      options.onPage?.(page.objects.length);
+    }
+  });
+  return out;
+}
+
+/**
+ * Reads and parses each `_metadata`. Objects in Archive classes are not read (that would need a restore,
+ * which the pruner never starts); they, and every read that fails, are unreadable results.
+ */
+export async function readAllMetadata(
+  store: ObjectStore,
+  objects: readonly ListedObject[],
+  options: { concurrency: number; stats?: CollectStats },
+): Promise<Map<string, MetadataReadResult>> {
+  const out = new Map<string, MetadataReadResult>();
+  await mapLimit(objects, options.concurrency, async (o) => {
+    out.set(o.key, await readOne(store, o, options.stats));
+  });
+  return out;
+}
+
+async function readOne(store: ObjectStore, o: ListedObject, stats?: CollectStats): Promise<MetadataReadResult> {
+  if (o.storageClass && COLD_CLASSES.has(o.storageClass))
+    return {
+      readable: false,
+      code: 'METADATA_ARCHIVED',
+      message: `stored as ${o.storageClass}; it cannot be read without a restore, which the pruner never starts`,
+    };
+  if (o.size > MAX_METADATA_BYTES)
+    return { readable: false, code: 'METADATA_TOO_LARGE', message: `${o.size} bytes is more than a _metadata holds` };
+  try {
+    const body = await store.getBuffer(o.key);
+    if (stats) {
+      stats.metadataReads++;
+      stats.metadataBytes += body?.length ?? 0;
+    }
+    if (body === undefined) return { readable: false, code: 'METADATA_GONE', message: 'deleted since it was listed' };
+    return readMetadata(body);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const restore =
+      code === 'OSS_OBJECT_NOT_RESTORED' ||
+      (error as { details?: { ossCode?: string } }).details?.ossCode === 'InvalidObjectState';
+    return {
+      readable: false,
+      code: restore ? 'METADATA_ARCHIVED' : 'METADATA_READ_FAILED',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A lease so that two pruning runs never delete at the same time (docs/state-pruner.md §5.3). A run
+ * creates `<dir><slot>.json` with forbid-overwrite, where the slot is the current time divided by the
+ * lease length, then looks at the neighbouring slots: a live lease there means another run, and this
+ * one steps back. Two runs may both step back; they can never both go on. A crashed run's lease stops
+ * being live at its `expiresAt`, and belongs to a slot later runs do not use.
+ */
+import { StorageError } from '../storage/errors';
+import type { ObjectStore } from '../storage/port';
+
+export interface Lease {
+  key: string;
+  holder: string;
+  expiresAt: number;
+  release(): Promise<void>;
+}
+
+export interface LeaseOptions {
+  /** Folder of the lease objects, ending in "/". */
+  dir: string;
+  holder: string;
+  ttlMs: number;
+  now: number;
+}
+
+export type LeaseResult = { acquired: true; lease: Lease } | { acquired: false; heldBy: string; expiresAt: number };
+
+/** Tries to take the lease; never waits. */
+export async function acquireLease(store: ObjectStore, options: LeaseOptions): Promise<LeaseResult> {
+  const slot = Math.floor(options.now / options.ttlMs);
+  const key = `${options.dir}${slot}.json`;
+  const expiresAt = options.now + options.ttlMs;
+  const body = JSON.stringify({ holder: options.holder, acquiredAt: new Date(options.now).toISOString(), expiresAt });
+  try {
+    await store.put(key, body, { forbidOverwrite: true, contentType: 'application/json' });
+  } catch (error) {
+    if (!(error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS')) throw error;
+    const other = await readLease(store, key);
+    return { acquired: false, heldBy: other?.holder ?? 'unknown', expiresAt: other?.expiresAt ?? expiresAt };
+  }
+  const lease: Lease = {
+    key,
+    holder: options.holder,
+    expiresAt,
+    release: () => store.delete(key),
+  };
+  for (const neighbour of [slot - 1, slot + 1]) {
+    const other = await readLease(store, `${options.dir}${neighbour}.json`);
+    if (other && other.expiresAt > options.now) {
+      await lease.release();
+      return { acquired: false, heldBy: other.holder, expiresAt: other.expiresAt };
+    }
+  }
+  return { acquired: true, lease };
+}
+
+async function readLease(store: ObjectStore, key: string): Promise<{ holder: string; expiresAt: number } | undefined> {
+  const body = await store.getBuffer(key);
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { holder?: unknown; expiresAt?: unknown };
+    return {
+      holder: typeof parsed.holder === 'string' ? parsed.holder : 'unknown',
+      // A lease that cannot be read is taken as live: wrongly waiting is safe, wrongly deleting is not.
+      expiresAt: typeof parsed.expiresAt === 'number' ? parsed.expiresAt : Number.POSITIVE_INFINITY,
+    };
+  } catch {
+    return { holder: 'unknown', expiresAt: Number.POSITIVE_INFINITY };
+  }
+}
