@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { seedBucketIndex } from '../local/oss/store/disk';
+import { seedBucketIndex } from '../local/oss/store/disk-index';
 import type { ObjectRecord } from '../local/oss/store/types';
 import { loadConfig } from '../shared/config';
 import { mapLimit } from '../shared/retention/collect';

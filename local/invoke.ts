@@ -1,13 +1,15 @@
 /**
- * `npm run invoke -- <function> [--event <file or JSON>]`: invokes one function of s.yaml once, the way
- * FC would, and prints the result. Uses the running stack's OSS server when one answers on
- * LOCAL_OSS_PORT; otherwise starts one on LOCAL_DATA_DIR for the call. Without --event, a timer function
- * gets its timer's event and an HTTP function `GET /healthz`.
+ * `npm run invoke -- <function> [--event <file or JSON>] [--template <s.yaml>]`: invokes one function
+ * that s.yaml declares (by resource name or functionName) once, the way FC would, and prints the result.
+ * The pack's own functions are built first; any other function runs from its `code` directory as it is.
+ * Uses the running stack's OSS server when one answers on LOCAL_OSS_PORT; otherwise starts one on
+ * LOCAL_DATA_DIR for the call. Without --event, a timer function gets its timer's event, an HTTP
+ * function `GET /healthz`, and any other function an empty event.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildFunctions, ROOT } from '../scripts/build';
+import { buildFunctions, DIST_DIR, functionNames, ROOT } from '../scripts/build';
 import { describeError } from '../shared/errors';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from './oss';
 import { type FunctionSpec, LOCAL_ACCOUNT_ID, loadStack, startRuntime } from './runtime';
@@ -17,7 +19,8 @@ import { localStackEnv } from './stack';
 /** True when something on the port answers like OSS (every OSS response carries x-oss-request-id). */
 async function ossAnswers(port: number): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    // Nothing listening fails at once; a server on a busy machine may take a while to answer.
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
     return res.headers.has('x-oss-request-id');
   } catch {
@@ -70,20 +73,35 @@ export function eventFor(fn: FunctionSpec, given: string | undefined, now = new 
       },
     });
   }
-  throw new Error(
-    `${fn.resource} has no timer or HTTP trigger to make a default event from; pass one with --event <file or JSON>`,
-  );
+  // As `s invoke` without an event: the function gets an empty payload.
+  return '';
+}
+
+/** The pack function (functions/<name>) whose bundle is the function's code directory, if any. */
+export function packFunctionOf(fn: FunctionSpec): string | undefined {
+  return functionNames().find((name) => resolve(DIST_DIR, name) === resolve(fn.codeDir));
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { event: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      event: { type: 'string' },
+      template: { type: 'string', short: 't' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   const settings = readLocalSettings();
   const name = positionals[0];
   if (values.help || !name) {
-    console.log('Usage: npm run invoke -- <function> [--event <file or JSON>]');
+    console.log(
+      [
+        'Usage: npm run invoke -- <function> [--event <file or JSON>] [--template <s.yaml>]',
+        '  <function>   a resource name or functionName that s.yaml declares',
+        '  --event      the event: a JSON file or JSON text (default: from the trigger, or empty)',
+        '  --template   the s.yaml to read (default: s.yaml of the project), as `s -t`',
+      ].join('\n'),
+    );
     if (!values.help) process.exitCode = 2;
     return;
   }
@@ -104,27 +122,33 @@ async function main(): Promise<void> {
     console.error(`No OSS server on port ${settings.ossPort}; started one on ${settings.dataDir} for this call.`);
   }
   try {
-    const stack = loadStack(join(ROOT, 's.yaml'), {
+    const template = resolve(values.template ?? join(ROOT, 's.yaml'));
+    const stack = loadStack(template, {
       env: { ...process.env, ...localStackEnv(settings, port) },
       config: { AccountID: LOCAL_ACCOUNT_ID },
     });
     const fn = stack.functions.find((f) => f.resource === name || f.name === name);
     if (!fn)
       throw new Error(
-        `No function "${name}" in s.yaml; there are: ${stack.functions.map((f) => f.resource).join(', ')}`,
+        `No function "${name}" in ${template}; there are: ${stack.functions.map((f) => `${f.resource} (${f.name})`).join(', ')}`,
       );
     const event = eventFor(fn, values.event);
-    await buildFunctions([fn.resource]);
+    if (values.event === undefined && event === '') console.error('No --event: invoking with an empty event.');
+    const pack = packFunctionOf(fn);
+    if (pack) await buildFunctions([pack]);
     const root = { accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret };
+    // The whole stack, started lazily: the invoked function may call others through the FC API.
     const runtime = await startRuntime({
-      stack: { ...stack, functions: [fn] },
+      stack,
+      prewarm: false,
       credentials: () => {
         const c = mintTemporaryCredentials(root, 3600);
         return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken };
       },
       timers: false,
-      invokeApi: false,
-      output: (line) => console.error(`[${fn.resource} ${line.requestId}] ${line.text}`),
+      cloudRoutes: { region: settings.region, ossPort: port },
+      output: (line) => console.error(`[${line.functionName} ${line.requestId}] ${line.text}`),
+      log: () => undefined,
     });
     try {
       const result = await runtime.invoke(fn.name, event);

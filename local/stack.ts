@@ -148,6 +148,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials,
       http,
       timers: options.timers ?? true,
+      // Cloud code (ali-oss from context.region, the FC SDK's default endpoint) reaches the local servers.
+      cloudRoutes: { region: settings.region, ossPort: oss.port },
       ...(options.env && { env: options.env }),
       ...options.runtime,
     });

@@ -1,8 +1,9 @@
 /**
- * `npm start [-- --fresh]`: the whole pack on loopback. Builds the bundles, starts the local OSS server
+ * `npm start [-- --fresh] [-- --template <s.yaml>]`: the whole pack on loopback. Builds the bundles, starts the local OSS server
  * (data under LOCAL_DATA_DIR), configures the bucket, runs every function of s.yaml with its triggers,
  * prints the URLs, the development token and a first request to try. Ctrl-C stops everything cleanly.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../shared/errors';
 import { readLocalSettings } from './settings';
@@ -13,12 +14,21 @@ async function main(): Promise<void> {
     options: {
       fresh: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      template: { type: 'string', short: 't' },
+      build: { type: 'boolean', default: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
+    allowNegative: true,
   });
   if (values.help) {
     console.log(
-      'Usage: npm start [-- --fresh] [-- --quiet]\n  --fresh  start with an empty bucket (deletes LOCAL_DATA_DIR)\n  --quiet  do not print each OSS request',
+      [
+        'Usage: npm start [-- --fresh] [-- --quiet] [-- --template <s.yaml>] [-- --no-build]',
+        '  --fresh     start with an empty bucket (deletes LOCAL_DATA_DIR)',
+        '  --quiet     do not print each OSS request',
+        "  --template  the s.yaml to run (default: the project's), as `s -t`",
+        "  --no-build  run the pack's bundles in dist/ as they are",
+      ].join('\n'),
     );
     return;
   }
@@ -28,6 +38,8 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     settings,
     fresh: values.fresh,
+    build: values.build,
+    ...(values.template !== undefined && { stackFile: resolve(values.template) }),
     log: (line) => console.log(`  ${line}`),
     ...(!values.quiet && { ossRequestLog: (line: string) => console.log(`[oss] ${line}`) }),
   });
@@ -73,6 +85,15 @@ function printBanner(stack: LocalStack, ms: number): void {
       `  curl -X PUT -T hello.jar -H 'content-type: application/java-archive' -H 'x-oss-forbid-overwrite: true' '<url from the answer>'`,
       '',
       `API description: ${api}/openapi.json   Health: ${api}/healthz`,
+    );
+  }
+  const logs = stack.urls['log-shipper'];
+  if (logs) {
+    lines.push(
+      '',
+      `Ship a log line, then read it back (docs/log-shipper.md):`,
+      `  curl -s -X POST '${logs}/v1/logs?namespace=default&deployment=my-job' -H 'Authorization: Bearer ${settings.apiToken}' --data-binary 'hello from my job'`,
+      '  npm run logs -- tail --namespace default',
     );
   }
   lines.push('', 'Ctrl-C stops everything.', '');

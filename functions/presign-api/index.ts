@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../../shared/config';
 import { describeError } from '../../shared/errors';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
+import type { FcHandler } from '../../shared/fc/types';
 import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
+import { AuditTrail } from '../../shared/logs/audit';
+import { LogKeys } from '../../shared/logs/keys';
+import { signedPut } from '../../shared/logs/signed-put';
 import { createPresignApp } from '../../shared/presign/http/app';
 import { ARTIFACTS_PAGE_FILE } from '../../shared/presign/web/page-file';
 import { AliOssStore } from '../../shared/storage/ali-oss-store';
@@ -32,6 +36,18 @@ const { credentials, logger } = runtime;
 
 if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
 
+// Every issued URL also goes to the bucket's audit trail (logs/_audit/function=presign-api/), one object
+// per invocation, written with a signed PUT so the first request does not load the ali-oss SDK.
+const trail = config.logs.auditTrail
+  ? new AuditTrail({
+      fn: NAME,
+      keys: new LogKeys(config.oss.rootDirectory),
+      put: signedPut(config.oss, credentials),
+      logger,
+      encryption: config.oss.encryption,
+    })
+  : undefined;
+
 const app = createPresignApp({
   config,
   store: new AliOssStore({ config: config.oss, credentials }),
@@ -41,6 +57,7 @@ const app = createPresignApp({
   usingStsCredentials: () => Boolean(credentials().securityToken),
   version: __PACK_VERSION__,
   page: artifactsPage,
+  ...(trail && { onAudit: (event, requestId) => trail.record('url.issued', { requestId, ...event }) }),
 });
 
 let page: Promise<string> | undefined;
@@ -53,5 +70,11 @@ function artifactsPage(): Promise<string> {
   return page;
 }
 
-/** FC 3.0 entry point: `handler(event: Buffer, context)`. */
-export const handler = httpHandler(runtime, app);
+const http = httpHandler(runtime, app);
+
+/** FC 3.0 entry point: `handler(event: Buffer, context)`; the audit events are in the bucket before it returns. */
+export const handler: FcHandler = async (event, context) => {
+  const result = await http(event, context);
+  await trail?.flush();
+  return result;
+};

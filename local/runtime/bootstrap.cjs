@@ -6,14 +6,23 @@
  * to the parent over the same channel, tagged with the current request id, so the parent can label each
  * line and lines can never overtake the result they belong to.
  *
- * argv: <codeDir> <handler module, e.g. "index"> <export name, e.g. "handler">
+ * Before the function's code loads, the code directory becomes the root of a deployed package (module
+ * type, lookup of packages and FC's built-in modules: ./child/code-package.cjs) and, when the local stack
+ * says so, requests for cloud endpoints of the local region go to the local servers
+ * (./child/cloud-routes.cjs).
+ *
+ * argv: <codeDir> <handler module, e.g. "index"> <export name, e.g. "handler"> [<options JSON>]
+ * options: {"routes": {"region": "cn-hangzhou", "ossPort": 9100, "fcPort": 9002}}
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 
-const [codeDir, handlerModule, handlerExport] = process.argv.slice(2);
+const { installCodePackage, registerEsmHooks } = require('./child/code-package.cjs');
+
+const [codeDir, handlerModule, handlerExport, optionsJson] = process.argv.slice(2);
+const options = optionsJson ? JSON.parse(optionsJson) : {};
 let currentRequestId = '';
 let currentInvocation;
 
@@ -110,7 +119,15 @@ async function main() {
   if (!file) return fail('BUNDLE_MISSING', `no ${handlerModule}.js (or .cjs/.mjs) in ${codeDir}`);
   let mod;
   try {
-    mod = file.endsWith('.mjs') ? await import(pathToFileURL(file).href) : require(file);
+    const codePackage = installCodePackage(codeDir);
+    const esm = codePackage.formatOf(fs.realpathSync(file)) === 'module';
+    if (options.routes) require('./child/cloud-routes.cjs').installCloudRoutes(options.routes, { eager: esm });
+    if (esm) {
+      registerEsmHooks(codePackage);
+      mod = await import(pathToFileURL(file).href);
+    } else {
+      mod = require(file);
+    }
   } catch (error) {
     return fail(
       'HANDLER_LOAD_FAILED',

@@ -49,6 +49,18 @@ export interface InstanceOptions {
   onOutput: (line: OutputLine) => void;
   /** Called once when the process exits for any reason after it was ready. */
   onExit?: (instance: FunctionInstance) => void;
+  /** Cloud endpoints to send to local servers (see {@link CloudRoutes}); none when absent. */
+  routes?: CloudRoutes;
+}
+
+/**
+ * Which cloud endpoints an instance sends to loopback: OSS endpoints of `region` to `ossPort`, FC API
+ * endpoints of `region` to `fcPort` (docs/local-runtime.md, "Cloud endpoints").
+ */
+export interface CloudRoutes {
+  region: string;
+  ossPort?: number;
+  fcPort?: number;
 }
 
 type ChildMessage =
@@ -108,7 +120,9 @@ export class FunctionInstance {
   private spawn(): Promise<void> {
     const { spec } = this.options;
     return new Promise<void>((resolve, reject) => {
-      const child = fork(BOOTSTRAP, [spec.codeDir, spec.handlerModule, spec.handlerExport], {
+      const args = [spec.codeDir, spec.handlerModule, spec.handlerExport];
+      if (this.options.routes) args.push(JSON.stringify({ routes: this.options.routes }));
+      const child = fork(BOOTSTRAP, args, {
         cwd: spec.codeDir,
         env: this.options.env,
         // Plain node: no loaders inherited from the parent (tsx, vitest). Source maps make stacks point at TypeScript.

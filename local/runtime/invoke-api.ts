@@ -1,7 +1,9 @@
 /**
  * A local stand-in for FC 3.0's InvokeFunction API, `POST /2023-03-30/functions/{name}/invocations`, so
- * functions that fan out through the FC SDK (shared/fc/invoker) reach their peers locally. Signatures are
- * not checked: it listens on loopback only, for the functions of this stack.
+ * functions that fan out through the FC SDK (shared/fc/invoker) reach their peers locally. FC 2.0's
+ * `POST /2016-08-15/services/{service}/functions/{name}/invocations` (the built-in `@alicloud/fc2`
+ * client's call) is served too: it invokes the function `{name}`; there are no services locally.
+ * Signatures are not checked: it listens on loopback only, for the functions of this stack.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { MAX_ASYNC_PAYLOAD_BYTES } from '../../shared/fc/invoker';
@@ -29,6 +31,7 @@ export interface RunningInvokeApi {
 }
 
 const INVOCATIONS = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
+const FC2_INVOCATIONS = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
 
 export async function startInvokeApi(options: InvokeApiOptions): Promise<RunningInvokeApi> {
   const server = createServer((req, res) => {
@@ -45,16 +48,25 @@ export async function startInvokeApi(options: InvokeApiOptions): Promise<Running
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const match = INVOCATIONS.exec(url.pathname);
+    const fc2 = match ? undefined : FC2_INVOCATIONS.exec(url.pathname);
     const requestId = newRequestId();
-    if (!match || req.method !== 'POST') {
+    if ((!match && !fc2) || req.method !== 'POST') {
       req.resume();
       return reply(res, 404, requestId, {
         Code: 'NotFound',
-        Message: `${req.method} ${url.pathname} is not an API this local endpoint serves (only POST /2023-03-30/functions/{name}/invocations)`,
+        Message: `${req.method} ${url.pathname} is not an API this local endpoint serves (only POST /2023-03-30/functions/{name}/invocations and POST /2016-08-15/services/{service}/functions/{name}/invocations)`,
       });
     }
-    const requested = decodeURIComponent(match[1] as string);
-    const name = options.resolveName(requested);
+    let requested: string;
+    let name: string | undefined;
+    if (match) {
+      requested = decodeURIComponent(match[1] as string);
+      name = options.resolveName(requested);
+    } else {
+      // Services (and a `.qualifier` on them) do not exist in FC 3.0's model: the function name decides.
+      requested = decodeURIComponent(fc2![2] as string);
+      name = options.resolveName(requested);
+    }
     if (name === undefined) {
       req.resume();
       return reply(res, 404, requestId, { Code: 'FunctionNotFound', Message: `function not found: ${requested}` });

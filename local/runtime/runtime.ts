@@ -46,6 +46,12 @@ export interface RuntimeOptions {
   invokeApi?: ListenOptions | false;
   /** Fire timer triggers (default true). */
   timers?: boolean;
+  /**
+   * Send functions' requests for Alibaba Cloud endpoints of `region` to loopback, so cloud code runs
+   * unchanged: OSS endpoints to `ossPort` (the local OSS server), FC API endpoints to the InvokeFunction
+   * endpoint (when it is on). Off when absent.
+   */
+  cloudRoutes?: { region: string; ossPort?: number };
   /** Instances per function at most (default 4); further invocations wait for one to free up. */
   maxInstancesPerFunction?: number;
   /** Start one instance per function before returning, so load errors stop the start-up (default true). */
@@ -161,6 +167,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
             env: await environmentFor(fn, instanceId),
             onOutput: output,
             onExit,
+            ...(options.cloudRoutes && {
+              routes: {
+                region: options.cloudRoutes.region,
+                ...(options.cloudRoutes.ossPort !== undefined && { ossPort: options.cloudRoutes.ossPort }),
+                ...(invokeApi && { fcPort: invokeApi.port }),
+              },
+            }),
           });
         },
       }),

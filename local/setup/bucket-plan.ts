@@ -27,7 +27,7 @@ export interface BucketSetupOptions {
   corsOrigins: string[];
   /** Unfinished multipart uploads are aborted after this many days. */
   abortMultipartAfterDays: number;
-  /** Shipped logs expire after this many days; 0 keeps them forever. */
+  /** Shipped logs (`logs/_shipped/`) expire after this many days; 0 keeps them forever. */
   logsExpireAfterDays: number;
   /** `OSS_ROOT_DIRECTORY`, normalised ("" or ending in "/"). */
   root: string;
@@ -48,6 +48,8 @@ export const CORS_EXPOSE = ['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma'];
 export const RULE_ABORT_MULTIPART = 'flink-artifacts-abort-multipart';
 export const RULE_LOGS_EXPIRY = 'flink-artifacts-logs-expiry';
 export const RULE_UPLOAD_PLANS = 'flink-artifacts-upload-plans';
+/** The log shipper's subtree (docs/log-shipper.md §1), the only part of `logs/` the expiry rule covers. */
+export const SHIPPED_LOGS_PREFIX = 'logs/_shipped/';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const days = (v: { days?: string | number } | undefined): number | undefined =>
@@ -110,9 +112,11 @@ export function planBucketSetup(
     expiration: { days: options.abortMultipartAfterDays + 1 },
   });
   if (options.logsExpireAfterDays > 0) {
+    // Only the log shipper's own subtree: the platform's job logs (logs/<namespace>/…) keep the retention
+    // Realtime Compute gives them, and logs/_reports/ and logs/_audit/ are kept.
     owned.set(RULE_LOGS_EXPIRY, {
       id: RULE_LOGS_EXPIRY,
-      prefix: `${options.root}logs/`,
+      prefix: `${options.root}${SHIPPED_LOGS_PREFIX}`,
       status: 'Enabled',
       expiration: { days: options.logsExpireAfterDays },
     });

@@ -5,4 +5,13 @@ export type { ConfigProblem, Env } from './env-reader';
 export { parseEndpoint } from './fields';
 export { ConfigError, DEFAULT_CHUNK_SIZE, DEFAULT_EXTENSIONS, loadConfig } from './load';
 export { formatByteSize, formatDuration, parseBoolean, parseByteSize, parseDuration } from './parse';
-export type { CatalogConfig, Config, Credentials, Endpoint, OssConfig, PresignConfig, PruneConfig } from './types';
+export type {
+  CatalogConfig,
+  Config,
+  Credentials,
+  Endpoint,
+  LogsConfig,
+  OssConfig,
+  PresignConfig,
+  PruneConfig,
+} from './types';

@@ -8,7 +8,7 @@ import { type ConfigProblem, type Env, EnvReader } from './env-reader';
 import { parseBucket, parseEndpoint, parseExtensions, parseOrigins, parseRegion } from './fields';
 import { parseBoolean, parseByteSize, parseChoice, parseDuration, parseInteger } from './parse';
 import { DEFAULT_PRICES, parsePrices, parseStatePrefixes } from './prune-fields';
-import type { Config, Endpoint, PresignConfig, PruneConfig } from './types';
+import type { Config, Endpoint, LogsConfig, PresignConfig, PruneConfig } from './types';
 
 /** Thrown once at cold start when any variable is bad; `problems` lists every one. */
 export class ConfigError extends PackError {
@@ -86,6 +86,8 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: r.optional('PRUNE_CONCURRENCY', (v) => parseInteger(v, { min: 1, max: 64 }), 8),
   };
 
+  const logs = readLogs(r);
+
   if (r.problems.length > 0 || bucket === undefined || region === undefined) throw new ConfigError(r.problems);
 
   return deepFreeze({
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     presign,
     catalog,
     prune,
+    logs,
   });
 }
 
@@ -138,4 +141,30 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** FC refuses request bodies over 32 MB (docs/fc-runtime.md §7). */
+export const MAX_LOG_BATCH_BYTES = 32 * 1024 ** 2;
+
+function readLogs(r: EnvReader): LogsConfig {
+  const mib = 1024 ** 2;
+  return {
+    maxBatchBytes: r.optional(
+      'LOGS_MAX_BATCH_BYTES',
+      (v) => parseByteSize(v, { min: 1024, max: MAX_LOG_BATCH_BYTES }),
+      16 * mib,
+    ),
+    compactTargetBytes: r.optional(
+      'LOGS_COMPACT_TARGET',
+      (v) => parseByteSize(v, { min: mib, max: 1024 * mib }),
+      64 * mib,
+    ),
+    compactSettleMs: r.optional('LOGS_COMPACT_SETTLE', (v) => parseDuration(v, { min: 0, max: 86_400_000 }), 900_000),
+    compactLookbackMs: r.optional(
+      'LOGS_COMPACT_LOOKBACK',
+      (v) => parseDuration(v, { min: 3_600_000, max: 90 * 86_400_000 }),
+      3 * 86_400_000,
+    ),
+    auditTrail: r.optional('AUDIT_TRAIL', parseBoolean, true),
+  };
 }

@@ -72,6 +72,20 @@ export interface PresignConfig {
   corsOrigins: readonly string[];
 }
 
+/** The log intake and its compaction (`LOGS_*`), and the pack's audit trail (`AUDIT_TRAIL`). */
+export interface LogsConfig {
+  /** Largest batch, as received and decoded (`LOGS_MAX_BATCH_BYTES`). */
+  maxBatchBytes: number;
+  /** Size merged objects grow to (`LOGS_COMPACT_TARGET`). */
+  compactTargetBytes: number;
+  /** How long after its hour ends a partition is compacted (`LOGS_COMPACT_SETTLE`). */
+  compactSettleMs: number;
+  /** How far back compaction looks (`LOGS_COMPACT_LOOKBACK`). */
+  compactLookbackMs: number;
+  /** Functions write their audit events under `logs/_audit/` (`AUDIT_TRAIL`). */
+  auditTrail: boolean;
+}
+
 /** The whole validated configuration, read once at cold start. */
 export interface Config {
   oss: OssConfig;
@@ -81,6 +95,7 @@ export interface Config {
   presign: PresignConfig;
   catalog: CatalogConfig;
   prune: PruneConfig;
+  logs: LogsConfig;
 }
 
 /** Limits and targets of `artifact-catalog` (`CATALOG_*`, docs/artifact-catalog.md §7). */

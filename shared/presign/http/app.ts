@@ -29,6 +29,8 @@ export interface PresignAppDeps {
   version?: string;
   /** The artifacts page's HTML, read when `GET /` is first asked for; without it `/` is 404. */
   page?: () => Promise<string>;
+  /** Also receives each audit event with its request id (the bucket's audit trail, shared/logs/audit.ts). */
+  onAudit?: (event: Record<string, unknown>, requestId: string) => void;
 }
 
 /** What a route handler gets: the request, its path parameters, the authenticated caller and the service. */
@@ -208,7 +210,10 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     const caller = authenticate(req.headers.authorization, deps.config.api.tokens);
     const service = new PresignService({
       ...deps,
-      audit: (event) => log.info('url issued', { event: 'url.issued', ...event }),
+      audit: (event) => {
+        log.info('url issued', { event: 'url.issued', ...event });
+        deps.onAudit?.({ ...event }, req.requestId ?? req.headers['x-fc-request-id'] ?? '');
+      },
     });
     return handler.run({ req, params, caller, service });
   }

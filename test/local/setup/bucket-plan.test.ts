@@ -21,7 +21,7 @@ describe('planBucketSetup', () => {
     expect(plan.lifecycle.map((r) => [r.id, r.prefix])).toEqual([
       [RULE_ABORT_MULTIPART, ''],
       [RULE_UPLOAD_PLANS, 'catalog/_uploads/'],
-      [RULE_LOGS_EXPIRY, 'logs/'],
+      [RULE_LOGS_EXPIRY, 'logs/_shipped/'],
     ]);
     expect(plan.changes).toHaveLength(4);
     expect(plan.unchanged).toEqual([]);
@@ -36,6 +36,16 @@ describe('planBucketSetup', () => {
     expect(second.unchanged).toHaveLength(4);
   });
 
+  it("narrows an earlier expiry of the whole logs/ to the shipper's subtree, sparing the platform's job logs", () => {
+    const old = { id: RULE_LOGS_EXPIRY, prefix: 'logs/', status: 'Enabled' as const, expiration: { days: 30 } };
+    const plan = planBucketSetup({ cors: [], lifecycle: [old] }, options);
+    expect(plan.lifecycle.find((r) => r.id === RULE_LOGS_EXPIRY)?.prefix).toBe('logs/_shipped/');
+    expect(plan.lifecycle.some((r) => r.prefix === 'logs/')).toBe(false);
+    expect(plan.changes).toContain(
+      'lifecycle: expire objects after 30 days in "logs/_shipped/" (was: expire objects after 30 days in "logs/")',
+    );
+  });
+
   it('keeps rules it does not own and updates the ones it does', () => {
     const theirs = {
       id: 'archive-old',
@@ -43,13 +53,18 @@ describe('planBucketSetup', () => {
       status: 'Enabled' as const,
       expiration: { days: '365' },
     };
-    const ours = { id: RULE_LOGS_EXPIRY, prefix: 'logs/', status: 'Enabled' as const, expiration: { days: '90' } };
+    const ours = {
+      id: RULE_LOGS_EXPIRY,
+      prefix: 'logs/_shipped/',
+      status: 'Enabled' as const,
+      expiration: { days: '90' },
+    };
     const theirCors = { allowedOrigin: 'https://other.example', allowedMethod: ['GET'] };
     const plan = planBucketSetup({ cors: [theirCors], lifecycle: [theirs, ours] }, options);
     expect(plan.lifecycle).toContainEqual(theirs);
     expect(plan.lifecycle.find((r) => r.id === RULE_LOGS_EXPIRY)?.expiration).toEqual({ days: 30 });
     expect(plan.changes).toContain(
-      'lifecycle: expire objects after 30 days in "logs/" (was: expire objects after 90 days in "logs/")',
+      'lifecycle: expire objects after 30 days in "logs/_shipped/" (was: expire objects after 90 days in "logs/_shipped/")',
     );
     expect(plan.cors[0]).toEqual(theirCors);
   });
@@ -66,7 +81,7 @@ describe('planBucketSetup', () => {
 
   it('removes its log rule when expiry is turned off, and puts everything under the root directory', () => {
     const withRule = planBucketSetup({ cors: [], lifecycle: [] }, { ...options, root: 'ws/' });
-    expect(withRule.lifecycle.map((r) => r.prefix)).toEqual(['ws/', 'ws/catalog/_uploads/', 'ws/logs/']);
+    expect(withRule.lifecycle.map((r) => r.prefix)).toEqual(['ws/', 'ws/catalog/_uploads/', 'ws/logs/_shipped/']);
     const off = planBucketSetup(
       { cors: withRule.cors, lifecycle: withRule.lifecycle },
       { ...options, root: 'ws/', logsExpireAfterDays: 0 },

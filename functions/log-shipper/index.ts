@@ -1,0 +1,76 @@
+/**
+ * log-shipper: `POST /v1/logs` stores log batches under `logs/_shipped/`, and an hourly timer compacts the
+ * closed hour partitions. Thin on purpose: configuration and wiring; the capability is `shared/logs`, the
+ * FC plumbing (credentials, request ids, deadline, errors) `shared/fc/runtime`.
+ */
+import { loadConfig } from '../../shared/config';
+import { describeError } from '../../shared/errors';
+import { parseTimerEvent } from '../../shared/fc/parse';
+import { createFunctionRuntime, httpHandler, timerHandler } from '../../shared/fc/runtime';
+import type { FcHandler } from '../../shared/fc/types';
+import { createLogger } from '../../shared/log';
+import { compactLogs } from '../../shared/logs/compaction';
+import { createLogsApp } from '../../shared/logs/http/app';
+import { LogKeys } from '../../shared/logs/keys';
+import { signedPut } from '../../shared/logs/signed-put';
+import { AliOssStore } from '../../shared/storage/ali-oss-store';
+
+const NAME = 'log-shipper';
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
+    throw error;
+  }
+})();
+
+const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
+const { credentials, logger } = runtime;
+if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every POST /v1/logs will be refused with 401');
+
+const store = new AliOssStore({ config: config.oss, credentials });
+const keys = new LogKeys(config.oss.rootDirectory);
+
+const http = httpHandler(
+  runtime,
+  createLogsApp({
+    config,
+    // Batches go out with a plain signed PUT: the ali-oss SDK loads only when a resent batch must be
+    // checked or compaction runs, so an instance's first batch does not wait for it.
+    store: { put: signedPut(config.oss, credentials), head: (key) => store.head(key) },
+    keys,
+    logger,
+    version: __PACK_VERSION__,
+  }),
+);
+
+const compaction = timerHandler(runtime, async (_event, invocation) => {
+  const report = await compactLogs({
+    store,
+    keys,
+    targetBytes: config.logs.compactTargetBytes,
+    settleMs: config.logs.compactSettleMs,
+    lookbackMs: config.logs.compactLookbackMs,
+    remainingMs: () => invocation.remainingMs(),
+    encryption: config.oss.encryption,
+    progress: (line, fields) => invocation.logger.info(line, fields),
+  });
+  invocation.logger.info('compaction done', { ...report });
+  return report;
+});
+
+/** FC 3.0 entry point for both triggers: the HTTP trigger's requests and the hourly compaction timer. */
+export const handler: FcHandler = (event, context) =>
+  // Timer events are a few hundred bytes; HTTP events carry a batch. Only small events are looked into.
+  event.byteLength < 4096 && isTimerEvent(event) ? compaction(event, context) : http(event, context);
+
+function isTimerEvent(event: Buffer): boolean {
+  try {
+    parseTimerEvent(event);
+    return true;
+  } catch {
+    return false;
+  }
+}

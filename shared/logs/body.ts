@@ -1,0 +1,208 @@
+/**
+ * Reading a log batch body: the transfer encoding (gzip, deflate), then the format (NDJSON, a JSON array,
+ * or text lines) into records that keep their line number, so a refusal can say exactly which line is bad.
+ */
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { LogIntakeError, type RecordProblem } from './errors';
+
+/** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
+export type RawRecord =
+  | { line: number; kind: 'object'; value: Record<string, unknown>; text: string }
+  | { line: number; kind: 'text'; text: string };
+
+export type BodyFormat = 'ndjson' | 'json' | 'text';
+
+export interface ParsedBody {
+  format: BodyFormat;
+  records: RawRecord[];
+  problems: RecordProblem[];
+}
+
+/**
+ * Undoes `Content-Encoding` (gzip as Fluent Bit's `compress gzip` and Vector's `compression = "gzip"`
+ * send it, deflate, identity). The decoded size is capped at `maxBytes`, so a small gzip bomb is a 413,
+ * not an out-of-memory instance.
+ */
+export function decodeBody(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Buffer {
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const encodings = (contentEncoding ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== '' && e !== 'identity');
+  let out = buffer;
+  for (const encoding of encodings.reverse()) {
+    if (encoding !== 'gzip' && encoding !== 'x-gzip' && encoding !== 'deflate') {
+      throw new LogIntakeError(
+        'ENCODING_UNSUPPORTED',
+        `Content-Encoding "${encoding}" is not supported; send the body plain, gzip or deflate.`,
+      );
+    }
+    try {
+      out =
+        encoding === 'deflate'
+          ? inflateSync(out, { maxOutputLength: maxBytes })
+          : gunzipSync(out, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+        throw new LogIntakeError(
+          'BATCH_TOO_LARGE',
+          `The decoded batch is larger than ${maxBytes} bytes; send smaller batches.`,
+        );
+      }
+      throw new LogIntakeError(
+        'BODY_INVALID',
+        `The body is not valid ${encoding} data (${(error as Error).message}); check Content-Encoding.`,
+      );
+    }
+  }
+  if (out.byteLength > maxBytes) {
+    throw new LogIntakeError('BATCH_TOO_LARGE', `The batch is larger than ${maxBytes} bytes; send smaller batches.`);
+  }
+  return out;
+}
+
+/**
+ * The format of a body: `?format=` when given, else from `Content-Type` (`text/plain` is text,
+ * `application/x-ndjson` NDJSON), else from the first character (`[` a JSON array, `{` NDJSON, else text).
+ */
+export function detectFormat(text: string, contentType: string | undefined, explicit?: string | null): BodyFormat {
+  if (explicit) {
+    if (explicit === 'ndjson' || explicit === 'json' || explicit === 'text') return explicit;
+    throw new LogIntakeError('FORMAT_UNSUPPORTED', `format "${explicit}" is not one of ndjson, json, text.`);
+  }
+  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type === 'text/plain') return 'text';
+  if (type === 'application/msgpack' || type === 'application/x-msgpack') {
+    throw new LogIntakeError(
+      'FORMAT_UNSUPPORTED',
+      'MessagePack is not accepted; set Fluent Bit\'s "format json" or "format json_lines".',
+    );
+  }
+  const first = firstNonSpace(text);
+  if (first === '[') return 'json';
+  if (first === '{') return 'ndjson';
+  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json') return 'ndjson';
+  return 'text';
+}
+
+/** Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. */
+export function parseBody(bytes: Buffer, contentType: string | undefined, explicit?: string | null): ParsedBody {
+  const records: RawRecord[] = [];
+  const problems: RecordProblem[] = [];
+  const format = visitBody(
+    bytes,
+    contentType,
+    explicit,
+    (r) => records.push(r),
+    (p) => problems.push(p),
+  );
+  return { format, records, problems };
+}
+
+/**
+ * The streaming form of `parseBody`: each record goes to `onRecord` as soon as it is read and is not kept,
+ * so a large batch does not hold every parsed object at once (the intake is bound by allocation).
+ */
+export function visitBody(
+  bytes: Buffer,
+  contentType: string | undefined,
+  explicit: string | null | undefined,
+  onRecord: (record: RawRecord) => void,
+  onProblem: (problem: RecordProblem) => void,
+): BodyFormat {
+  const text = bytes.toString('utf8');
+  const format = detectFormat(text, contentType, explicit);
+  if (format === 'json') {
+    const parsed = parseJsonArray(text);
+    for (const r of parsed.records) onRecord(r);
+    for (const p of parsed.problems) onProblem(p);
+    return format;
+  }
+  let start = 0;
+  let line = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    line++;
+    let raw = text.slice(start, end);
+    start = end + 1;
+    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
+    if (format === 'text') {
+      onRecord({ line, kind: 'text', text: raw });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      onProblem({ line, message: `not valid JSON: ${shortJsonError(error)}` });
+      continue;
+    }
+    const problem = toRecord(value, line, raw);
+    if ('message' in problem) onProblem(problem);
+    else onRecord(problem);
+  }
+  return format;
+}
+
+function parseJsonArray(text: string): ParsedBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // V8 names the offset for most syntax errors ("… in JSON at position 25"), not for all.
+    const position = /position (\d+)/.exec((error as Error).message);
+    const line = position ? lineAt(text, Number(position[1])) : undefined;
+    throw new LogIntakeError(
+      'RECORDS_INVALID',
+      `The body is not a valid JSON array${line ? ` (line ${line})` : ''}: ${shortJsonError(error)}.`,
+      [{ ...(line && { line }), message: `not valid JSON: ${shortJsonError(error)}` }],
+    );
+  }
+  if (!Array.isArray(value)) throw new LogIntakeError('BODY_INVALID', 'A body starting with "[" must be a JSON array.');
+  const records: RawRecord[] = [];
+  const problems: RecordProblem[] = [];
+  // Collectors send the array on one line, so an element is named by its index, not a line.
+  value.forEach((element, index) => {
+    const r = toRecord(element, undefined, undefined, index);
+    if ('message' in r) problems.push(r);
+    else records.push(r);
+  });
+  return { format: 'json', records, problems };
+}
+
+function toRecord(
+  value: unknown,
+  line: number | undefined,
+  text: string | undefined,
+  index?: number,
+): RawRecord | RecordProblem {
+  const at = line ?? 1;
+  if (typeof value === 'string') return { line: at, kind: 'text', text: value };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return { line: at, kind: 'object', value: value as Record<string, unknown>, text: text ?? JSON.stringify(value) };
+  }
+  const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return {
+    ...(line !== undefined && { line }),
+    ...(index !== undefined && { index }),
+    message: `${what}, not a JSON object or string`,
+  };
+}
+
+function firstNonSpace(text: string): string | undefined {
+  const m = /\S/.exec(text.length > 4096 ? text.slice(0, 4096) : text);
+  return m?.[0];
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function shortJsonError(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  return message.length > 120 ? `${message.slice(0, 120)}…` : message;
+}
