@@ -77,7 +77,7 @@ function outsideMentions(file: string, text: string, root: string): string[] {
     for (const name of OUTSIDE_NAMES) {
       if (line.includes(name)) problems.push(`${file}:${i + 1}: mentions ${name}`);
     }
-    for (const m of line.matchAll(/((?:\.\.\/)+)shared\b/g)) {
+    for (const m of line.matchAll(/(?<![.\w])((?:\.\.\/)+)shared\b/g)) {
       const quoted = m.index > 0 && `'"\``.includes(line[m.index - 1] as string);
       const target = resolve(root, dirname(file), `${m[1]}shared`);
       const inside = target === root || target.startsWith(root + sep);

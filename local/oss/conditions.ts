@@ -10,7 +10,7 @@ export interface Preconditions {
 
 export type PreconditionOutcome =
   | { kind: 'proceed' }
-  | { kind: 'not-modified' }
+  | { kind: 'not-modified'; condition: 'If-None-Match' | 'If-Modified-Since' }
   | { kind: 'failed'; condition: 'If-Match' | 'If-Unmodified-Since' };
 
 /**
@@ -27,10 +27,10 @@ export function evaluatePreconditions(p: Preconditions, etag: string, lastModifi
     if (since !== undefined && modifiedSec > since) return { kind: 'failed', condition: 'If-Unmodified-Since' };
   }
   if (p.ifNoneMatch !== undefined) {
-    if (etagListMatches(p.ifNoneMatch, etag)) return { kind: 'not-modified' };
+    if (etagListMatches(p.ifNoneMatch, etag)) return { kind: 'not-modified', condition: 'If-None-Match' };
   } else if (p.ifModifiedSince !== undefined) {
     const since = parseHttpDate(p.ifModifiedSince);
-    if (since !== undefined && modifiedSec <= since) return { kind: 'not-modified' };
+    if (since !== undefined && modifiedSec <= since) return { kind: 'not-modified', condition: 'If-Modified-Since' };
   }
   return { kind: 'proceed' };
 }

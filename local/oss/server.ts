@@ -203,7 +203,17 @@ export function createOssHttpServer(config: HttpServerConfig): { server: Server;
     void task.finally(() => inflight.delete(task));
   };
   const server = createServer(
-    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 64 * 1024 },
+    {
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: 64 * 1024,
+      // OSS takes a request with both Content-Length and Transfer-Encoding: chunked (ali-oss sends one for a
+      // stream given an explicit Content-Length) and reads the chunked body; Node's strict parser refuses
+      // it with 400 before any handler runs. Lenient parsing lets the chunked body win, as on OSS
+      // (docs/local-oss-server.md "Known differences").
+      insecureHTTPParser: true,
+    },
     (req, res) => track(req, res, false),
   );
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => track(req, res, true));

@@ -20,16 +20,17 @@ export function el(name: string, content?: string | number | boolean | Child[]):
   return { name, text: String(content) };
 }
 
-// Markup characters, and characters XML 1.0 cannot carry even as references (written as U+FFFD rather
-// than produce a document clients cannot parse; OSS recommends encoding-type=url for such keys).
-const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
-const ESCAPES = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+// Only markup characters are escaped. Control characters in keys are written as they are, as OSS does:
+// XML 1.0 has no form for them (not even character references, which ali-oss's parser refuses), and
+// ali-oss and browsers read them back exactly, so keys holding them round-trip without encoding-type=url.
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPES = /[&<>"']/g;
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Escapes text for element content and attribute values. Most keys need nothing: checked first, cheaply. */
 export function escapeXml(text: string): string {
   if (!NEEDS_ESCAPE.test(text)) return text;
-  return text.replace(ESCAPES, (c) => ENTITY[c] ?? '\ufffd');
+  return text.replace(ESCAPES, (c) => ENTITY[c]!);
 }
 
 /** Renders a document with OSS's declaration. Compact: OSS bodies are machine-read. */

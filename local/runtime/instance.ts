@@ -12,6 +12,9 @@ import type { FcContext } from '../../shared/fc/types';
 import { RuntimeError, type RuntimeErrorCode } from './errors';
 import type { FunctionSpec } from './s-yaml';
 
+/** The least time an instance gets to load its handler, whatever the function's timeout. */
+const LOAD_TIMEOUT_FLOOR_SECONDS = 30;
+
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.cjs', import.meta.url));
 
 /** FC's error payload: what a failed invocation returns instead of the function's value. */
@@ -132,14 +135,17 @@ export class FunctionInstance {
       });
       this.child = child;
       let ready = false;
+      // Loading is not the invocation: FC bounds an instance's start on its own, not by the function's timeout,
+      // so a function with a 1 s timeout still gets time to load on a busy machine.
+      const loadSeconds = Math.max(spec.timeout, LOAD_TIMEOUT_FLOOR_SECONDS);
       const loadTimer = setTimeout(() => {
         settle(
           new RuntimeError(
             'HANDLER_LOAD_TIMEOUT',
-            `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${spec.timeout}s`,
+            `Function ${spec.name}: ${this.bundlePath()} did not finish loading within ${loadSeconds}s`,
           ),
         );
-      }, spec.timeout * 1000);
+      }, loadSeconds * 1000);
       const settle = (error?: Error) => {
         if (ready) return;
         ready = true;

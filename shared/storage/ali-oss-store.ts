@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
-import { awaitsRestore, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
+import { awaitsRestore, checkObjectKey, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
@@ -361,6 +361,7 @@ export class AliOssStore implements ObjectStore {
     key: string | undefined,
     run: (client: AliOssClient) => Promise<T>,
   ): Promise<T> {
+    checkAddressable(operation, key);
     return withRetry(
       async () => run(await this.clientNow()),
       (e) => toStorageError(e, operation, key),
@@ -374,6 +375,7 @@ export class AliOssStore implements ObjectStore {
     key: string | undefined,
     run: (client: AliOssClient) => Promise<T>,
   ): Promise<T> {
+    checkAddressable(operation, key);
     try {
       return await run(await this.clientNow());
     } catch (error) {
@@ -407,6 +409,12 @@ export class AliOssStore implements ObjectStore {
     this.client = { credentials, instance };
     return instance;
   }
+}
+
+/** Listings carry their prefix in the query, every other keyed operation its key in the URL path. */
+function checkAddressable(operation: string, key: string | undefined): void {
+  if (key !== undefined && operation !== 'ListObjectsV2' && operation !== 'ListMultipartUploads')
+    checkObjectKey(operation, key);
 }
 
 async function defaultClientFactory(options: Record<string, unknown>): Promise<AliOssClient> {

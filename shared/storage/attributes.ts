@@ -36,6 +36,19 @@ export function parseRestoreHeader(value: string | undefined): RestoreState | un
   return expiresAt && !Number.isNaN(expiresAt.getTime()) ? { ongoing: false, expiresAt } : undefined;
 }
 
+/**
+ * Refuses a key that cannot be addressed in a URL path: HTTP clients resolve `.` and `..` segments away
+ * before sending, so OSS would see (and check the signature of) another key.
+ */
+export function checkObjectKey(operation: string, key: string): void {
+  if (key.split('/').some((segment) => segment === '.' || segment === '..'))
+    throw new StorageError(
+      'OSS_INVALID_REQUEST',
+      `${operation} ${JSON.stringify(key)} refused: a key with a "." or ".." segment cannot be addressed over HTTP`,
+      { operation, key },
+    );
+}
+
 const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]+$/;
 
 /**

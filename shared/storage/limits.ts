@@ -9,7 +9,7 @@ export const MIN_PART_SIZE = 100 * 1024;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
 /** Most parts of one multipart upload; part numbers run from 1 to this. */
 export const MAX_PARTS = 10_000;
-/** Largest object one PutObject (or PostObject) may write. */
+/** OSS's single-request body limit: one PutObject, PostObject, AppendObject or UploadPart carries at most 5 GiB. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 /** Largest object a multipart upload can assemble: `MAX_PARTS` parts of `MAX_PART_SIZE`. */
 export const MAX_MULTIPART_OBJECT_BYTES = MAX_PARTS * MAX_PART_SIZE;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { awaitsRestore, checkTags } from './attributes';
+import { awaitsRestore, checkObjectKey, checkTags } from './attributes';
 import { ossAnswerError, type StorageError } from './errors';
 import { DELETE_BATCH_SIZE, MAX_PARTS, MIN_PART_SIZE } from './limits';
 import type {
@@ -107,13 +107,13 @@ export class MemoryStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
-    this.enter('HeadObject');
+    this.enter('HeadObject', key);
     const o = this.objects.get(key);
     return o && infoOf(key, o);
   }
 
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | undefined> {
-    this.enter('GetObject');
+    this.enter('GetObject', key);
     const o = this.objects.get(key);
     if (!o) return undefined;
     this.checkReadable('GetObject', key, o);
@@ -133,7 +133,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<PutResult> {
-    this.enter('PutObject');
+    this.enter('PutObject', key);
     let bytes: Buffer;
     if (body instanceof Readable) {
       const chunks: Buffer[] = [];
@@ -149,7 +149,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async copy(sourceKey: string, targetKey: string, options: { forbidOverwrite?: boolean } = {}): Promise<PutResult> {
-    this.enter('CopyObject');
+    this.enter('CopyObject', targetKey);
     const source = this.objects.get(sourceKey);
     if (!source) throw ossAnswerError('CopyObject', targetKey, 404, 'NoSuchKey');
     this.checkReadable('CopyObject', targetKey, source);
@@ -190,7 +190,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    this.enter('DeleteObject');
+    this.enter('DeleteObject', key);
     this.remove(key);
   }
 
@@ -214,14 +214,14 @@ export class MemoryStore implements ObjectStore {
   }
 
   async getTags(key: string): Promise<ObjectTags | undefined> {
-    this.enter('GetObjectTagging');
+    this.enter('GetObjectTagging', key);
     const o = this.objects.get(key);
     return o && { ...o.tags };
   }
 
   async putTags(key: string, tags: ObjectTags): Promise<void> {
     checkTags(key, tags);
-    this.enter('PutObjectTagging');
+    this.enter('PutObjectTagging', key);
     const o = this.objects.get(key);
     if (!o) throw ossAnswerError('PutObjectTagging', key, 404, 'NoSuchKey');
     o.tags = { ...tags };
@@ -229,14 +229,14 @@ export class MemoryStore implements ObjectStore {
 
   readonly multipart: MultipartOperations = {
     initiate: async (key, options = {}) => {
-      this.enter('InitiateMultipartUpload');
+      this.enter('InitiateMultipartUpload', key);
       this.checkOverwrite('InitiateMultipartUpload', key, options.forbidOverwrite);
       const uploadId = randomBytes(16).toString('hex').toUpperCase();
       this.uploads.set(uploadId, { key, uploadId, initiated: this.stamp(), options, parts: new Map() });
       return uploadId;
     },
     uploadPart: async (key, uploadId, partNumber, body) => {
-      this.enter('UploadPart');
+      this.enter('UploadPart', key);
       if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
         throw ossAnswerError('UploadPart', key, 400, 'InvalidArgument');
       const upload = this.upload('UploadPart', key, uploadId);
@@ -245,7 +245,7 @@ export class MemoryStore implements ObjectStore {
       return { etag };
     },
     listParts: async (key, uploadId) => {
-      this.enter('ListParts');
+      this.enter('ListParts', key);
       const upload = this.upload('ListParts', key, uploadId);
       return [...upload.parts.entries()]
         .sort(([a], [b]) => a - b)
@@ -259,7 +259,7 @@ export class MemoryStore implements ObjectStore {
         );
     },
     complete: async (key, uploadId, parts, options = {}) => {
-      this.enter('CompleteMultipartUpload');
+      this.enter('CompleteMultipartUpload', key);
       const upload = this.upload('CompleteMultipartUpload', key, uploadId);
       // As the ali-oss client does before sending: sort by part number, keep the first of duplicates.
       const requested = [...parts]
@@ -287,7 +287,7 @@ export class MemoryStore implements ObjectStore {
       return { etag };
     },
     abort: async (key, uploadId) => {
-      this.enter('AbortMultipartUpload');
+      this.enter('AbortMultipartUpload', key);
       if (this.uploads.get(uploadId)?.key === key) this.uploads.delete(uploadId);
     },
     listUploads: (prefix) => this.listUploads(prefix),
@@ -307,7 +307,8 @@ export class MemoryStore implements ObjectStore {
       yield all.slice(i, i + 1000).map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated }));
   }
 
-  private enter(operation: StoreOperation): void {
+  private enter(operation: StoreOperation, key?: string): void {
+    if (key !== undefined) checkObjectKey(operation, key);
     const fault = this.faults.get(operation);
     if (!fault) return;
     fault.times -= 1;

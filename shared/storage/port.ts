@@ -133,7 +133,9 @@ export type ObjectTags = Record<string, string>;
  * - `OSS_INVALID_RANGE`: a ranged read starting at or past the end of the object;
  * - `OSS_OBJECT_ARCHIVED`: a read of an Archive/ColdArchive/DeepColdArchive object that is not restored
  *   (a reader treats it as unreadable: it is there, but its bytes are not);
- * - `OSS_NOT_FOUND`: a write that needs something absent (copy source, multipart upload, tags of a missing key).
+ * - `OSS_NOT_FOUND`: a write that needs something absent (copy source, multipart upload, tags of a missing key);
+ * - `OSS_INVALID_REQUEST`: refused before or by OSS (a `.`/`..` key segment, bad tags, digest or parts).
+ * The contract suite (test/shared/storage/contract.ts, docs/storage.md) states all of it as tests.
  *
  * Listings are in UTF-8 byte order; ETags are OSS's: uppercase hex MD5 for a simple upload, `<hex>-<parts>` for
  * a multipart one, never quoted.

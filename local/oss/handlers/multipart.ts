@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { evaluatePreconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { etagFromMd5, multipartEtag, quoteEtag } from '../etag';
@@ -9,15 +10,7 @@ import { requireReadable } from '../restore';
 import { children, el, parseXml, text } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { notifyCreated } from './publish';
-import {
-  expectedMd5,
-  forbidsOverwrite,
-  listEncoder,
-  MAX_SINGLE_PUT_BYTES,
-  parseCopySource,
-  requireKey,
-  requireLength,
-} from './request';
+import { expectedMd5, forbidsOverwrite, listEncoder, parseCopySource, requireKey, requireLength } from './request';
 import { isoTime, nowSeconds, sseHeaders, versionHeader } from './response';
 import type { Handler } from './types';
 
@@ -27,7 +20,7 @@ export const initiateMultipartUpload: Handler = async (ctx, state) => {
   const key = requireKey(ctx);
   const config = state.engine.requireBucket(bucket).config;
   const attrs = attrsFromHeaders(ctx.headers, config);
-  if (forbidsOverwrite(ctx) && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  if (forbidsOverwrite(ctx) && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
   const uploadId = randomBytes(16).toString('hex').toUpperCase();
   await state.engine.initiateUpload(bucket, { uploadId, key, initiated: Date.now(), ...attrs });
   const encode = listEncoder(ctx);
@@ -103,8 +96,7 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
         src.etag,
         src.lastModified,
       );
-      if (outcome.kind !== 'proceed')
-        throw OssErrors.preconditionFailed(outcome.kind === 'failed' ? outcome.condition : 'If-None-Match');
+      if (outcome.kind !== 'proceed') throw OssErrors.preconditionFailed(outcome.condition);
       if (rangeHeader === undefined) return src.size === 0 ? undefined : { start: 0, end: src.size - 1 };
       const m = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
       if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
@@ -267,7 +259,8 @@ export const listMultipartUploads: Handler = async (ctx, state) => {
   const sorted = [...uploads.values()]
     .filter((u) => !u.completing && u.record.key.startsWith(prefix))
     .map((u) => u.record)
-    .sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1));
+    // Uploads of one key in upload id order, as OSS lists them (upload-id-marker pages through that order).
+    .sort((a, b) => compareKeys(a.key, b.key) || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));
   const entries: Array<{ upload?: (typeof sorted)[number]; prefix?: string }> = [];
   const seenPrefixes = new Set<string>();
   let truncated = false;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { evaluatePreconditions, type Preconditions } from '../conditions';
 import { OssErrors } from '../errors';
 import { quoteEtag } from '../etag';
@@ -19,15 +20,7 @@ import {
   storageClassOf,
 } from './object-attrs';
 import { commitNormalObject, notifyCreated, notifyRemoved } from './publish';
-import {
-  expectedMd5,
-  forbidsOverwrite,
-  MAX_SINGLE_PUT_BYTES,
-  parseCopySource,
-  requireKey,
-  requireLength,
-  versionParam,
-} from './request';
+import { expectedMd5, forbidsOverwrite, parseCopySource, requireKey, requireLength, versionParam } from './request';
 import { isoTime, nowSeconds, objectHeaders, ownerXml, sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 
@@ -56,7 +49,7 @@ export const putObject: Handler = async (ctx, state) => {
   requireLength(ctx);
   const forbid = forbidsOverwrite(ctx);
   // Fail before reading a body that could not be stored anyway.
-  if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+  if (forbid && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
   const staged = await state.engine.stage(ctx.body(), {
     maxBytes: MAX_SINGLE_PUT_BYTES,
     tooLarge: () => OssErrors.entityTooLarge(),
@@ -291,7 +284,7 @@ export const copyObject: Handler = async (ctx, state) => {
   const acl = parseObjectAcl(ctx.headers['x-oss-object-acl']);
   const tags = tagDirective === 'replace' ? parseTagHeader(ctx.headers['x-oss-tagging'] ?? '') : undefined;
   const sse = sseOf(ctx.headers);
-  let notModified: ObjectRecord | undefined;
+  // Every failed source condition is 412, naming it as OSS does (If-None-Match, not 304 as for GET).
   const check = (src: ObjectRecord) => {
     requireReadable(src, Date.now());
     const outcome = evaluatePreconditions(
@@ -299,60 +292,45 @@ export const copyObject: Handler = async (ctx, state) => {
       src.etag,
       src.lastModified,
     );
-    if (outcome.kind === 'failed')
-      throw OssErrors.preconditionFailed(`x-oss-copy-source-${outcome.condition.toLowerCase()}`);
-    if (outcome.kind === 'not-modified') {
-      notModified = src;
-      throw NOT_MODIFIED;
-    }
+    if (outcome.kind !== 'proceed') throw OssErrors.preconditionFailed(outcome.condition);
   };
-  try {
-    const committed = await state.engine.copyObject(
-      source,
-      bucket,
-      key,
-      (src) => ({
-        size: src.size,
-        etag: src.etag,
-        ...(src.contentMd5 !== undefined ? { contentMd5: src.contentMd5 } : {}),
-        crc64: src.crc64,
-        lastModified: nowSeconds(),
-        type: src.type === 'Appendable' ? 'Normal' : src.type,
-        storageClass: storageClassOf(ctx.headers['x-oss-storage-class'], src.storageClass),
-        ...(replaced ? { headers: replaced.headers, ...(replaced.meta ? { meta: replaced.meta } : {}) } : pick(src)),
-        ...(sse.sse ? sse : src.sse ? { sse: src.sse } : {}),
-        ...(acl !== undefined ? { acl } : {}),
-        ...(tags !== undefined ? (tags.length > 0 ? { tags } : {}) : src.tags ? { tags: src.tags } : {}),
-      }),
-      { forbidOverwrite: forbidsOverwrite(ctx), check },
-    );
-    notifyCreated(ctx, state, 'ObjectCreated:CopyObject', bucket, committed);
-    ctx.sendXml(
-      200,
-      el('CopyObjectResult', [
-        el('ETag', quoteEtag(committed.record.etag)),
-        el('LastModified', isoTime(committed.record.lastModified)),
-      ]),
-      {
-        etag: quoteEtag(committed.record.etag),
-        'x-oss-hash-crc64ecma': committed.record.crc64,
-        ...sseHeaders(committed.record),
-        ...versionHeader(committed.record, config),
-        ...(committed.source.versionId !== undefined || state.engine.requireBucket(source.bucket).config.versioning
-          ? { 'x-oss-copy-source-version-id': versionIdOf(committed.source) }
-          : {}),
-      },
-    );
-  } catch (error) {
-    if (error !== NOT_MODIFIED || !notModified) throw error;
-    ctx.send(304, {
-      etag: quoteEtag(notModified.etag),
-      'last-modified': new Date(notModified.lastModified).toUTCString(),
-    });
-  }
+  const committed = await state.engine.copyObject(
+    source,
+    bucket,
+    key,
+    (src) => ({
+      size: src.size,
+      etag: src.etag,
+      ...(src.contentMd5 !== undefined ? { contentMd5: src.contentMd5 } : {}),
+      crc64: src.crc64,
+      lastModified: nowSeconds(),
+      type: src.type === 'Appendable' ? 'Normal' : src.type,
+      storageClass: storageClassOf(ctx.headers['x-oss-storage-class'], src.storageClass),
+      ...(replaced ? { headers: replaced.headers, ...(replaced.meta ? { meta: replaced.meta } : {}) } : pick(src)),
+      ...(sse.sse ? sse : src.sse ? { sse: src.sse } : {}),
+      ...(acl !== undefined ? { acl } : {}),
+      ...(tags !== undefined ? (tags.length > 0 ? { tags } : {}) : src.tags ? { tags: src.tags } : {}),
+    }),
+    { forbidOverwrite: forbidsOverwrite(ctx), check },
+  );
+  notifyCreated(ctx, state, 'ObjectCreated:CopyObject', bucket, committed);
+  ctx.sendXml(
+    200,
+    el('CopyObjectResult', [
+      el('ETag', quoteEtag(committed.record.etag)),
+      el('LastModified', isoTime(committed.record.lastModified)),
+    ]),
+    {
+      etag: quoteEtag(committed.record.etag),
+      'x-oss-hash-crc64ecma': committed.record.crc64,
+      ...sseHeaders(committed.record),
+      ...versionHeader(committed.record, config),
+      ...(committed.source.versionId !== undefined || state.engine.requireBucket(source.bucket).config.versioning
+        ? { 'x-oss-copy-source-version-id': versionIdOf(committed.source) }
+        : {}),
+    },
+  );
 };
-
-const NOT_MODIFIED = Symbol('not modified');
 
 function pick(src: ObjectRecord): Pick<ObjectRecord, 'headers' | 'meta'> {
   return { ...(src.headers ? { headers: src.headers } : {}), ...(src.meta ? { meta: src.meta } : {}) };

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import {
   parseV4Timestamp,
   V4_ALGORITHM,
@@ -17,12 +18,13 @@ import { checkTemporaryCredentials } from '../sts';
 import { el } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { commitNormalObject } from './publish';
-import { MAX_SINGLE_PUT_BYTES } from './request';
 import { sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 
 /** Form fields other than the file may be at most 4 KB each (docs/oss-protocol.md §3). */
 const MAX_FIELD_BYTES = 4096;
+/** A `file` sent as a plain form field is held in memory; larger contents must be sent as a file part. */
+const MAX_PLAIN_FILE_BYTES = 16 * 1024 * 1024;
 
 interface FormStart {
   fields: Map<string, string>;
@@ -39,7 +41,12 @@ function readUntilFile(ctx: RequestContext): Promise<FormStart> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: ctx.req.headers, limits: { fieldSize: MAX_FIELD_BYTES + 1, files: 1, fields: 100 } });
+      // A `file` sent as a plain field (FormData.append('file', 'text'), form-data) carries the content,
+      // so plain fields may be larger than the 4 KB other fields are held to (checked below).
+      parser = busboy({
+        headers: ctx.req.headers,
+        limits: { fieldSize: MAX_PLAIN_FILE_BYTES + 1, files: 1, fields: 100 },
+      });
     } catch {
       reject(OssErrors.malformedPost());
       return;
@@ -53,8 +60,18 @@ function readUntilFile(ctx: RequestContext): Promise<FormStart> {
       reject(error);
     };
     parser.on('field', (name, value, info) => {
+      if (settled) return;
+      if (name.toLowerCase() === 'file') {
+        // OSS takes a plain `file` field's value as the object's content; fields after it are ignored.
+        if (info.valueTruncated) return fail(OssErrors.entityTooLarge());
+        settled = true;
+        ctx.req.unpipe(parser);
+        ctx.req.resume();
+        resolve({ fields, file: Readable.from([Buffer.from(value, 'utf8')]), filename: '', mimeType: '' });
+        return;
+      }
       if (info.valueTruncated || Buffer.byteLength(value) > MAX_FIELD_BYTES) fail(OssErrors.fieldTooLong(name));
-      else if (!settled) fields.set(name.toLowerCase(), value);
+      else fields.set(name.toLowerCase(), value);
     });
     parser.on('file', (name, stream, info) => {
       if (settled) {
@@ -194,7 +211,7 @@ export function postObjectHandler(keys: ServerStateKeys): Handler {
         form.mimeType && form.mimeType !== 'application/octet-stream' ? form.mimeType : 'application/octet-stream',
       );
       const forbid = (fields.get('x-oss-forbid-overwrite') ?? '').toLowerCase() === 'true';
-      if (forbid && state.engine.get(bucket, key)) throw OssErrors.fileAlreadyExists();
+      if (forbid && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
       const staged = await state.engine.stage(form.file as AsyncIterable<Uint8Array>, {
         maxBytes: range.max,
         tooLarge: () => OssErrors.entityTooLarge(),

@@ -1,9 +1,7 @@
+import { MAX_SINGLE_PUT_BYTES } from '../../../shared/storage/limits';
 import { OssErrors } from '../errors';
 import type { RequestContext } from '../http/context';
 import { keyProblem, urlEncodeListValue } from '../keys';
-
-/** OSS's single-request body limit: one PutObject, PostObject, AppendObject or UploadPart carries at most 5 GiB. */
-export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
 /** The target's key, or OSS's 400 InvalidObjectName. */
 export function requireKey(ctx: RequestContext): string {
@@ -26,7 +24,8 @@ export function requireLength(ctx: RequestContext): void {
   const length = ctx.headers['content-length'];
   const chunked = /chunked/i.test(ctx.headers['transfer-encoding'] ?? '');
   if (length === undefined && !chunked) throw OssErrors.missingContentLength();
-  if (length !== undefined && Number(length) > MAX_SINGLE_PUT_BYTES) throw OssErrors.entityTooLarge();
+  // With chunked encoding the chunks decide the length; a Content-Length sent alongside is ignored.
+  if (length !== undefined && !chunked && Number(length) > MAX_SINGLE_PUT_BYTES) throw OssErrors.entityTooLarge();
 }
 
 /** `x-oss-forbid-overwrite: true`. */

@@ -93,7 +93,8 @@ export class RequestContext {
 
   /** Reads a small body whole (XML documents); larger than `max` bytes is `tooLarge()`. */
   async readBody(max: number, tooLarge: () => OssError = () => OssErrors.malformedXml()): Promise<Buffer> {
-    const declared = Number(this.headers['content-length'] ?? 0);
+    const chunked = /chunked/i.test(this.headers['transfer-encoding'] ?? '');
+    const declared = chunked ? 0 : Number(this.headers['content-length'] ?? 0);
     if (declared > max) throw tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;

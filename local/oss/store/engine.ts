@@ -206,6 +206,15 @@ export class ObjectEngine {
     return this.buckets.get(bucket)?.fold.objects.get(key);
   }
 
+  /**
+   * Whether a write to `key` would replace an object, which `x-oss-forbid-overwrite` refuses; never in a
+   * bucket with versioning enabled, where the old object stays as a version (OSS ignores the header there).
+   */
+  wouldOverwrite(bucket: string, key: string): boolean {
+    const state = this.requireBucket(bucket);
+    return state.config.versioning !== 'Enabled' && state.fold.objects.has(key);
+  }
+
   /** Every version of a key, newest first, delete markers included. */
   versions(bucket: string, key: string): ObjectRecord[] {
     return this.requireBucket(bucket).fold.history(key);

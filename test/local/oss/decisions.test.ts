@@ -56,9 +56,13 @@ describe('conditional requests', () => {
       condition: 'If-Match',
     });
     expect(evaluatePreconditions({ ifMatch: '*' }, etag, modified)).toEqual({ kind: 'proceed' });
-    expect(evaluatePreconditions({ ifNoneMatch: '"abc"' }, etag, modified)).toEqual({ kind: 'not-modified' });
+    expect(evaluatePreconditions({ ifNoneMatch: '"abc"' }, etag, modified)).toEqual({
+      kind: 'not-modified',
+      condition: 'If-None-Match',
+    });
     expect(evaluatePreconditions({ ifModifiedSince: 'Wed, 01 Jan 2025 00:00:10 GMT' }, etag, modified + 400)).toEqual({
       kind: 'not-modified',
+      condition: 'If-Modified-Since',
     });
     expect(evaluatePreconditions({ ifModifiedSince: 'Wed, 01 Jan 2025 00:00:09 GMT' }, etag, modified)).toEqual({
       kind: 'proceed',
