@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
+import { ARTIFACTS_PAGE_FILE, buildArtifactsPage } from './artifacts-page';
 
 /**
  * SDKs that cost tens of milliseconds to load (ali-oss drags in 500 KB of encoding tables). The pack
@@ -122,8 +123,22 @@ export async function buildFunctions(
   const unknown = names.filter((n) => !existsSync(join(FUNCTIONS_DIR, n, 'index.ts')));
   if (unknown.length > 0)
     throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
-  return Promise.all(names.map((n) => bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n))));
+  return Promise.all(
+    names.map(async (n) => {
+      const result = await bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n));
+      for (const [file, make] of Object.entries(FUNCTION_ASSETS[n] ?? {})) {
+        await mkdir(dirname(join(outRoot, n, file)), { recursive: true });
+        await writeFile(join(outRoot, n, file), await make());
+      }
+      return result;
+    }),
+  );
 }
+
+/** Files a function reads beside its bundle, built with it: kept out of the bundle so cold starts never parse them. */
+const FUNCTION_ASSETS: Record<string, Record<string, () => Promise<string>>> = {
+  'presign-api': { [ARTIFACTS_PAGE_FILE]: () => buildArtifactsPage(ROOT) },
+};
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -3,6 +3,8 @@
  * artifact catalog. Thin on purpose: configuration and wiring; the API itself is `shared/presign`, the
  * FC plumbing (credentials, request ids, errors) `shared/fc/runtime`.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig } from '../../shared/config';
 import { describeError } from '../../shared/errors';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
@@ -13,6 +15,7 @@ import { AuditTrail } from '../../shared/logs/audit';
 import { LogKeys } from '../../shared/logs/keys';
 import { signedPut } from '../../shared/logs/signed-put';
 import { createPresignApp } from '../../shared/presign/http/app';
+import { ARTIFACTS_PAGE_FILE } from '../../shared/presign/web/page-file';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 import { UrlSigner } from '../../shared/storage/url-signer';
 
@@ -53,8 +56,19 @@ const app = createPresignApp({
   logger,
   usingStsCredentials: () => Boolean(credentials().securityToken),
   version: __PACK_VERSION__,
+  page: artifactsPage,
   ...(trail && { onAudit: (event, requestId) => trail.record('url.issued', { requestId, ...event }) }),
 });
+
+let page: Promise<string> | undefined;
+/** The artifacts page, built beside the bundle; read on the first `GET /`, never at cold start. */
+function artifactsPage(): Promise<string> {
+  page ??= readFile(join(__dirname, ARTIFACTS_PAGE_FILE), 'utf8').catch((error: unknown) => {
+    page = undefined;
+    throw error;
+  });
+  return page;
+}
 
 const http = httpHandler(runtime, app);
 

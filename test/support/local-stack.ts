@@ -1,5 +1,5 @@
 import type { OutputLine } from '../../local/runtime';
-import { readLocalSettings } from '../../local/settings';
+import { type LocalSettings, readLocalSettings } from '../../local/settings';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 export interface TestStack extends LocalStack {
@@ -9,13 +9,17 @@ export interface TestStack extends LocalStack {
 
 /**
  * Starts the whole local stack in memory on free ports, with the real bundles, for end-to-end tests.
- * `env` reaches every function (over s.yaml's values).
+ * `env` reaches every function (over s.yaml's values); `settings` overrides the local settings (a fixed
+ * `apiPort` makes the bucket's CORS rule admit pages served by presign-api).
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const settings = { ...readLocalSettings({}), ossPort: 0, apiPort: 0, logsPort: 0 };
+export async function startTestStack(
+  env: Record<string, string> = {},
+  settings: Partial<LocalSettings> = {},
+): Promise<TestStack> {
+  const merged = { ...readLocalSettings({}), ossPort: 0, apiPort: 0, logsPort: 0, ...settings };
   const output: OutputLine[] = [];
   const stack = await startLocalStack({
-    settings,
+    settings: merged,
     persist: false,
     // test/global-setup.ts built dist/ once for all files.
     build: false,

@@ -27,6 +27,8 @@ export interface PresignAppDeps {
   logger: Logger;
   usingStsCredentials: () => boolean;
   version?: string;
+  /** The artifacts page's HTML, read when `GET /` is first asked for; without it `/` is 404. */
+  page?: () => Promise<string>;
   /** Also receives each audit event with its request id (the bucket's audit trail, shared/logs/audit.ts). */
   onAudit?: (event: Record<string, unknown>, requestId: string) => void;
 }
@@ -59,6 +61,11 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
 
   let openApi: string | undefined;
   router
+    .add(
+      'GET',
+      '/',
+      open(() => artifactsPage(deps.page)),
+    )
     .add(
       'GET',
       '/healthz',
@@ -246,6 +253,23 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
 
   const app: PresignApp = { handle, fetch: (request) => fetchHandler(app)(request) };
   return app;
+}
+
+/** The artifacts page: no token needed to load it, since everything it shows comes from guarded routes. */
+async function artifactsPage(page: PresignAppDeps['page']): Promise<HttpResponse> {
+  if (!page)
+    throw new ApiError('NOT_FOUND', 'This deployment serves no page at /; GET /openapi.json describes the API.');
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+    },
+    body: await page(),
+  };
 }
 
 /** Reads a JSON body of at most MAX_BODY_BYTES and validates it; an empty body is `{}` when allowed. */
