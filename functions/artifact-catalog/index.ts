@@ -11,7 +11,7 @@ import { describeError } from '../../shared/errors';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
-import { AliOssStore } from '../../shared/storage/ali-oss-store';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'artifact-catalog';
 
@@ -25,7 +25,7 @@ const config = (() => {
 })();
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
-const store = new AliOssStore({ config: config.oss, credentials: runtime.credentials });
+const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
 const catalog = new ArtifactCatalog({
   store,

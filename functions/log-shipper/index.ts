@@ -12,8 +12,7 @@ import { createLogger } from '../../shared/log';
 import { compactLogs } from '../../shared/logs/compaction';
 import { createLogsApp } from '../../shared/logs/http/app';
 import { LogKeys } from '../../shared/logs/keys';
-import { signedPut } from '../../shared/logs/signed-put';
-import { AliOssStore } from '../../shared/storage/ali-oss-store';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'log-shipper';
 
@@ -30,16 +29,14 @@ const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCr
 const { credentials, logger } = runtime;
 if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every POST /v1/logs will be refused with 401');
 
-const store = new AliOssStore({ config: config.oss, credentials });
+const store = new OssHttpStore({ config: config.oss, credentials });
 const keys = new LogKeys(config.oss.rootDirectory);
 
 const http = httpHandler(
   runtime,
   createLogsApp({
     config,
-    // Batches go out with a plain signed PUT: the ali-oss SDK loads only when a resent batch must be
-    // checked or compaction runs, so an instance's first batch does not wait for it.
-    store: { put: signedPut(config.oss, credentials), head: (key) => store.head(key) },
+    store,
     keys,
     logger,
     version: __PACK_VERSION__,

@@ -13,7 +13,6 @@ import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
 import { AuditTrail } from '../../shared/logs/audit';
 import { LogKeys } from '../../shared/logs/keys';
-import { signedPut } from '../../shared/logs/signed-put';
 import { createPresignApp } from '../../shared/presign/http/app';
 import { ARTIFACTS_PAGE_FILE } from '../../shared/presign/web/page-file';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
@@ -36,13 +35,15 @@ const { credentials, logger } = runtime;
 
 if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every /v1 request will be refused with 401');
 
+const store = new OssHttpStore({ config: config.oss, credentials });
+
 // Every issued URL also goes to the bucket's audit trail (logs/_audit/function=presign-api/), one object
-// per invocation, written with a signed PUT so the first request does not load the ali-oss SDK.
+// per invocation, written through the same lean OSS client as the API's own bucket calls.
 const trail = config.logs.auditTrail
   ? new AuditTrail({
       fn: NAME,
       keys: new LogKeys(config.oss.rootDirectory),
-      put: signedPut(config.oss, credentials),
+      put: (key, body, options) => store.put(key, body, options),
       logger,
       encryption: config.oss.encryption,
     })
@@ -50,7 +51,7 @@ const trail = config.logs.auditTrail
 
 const app = createPresignApp({
   config,
-  store: new OssHttpStore({ config: config.oss, credentials }),
+  store,
   signer: new UrlSigner(config.oss, credentials),
   layout: new BucketLayout(config.oss.bucket, config.oss.rootDirectory),
   logger,

@@ -11,7 +11,7 @@ import { BucketLayout } from '../../shared/layout';
 import { createLogger } from '../../shared/log';
 import { parsePruneEvent } from '../../shared/retention/request';
 import { runPrune } from '../../shared/retention/run';
-import { AliOssStore } from '../../shared/storage/ali-oss-store';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'state-pruner';
 
@@ -25,7 +25,7 @@ const config = (() => {
 })();
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
-const store = new AliOssStore({ config: config.oss, credentials: runtime.credentials });
+const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
 
 /** FC 3.0 entry point: `handler(event: Buffer, context)`, for the timer and for hand-written events. */

@@ -4,7 +4,7 @@
  */
 
 import { StorageError } from '../storage/errors';
-import type { Encryption, ObjectStore, PutOptions } from '../storage/port';
+import type { Encryption, ObjectStore, PutOptions, PutResult } from '../storage/port';
 import type { PutObject } from './audit';
 import { prepareBatch } from './batch';
 import { decodeBody } from './body';
@@ -82,11 +82,12 @@ export async function shipBatch(req: IntakeRequest, o: IntakeOptions): Promise<I
   const settled = await Promise.allSettled(
     batch.objects.map(async (object) => {
       try {
-        await o.store.put(object.key, object.body, {
+        const written = await o.store.put(object.key, object.body, {
           ...options,
           meta: { batch: batch.fingerprint, records: String(object.records) },
         });
-        return false;
+        // A retry that found the batch's own bytes: stored once, by this request's earlier attempt or another's.
+        return (written as PutResult | undefined)?.alreadyStored === true;
       } catch (error) {
         if (!(error instanceof StorageError) || error.code !== 'OSS_ALREADY_EXISTS') throw error;
         const existing = await o.store.head(object.key);

@@ -193,7 +193,7 @@ export class AliOssStore implements ObjectStore {
           toStorageError(error, 'PutObject', key).code === 'OSS_ALREADY_EXISTS'
         ) {
           const existing = await c.head(key).catch(() => undefined);
-          if (existing && unquoteEtag(existing.res.headers.etag) === md5) return { etag: md5 };
+          if (existing && unquoteEtag(existing.res.headers.etag) === md5) return { etag: md5, alreadyStored: true };
         }
         throw error;
       }

@@ -118,7 +118,7 @@ export class OssHttpStore implements ObjectStore {
           toStorageError(error, 'PutObject', key).code === 'OSS_ALREADY_EXISTS'
         ) {
           const existing = await this.client.request({ method: 'HEAD', key }).catch(() => undefined);
-          if (existing && unquoteEtag(existing.headers.etag) === md5) return { etag: md5 };
+          if (existing && unquoteEtag(existing.headers.etag) === md5) return { etag: md5, alreadyStored: true };
         }
         throw error;
       }

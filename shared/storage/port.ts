@@ -83,6 +83,11 @@ export interface PutOptions {
 
 export interface PutResult {
   etag: string;
+  /**
+   * A retried forbid-overwrite write found these very bytes already stored (by an earlier attempt, or by an
+   * earlier request with the same body): the write succeeded without writing.
+   */
+  alreadyStored?: boolean;
 }
 
 export interface DeleteManyResult {

@@ -6,7 +6,6 @@ import type { HttpApp } from '../../../shared/http/types';
 import { createLogger } from '../../../shared/log';
 import { createLogsApp } from '../../../shared/logs/http/app';
 import { LogKeys } from '../../../shared/logs/keys';
-import { signedPut } from '../../../shared/logs/signed-put';
 import { tokenDigest } from '../../../shared/presign/auth';
 import { AliOssStore } from '../../../shared/storage/ali-oss-store';
 
@@ -50,7 +49,7 @@ export async function startIntake(env: Record<string, string> = {}): Promise<Int
   const logLines: string[] = [];
   const app = createLogsApp({
     config,
-    store: { put: signedPut(config.oss, credentials), head: (key) => store.head(key) },
+    store,
     keys,
     logger: createLogger({ fn: 'log-shipper' }, { write: (line) => logLines.push(line) }),
   });
