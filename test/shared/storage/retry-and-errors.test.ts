@@ -131,7 +131,10 @@ describe('AliOssStore put with forbid-overwrite', () => {
       retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
       clientFactory: () => fakeClient(stored, true),
     });
-    await expect(store.put('k', 'mine', { forbidOverwrite: true })).resolves.toEqual({ etag: md5('mine'), alreadyStored: true });
+    await expect(store.put('k', 'mine', { forbidOverwrite: true })).resolves.toEqual({
+      etag: md5('mine'),
+      alreadyStored: true,
+    });
   });
 
   it('still refuses when the object there holds other bytes', async () => {
