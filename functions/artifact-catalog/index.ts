@@ -6,23 +6,14 @@
 
 import { handleCatalogEvent, parseCatalogEvent } from '../../shared/catalog/events';
 import { ArtifactCatalog } from '../../shared/catalog/service';
-import { loadConfig } from '../../shared/config';
-import { describeError } from '../../shared/errors';
+import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
-import { createLogger } from '../../shared/log';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'artifact-catalog';
 
-const config = (() => {
-  try {
-    return loadConfig();
-  } catch (error) {
-    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
-    throw error;
-  }
-})();
+const config = loadConfigAtColdStart(NAME);
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });

@@ -3,12 +3,11 @@
  * closed hour partitions. Thin on purpose: configuration and wiring; the capability is `shared/logs`, the
  * FC plumbing (credentials, request ids, deadline, errors) `shared/fc/runtime`.
  */
-import { loadConfig } from '../../shared/config';
-import { describeError } from '../../shared/errors';
+
+import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { parseTimerEvent } from '../../shared/fc/parse';
 import { createFunctionRuntime, httpHandler, timerHandler } from '../../shared/fc/runtime';
 import type { FcHandler } from '../../shared/fc/types';
-import { createLogger } from '../../shared/log';
 import { compactLogs } from '../../shared/logs/compaction';
 import { createLogsApp } from '../../shared/logs/http/app';
 import { LogKeys } from '../../shared/logs/keys';
@@ -16,14 +15,7 @@ import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'log-shipper';
 
-const config = (() => {
-  try {
-    return loadConfig();
-  } catch (error) {
-    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
-    throw error;
-  }
-})();
+const config = loadConfigAtColdStart(NAME);
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const { credentials, logger } = runtime;

@@ -3,14 +3,13 @@
  * artifact catalog. Thin on purpose: configuration and wiring; the API itself is `shared/presign`, the
  * FC plumbing (credentials, request ids, errors) `shared/fc/runtime`.
  */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig } from '../../shared/config';
-import { describeError } from '../../shared/errors';
+import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
 import type { FcHandler } from '../../shared/fc/types';
 import { BucketLayout } from '../../shared/layout';
-import { createLogger } from '../../shared/log';
 import { AuditTrail } from '../../shared/logs/audit';
 import { LogKeys } from '../../shared/logs/keys';
 import { createPresignApp } from '../../shared/presign/http/app';
@@ -21,14 +20,7 @@ import { UrlSigner } from '../../shared/storage/url-signer';
 const NAME = 'presign-api';
 
 // Read once at cold start: a bad configuration fails here, with every bad variable in one message.
-const config = (() => {
-  try {
-    return loadConfig();
-  } catch (error) {
-    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
-    throw error;
-  }
-})();
+const config = loadConfigAtColdStart(NAME);
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const { credentials, logger } = runtime;

@@ -3,26 +3,18 @@
  * job needs, and reports what the state costs. Thin on purpose: configuration and wiring; the decisions
  * are `shared/retention`, the FC plumbing `shared/fc/runtime`. See docs/state-pruner.md.
  */
-import { loadConfig } from '../../shared/config';
-import { describeError } from '../../shared/errors';
+
+import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { fcInvokerFromContext } from '../../shared/fc/invoker';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
-import { createLogger } from '../../shared/log';
 import { parsePruneEvent } from '../../shared/retention/request';
 import { runPrune } from '../../shared/retention/run';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'state-pruner';
 
-const config = (() => {
-  try {
-    return loadConfig();
-  } catch (error) {
-    createLogger({ fn: NAME }).error('invalid configuration', { error: describeError(error) });
-    throw error;
-  }
-})();
+const config = loadConfigAtColdStart(NAME);
 
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
