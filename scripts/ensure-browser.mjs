@@ -11,7 +11,9 @@ if (existsSync(path)) process.exit(0);
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
 if (!root || !apt || process.env.CHROMIUM_PATH) {
-  console.warn(`No Chromium at ${path}: the browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+  console.warn(
+    `No Chromium at ${path}: the browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM_PATH.`,
+  );
   process.exit(0);
 }
 console.log('Installing chromium for the browser tests (apt-get)…');
@@ -19,4 +21,5 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
 const install =
   update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env }) : update;
-if (install.status !== 0) console.warn('Installing chromium failed; the browser tests will fail until it is installed.');
+if (install.status !== 0)
+  console.warn('Installing chromium failed; the browser tests will fail until it is installed.');
