@@ -9,6 +9,8 @@ import { ArtifactCatalog } from '../../shared/catalog/service';
 import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
+import { AuditTrail } from '../../shared/logs/audit';
+import { LogKeys } from '../../shared/logs/keys';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'artifact-catalog';
@@ -18,15 +20,31 @@ const config = loadConfigAtColdStart(NAME);
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
+// Each verdict and removal also goes to the audit trail (logs/_audit/function=artifact-catalog/), one
+// object per invocation.
+const trail = config.logs.auditTrail
+  ? new AuditTrail({
+      fn: NAME,
+      keys: new LogKeys(config.oss.rootDirectory),
+      put: (key, body, options) => store.put(key, body, options),
+      logger: runtime.logger,
+      encryption: config.oss.encryption,
+    })
+  : undefined;
 const catalog = new ArtifactCatalog({
   store,
   layout,
   policy: config.catalog,
   logger: runtime.logger,
   toolVersion: __PACK_VERSION__,
+  ...(trail && { audit: trail }),
 });
 
 /** FC 3.0 entry point: OSS events, timer events and `{"reconcile":true}`. */
-export const handler = eventHandler(runtime, parseCatalogEvent, (event, invocation) =>
-  handleCatalogEvent(event, { catalog, store, layout, bucket: config.oss.bucket }, invocation),
-);
+export const handler = eventHandler(runtime, parseCatalogEvent, async (event, invocation) => {
+  try {
+    return await handleCatalogEvent(event, { catalog, store, layout, bucket: config.oss.bucket }, invocation);
+  } finally {
+    await trail?.flush(invocation.requestId);
+  }
+});

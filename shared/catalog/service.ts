@@ -17,6 +17,8 @@ export interface CatalogDeps {
   logger: Logger;
   toolVersion: string;
   now?: () => Date;
+  /** Receives each verdict and each removal for the audit trail (`shared/logs/audit.ts`); never does I/O. */
+  audit?: { record(event: string, fields: Record<string, unknown>): void };
 }
 
 /** What happened to one artifact. */
@@ -111,6 +113,13 @@ export class ArtifactCatalog {
     }
     await store.putTags(key, { [STATUS_TAG]: status });
     await store.put(recordKey, JSON.stringify(record, null, 2), { contentType: 'application/json' });
+    this.deps.audit?.record('artifact.judged', {
+      key,
+      etag: info.etag,
+      sha256: analysis.sha256,
+      status,
+      findings: analysis.findings.map((f) => f.code),
+    });
     logger.info('artifact catalogued', {
       key,
       etag: info.etag,
@@ -131,6 +140,7 @@ export class ArtifactCatalog {
     }
     await store.delete(layout.sbomKeyFor(key));
     await store.delete(layout.catalogKeyFor(key));
+    this.deps.audit?.record('catalog.record-removed', { key });
     logger.info('catalog record removed', { key });
     return 'removed';
   }

@@ -137,6 +137,40 @@ describe('OSS events', () => {
   });
 });
 
+describe('audit trail', () => {
+  it('records each verdict with its findings and each record removal, and nothing for a repeated event', async () => {
+    const t = setup();
+    const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
+    const catalog = new ArtifactCatalog({
+      store: t.store,
+      layout: t.layout,
+      policy: TEST_POLICY,
+      logger: t.invocation.logger,
+      toolVersion: 'test',
+      audit: { record: (event, fields) => events.push({ event, fields }) },
+    });
+    const deps = { ...t.deps, catalog };
+    const { etag } = await t.store.put(KEY, Buffer.from('PK\u0003\u0004 truncated'));
+    await handleCatalogEvent(t.ossEvent('ObjectCreated:PutObject', KEY), deps, t.invocation);
+    await handleCatalogEvent(t.ossEvent('ObjectCreated:PutObject', KEY), deps, t.invocation);
+    await t.store.delete(KEY);
+    await handleCatalogEvent(t.ossEvent('ObjectRemoved:DeleteObject', KEY), deps, t.invocation);
+    expect(events).toEqual([
+      {
+        event: 'artifact.judged',
+        fields: {
+          key: KEY,
+          etag,
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          status: 'invalid',
+          findings: ['JAR_NOT_ZIP'],
+        },
+      },
+      { event: 'catalog.record-removed', fields: { key: KEY } },
+    ]);
+  });
+});
+
 describe('parseCatalogEvent', () => {
   it('tells OSS, timer and manual reconcile events apart and refuses anything else', () => {
     expect(parseCatalogEvent('{"reconcile":true}')).toEqual({ kind: 'reconcile', restart: false });
