@@ -8,6 +8,9 @@ import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { fcInvokerFromContext } from '../../shared/fc/invoker';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
+import { AuditTrail } from '../../shared/logs/audit';
+import { LogKeys } from '../../shared/logs/keys';
+import { recordPruneAudit } from '../../shared/retention/audit';
 import { parsePruneEvent } from '../../shared/retention/request';
 import { runPrune } from '../../shared/retention/run';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
@@ -19,6 +22,16 @@ const config = loadConfigAtColdStart(NAME);
 const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCredentials });
 const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
+// Each run, and each key a real run deleted, also goes to the audit trail (logs/_audit/function=state-pruner/).
+const trail = config.logs.auditTrail
+  ? new AuditTrail({
+      fn: NAME,
+      keys: new LogKeys(config.oss.rootDirectory),
+      put: (key, body, options) => store.put(key, body, options),
+      logger: runtime.logger,
+      encryption: config.oss.encryption,
+    })
+  : undefined;
 
 /** FC 3.0 entry point: `handler(event: Buffer, context)`, for the timer and for hand-written events. */
 export const handler = eventHandler(runtime, parsePruneEvent, async ({ trigger, ...request }, invocation) => {
@@ -46,6 +59,10 @@ export const handler = eventHandler(runtime, parsePruneEvent, async ({ trigger, 
     },
     request,
   );
+  if (trail) {
+    recordPruneAudit(trail, report, reportKey);
+    await trail.flush(invocation.requestId);
+  }
   return {
     outcome: report.outcome,
     dryRun: report.dryRun,
