@@ -189,6 +189,36 @@ describe('single-part uploads', () => {
     expect(await late.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Request has expired/);
   });
 
+  it('binds the serving headers under V4: an added or changed Content-Encoding, Cache-Control or Content-Disposition is refused', async () => {
+    const bytes = Buffer.from('PK not gzip');
+    const issue = async (name: string) =>
+      (await call('POST', '/v1/uploads', { namespace: 'team-a', name, size: bytes.length })).json;
+    const a = await issue('bound/headers.jar');
+    expect(a.headers).toMatchObject({ 'content-encoding': 'identity', 'cache-control': 'no-cache' });
+    for (const extra of [
+      { 'content-encoding': 'gzip' },
+      { 'cache-control': 'public, max-age=31536000' },
+      { 'content-disposition': 'inline' },
+    ]) {
+      const refused = await fetch(a.url, { method: 'PUT', headers: { ...a.headers, ...extra }, body: bytes });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    }
+    // The same URL without the header (the request the API described) still works, stored as decided.
+    const b = await issue('bound/added.jar');
+    const withGzip = { ...b.headers } as Record<string, string>;
+    delete withGzip['content-encoding'];
+    const added = await fetch(b.url, {
+      method: 'PUT',
+      headers: { ...withGzip, 'Content-Encoding': 'gzip' },
+      body: bytes,
+    });
+    expect(added.status).toBe(403);
+    expect((await fetch(a.url, { method: 'PUT', headers: a.headers, body: bytes })).status).toBe(200);
+    const stored = await oss.head(a.key);
+    expect(stored.res.headers['content-encoding']).toBe('identity');
+  });
+
   it('signs URLs for the acceleration endpoint when asked', async () => {
     const issued = await call('POST', '/v1/uploads', {
       namespace: 'team-a',
