@@ -323,6 +323,39 @@ describe('browser form uploads', () => {
   });
 });
 
+describe('browser form uploads: what the policy pins', () => {
+  async function postForm(url: string, fields: Record<string, string>, file: Buffer): Promise<Response> {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+    body.append('file', new Blob([new Uint8Array(file)]), 'file.jar');
+    return fetch(url, { method: 'POST', body });
+  }
+
+  it('refuses a form that makes the artifact public or changes how it is stored and served', async () => {
+    const form = await call('POST', '/v1/uploads/form', { namespace: 'team-a', name: 'pinned/form.jar', size: 10 });
+    expect(form.json.fields).toMatchObject({ 'x-oss-object-acl': 'default', 'x-oss-storage-class': 'Standard' });
+    const file = randomBytes(10);
+    for (const extra of [
+      { 'x-oss-object-acl': 'public-read' },
+      { 'x-oss-storage-class': 'Archive' },
+      { 'Content-Encoding': 'gzip' },
+      { 'Cache-Control': 'public, max-age=31536000' },
+      { 'Content-Disposition': 'inline' },
+    ]) {
+      const refused = await postForm(form.json.url, { ...form.json.fields, ...extra }, file);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('Policy Condition failed');
+    }
+    const ok = await postForm(form.json.url, form.json.fields, file);
+    expect(ok.status).toBe(200);
+    const objectUrl = `${stack.ossEndpoint}/${stack.settings.bucket}/${form.json.key}`;
+    expect((await fetch(objectUrl)).status).toBe(403);
+    const head = await oss.head(form.json.key);
+    expect(head.res.headers['x-oss-storage-class']).toBe('Standard');
+    expect(head.res.headers['content-encoding']).toBe('identity');
+  });
+});
+
 describe('downloads', () => {
   it('returns a URL that serves the bytes under the file name, and 404 for a missing artifact', async () => {
     const bytes = randomBytes(777);
