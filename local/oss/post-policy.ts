@@ -42,6 +42,15 @@ export function checkPostConditions(
 ): LengthRange {
   const range: LengthRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
   const fieldValue = (name: string): string | undefined => (name === 'bucket' ? bucket : fields.get(name));
+  // OSS refuses a condition on a field the form does not carry (EC 0006-00000226) rather than reading it as empty.
+  const present = (name: string, condition: unknown): string => {
+    const value = fieldValue(name);
+    if (value === undefined)
+      throw OssErrors.accessDenied(
+        `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)} (the form has no field ${name})`,
+      );
+    return value;
+  };
   const fail = (condition: unknown) =>
     OssErrors.accessDenied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
   const fieldName = (ref: unknown, condition: unknown): string => {
@@ -65,19 +74,21 @@ export function checkPostConditions(
     switch (op.toLowerCase()) {
       case 'eq': {
         if (typeof b !== 'string') throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        if ((fieldValue(fieldName(a, condition)) ?? '') !== b) throw fail(condition);
+        if (present(fieldName(a, condition), condition) !== b) throw fail(condition);
         break;
       }
       case 'starts-with': {
         if (typeof b !== 'string') throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        if (!(fieldValue(fieldName(a, condition)) ?? '').startsWith(b)) throw fail(condition);
+        if (!present(fieldName(a, condition), condition).startsWith(b)) throw fail(condition);
         break;
       }
       case 'in':
       case 'not-in': {
         if (!Array.isArray(b) || b.some((v) => typeof v !== 'string'))
           throw OssErrors.invalidPolicy(`Invalid condition ${JSON.stringify(condition)}.`);
-        const value = fieldValue(fieldName(a, condition));
+        // `not-in` on a field the form does not carry passes: an absent value is in no list ([unverified] on OSS).
+        const name = fieldName(a, condition);
+        const value = op.toLowerCase() === 'in' ? present(name, condition) : fieldValue(name);
         const listed = value !== undefined && (b as string[]).includes(value);
         if (op.toLowerCase() === 'in' ? !listed : listed) throw fail(condition);
         break;

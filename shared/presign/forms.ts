@@ -4,6 +4,19 @@ import { contentTypeFor } from './media-types';
 import { checkExtension, checkUpload, requireOverwrite, urlLifetime, writeHeaders } from './rules';
 import type { UploadRequest } from './uploads';
 
+/**
+ * Form fields that decide who can read the object and how it is stored and served. OSS ignores a form
+ * field no condition mentions, so each is sent and pinned by an `eq` condition (docs/oss-protocol.md §3);
+ * `x-oss-tagging` and `x-oss-meta-*` cannot be pinned that way and are left to the role (docs/deployment.md).
+ */
+const STORED_AS: Readonly<Record<string, string>> = {
+  'x-oss-object-acl': 'default',
+  'x-oss-storage-class': 'Standard',
+  'Content-Encoding': 'identity',
+  'Content-Disposition': 'attachment',
+  'Cache-Control': 'no-cache',
+};
+
 export type FormRequest = Omit<UploadRequest, 'size' | 'contentMd5'> & { size?: number };
 
 export interface FormUpload {
@@ -32,6 +45,7 @@ export function createForm(deps: PresignServiceDeps, caller: Caller, req: FormRe
     'Content-Type': contentType,
     success_action_status: '200',
     ...writeHeaders(deps.config, req.overwrite ?? false),
+    ...STORED_AS,
   };
   const range = req.size !== undefined ? { min: req.size, max: req.size } : { min: 1, max };
   const post = deps.signer.signPost({

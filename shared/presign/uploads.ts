@@ -26,6 +26,16 @@ export interface SingleUpload {
   expiresAt: string;
 }
 
+/**
+ * The serving headers an artifact is stored with. OSS's V4 signs only the headers a request carries, so
+ * it cannot bind a header's absence: the API decides a value for each one instead.
+ */
+export const SERVING_HEADERS: Readonly<Record<string, string>> = {
+  'content-encoding': 'identity',
+  'content-disposition': 'attachment',
+  'cache-control': 'no-cache',
+};
+
 /** A presigned PUT for a small file, or a multipart plan with the first part URLs for a large one. */
 export async function createUpload(
   deps: PresignServiceDeps,
@@ -46,6 +56,9 @@ export async function createUpload(
     ...writeHeaders(deps.config, req.overwrite ?? false),
   };
   if (req.contentMd5) headers['content-md5'] = req.contentMd5;
+  // V4 binds these too, so a client cannot add `Content-Encoding: gzip` (served on every download) or
+  // other serving headers to the stored object; V1 signs none of them (README, "What a URL binds").
+  if (deps.signer.canBindHeaders) Object.assign(headers, SERVING_HEADERS);
   const signed = deps.signer.signUrl({
     method: 'PUT',
     key,

@@ -44,6 +44,11 @@ export interface SignedPost {
   expiresAt: Date;
 }
 
+/** Headers both signature versions sign without being listed (docs/oss-protocol.md §1.1, §2.2). */
+function signedByDefault(name: string): boolean {
+  return name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
+}
+
 /**
  * Presigned URLs and PostObject forms for the bucket, on the public (or acceleration, or custom)
  * endpoint. Pure apart from the clock: signing never touches the network or a shared client.
@@ -71,7 +76,11 @@ export class UrlSigner {
       expiresSeconds: req.expiresSeconds,
       headers: { ...headers, ...bind },
       ...(req.query && { query: req.query }),
-      additionalHeaders: Object.keys(bind),
+      // Under V4 every header the client must send is bound, standard ones (Content-Encoding…) included.
+      additionalHeaders:
+        this.oss.signatureVersion === 'v4'
+          ? [...Object.keys(bind), ...Object.keys(headers).filter((name) => !signedByDefault(name))]
+          : [],
     });
     const base = publicUrlBase(this.oss, req.accelerate ?? this.oss.accelerate);
     return {

@@ -189,6 +189,36 @@ describe('single-part uploads', () => {
     expect(await late.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Request has expired/);
   });
 
+  it('binds the serving headers under V4: an added or changed Content-Encoding, Cache-Control or Content-Disposition is refused', async () => {
+    const bytes = Buffer.from('PK not gzip');
+    const issue = async (name: string) =>
+      (await call('POST', '/v1/uploads', { namespace: 'team-a', name, size: bytes.length })).json;
+    const a = await issue('bound/headers.jar');
+    expect(a.headers).toMatchObject({ 'content-encoding': 'identity', 'cache-control': 'no-cache' });
+    for (const extra of [
+      { 'content-encoding': 'gzip' },
+      { 'cache-control': 'public, max-age=31536000' },
+      { 'content-disposition': 'inline' },
+    ]) {
+      const refused = await fetch(a.url, { method: 'PUT', headers: { ...a.headers, ...extra }, body: bytes });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    }
+    // The same URL without the header (the request the API described) still works, stored as decided.
+    const b = await issue('bound/added.jar');
+    const withGzip = { ...b.headers } as Record<string, string>;
+    delete withGzip['content-encoding'];
+    const added = await fetch(b.url, {
+      method: 'PUT',
+      headers: { ...withGzip, 'Content-Encoding': 'gzip' },
+      body: bytes,
+    });
+    expect(added.status).toBe(403);
+    expect((await fetch(a.url, { method: 'PUT', headers: a.headers, body: bytes })).status).toBe(200);
+    const stored = await oss.head(a.key);
+    expect(stored.res.headers['content-encoding']).toBe('identity');
+  });
+
   it('signs URLs for the acceleration endpoint when asked', async () => {
     const issued = await call('POST', '/v1/uploads', {
       namespace: 'team-a',
@@ -290,6 +320,39 @@ describe('browser form uploads', () => {
     const ok = await post(form.json, randomBytes(100));
     expect(ok.status).toBe(200);
     expect((await oss.head('artifacts/namespaces/team-a/form.jar')).res.headers['content-length']).toBe('100');
+  });
+});
+
+describe('browser form uploads: what the policy pins', () => {
+  async function postForm(url: string, fields: Record<string, string>, file: Buffer): Promise<Response> {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+    body.append('file', new Blob([new Uint8Array(file)]), 'file.jar');
+    return fetch(url, { method: 'POST', body });
+  }
+
+  it('refuses a form that makes the artifact public or changes how it is stored and served', async () => {
+    const form = await call('POST', '/v1/uploads/form', { namespace: 'team-a', name: 'pinned/form.jar', size: 10 });
+    expect(form.json.fields).toMatchObject({ 'x-oss-object-acl': 'default', 'x-oss-storage-class': 'Standard' });
+    const file = randomBytes(10);
+    for (const extra of [
+      { 'x-oss-object-acl': 'public-read' },
+      { 'x-oss-storage-class': 'Archive' },
+      { 'Content-Encoding': 'gzip' },
+      { 'Cache-Control': 'public, max-age=31536000' },
+      { 'Content-Disposition': 'inline' },
+    ]) {
+      const refused = await postForm(form.json.url, { ...form.json.fields, ...extra }, file);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('Policy Condition failed');
+    }
+    const ok = await postForm(form.json.url, form.json.fields, file);
+    expect(ok.status).toBe(200);
+    const objectUrl = `${stack.ossEndpoint}/${stack.settings.bucket}/${form.json.key}`;
+    expect((await fetch(objectUrl)).status).toBe(403);
+    const head = await oss.head(form.json.key);
+    expect(head.res.headers['x-oss-storage-class']).toBe('Standard');
+    expect(head.res.headers['content-encoding']).toBe('identity');
   });
 });
 

@@ -167,6 +167,36 @@ describe('PostObject (docs/oss-protocol.md §3)', () => {
     expect(otherKey.status).toBe(403);
   });
 
+  it('ignores fields no condition mentions, refuses an eq condition on a missing field and pins the ACL with eq', async () => {
+    const sign = (key: string, fields: Record<string, string>) =>
+      signPostPolicy({
+        bucket: BUCKET,
+        key,
+        credentials: ROOT,
+        region: 'cn-hangzhou',
+        version: 'v4',
+        now: new Date(),
+        expiresSeconds: 600,
+        contentLength: { min: 1, max: 100 },
+        fields,
+      }).fields;
+    // As on OSS, an unmentioned field is applied, not refused: the protection must come from conditions.
+    const loose = await post({ ...sign('post/loose.txt', {}), 'x-oss-object-acl': 'public-read' }, 'open');
+    expect(loose.status).toBe(204);
+    expect((await fetch(`${server.url}/${BUCKET}/post/loose.txt`)).status).toBe(200);
+    // A field a condition names must be in the form (OSS EC 0006-00000226), not read as empty.
+    const pinned = sign('post/pinned.txt', { 'x-oss-object-acl': 'default', 'Cache-Control': '' });
+    const { 'Cache-Control': _dropped, ...withoutCacheControl } = pinned;
+    const missing = await post(withoutCacheControl, 'x');
+    expect(missing.status).toBe(403);
+    expect(xmlField(await missing.text(), 'Code')).toBe('AccessDenied');
+    const changed = await post({ ...pinned, 'x-oss-object-acl': 'public-read' }, 'x');
+    expect(changed.status).toBe(403);
+    expect(xmlField(await changed.text(), 'Message')).toContain('x-oss-object-acl');
+    expect((await post(pinned, 'kept private')).status).toBe(204);
+    expect((await fetch(`${server.url}/${BUCKET}/post/pinned.txt`)).status).toBe(403);
+  });
+
   it('refuses malformed forms with OSS errors', async () => {
     const notForm = await fetch(`${server.url}/${BUCKET}/`, {
       method: 'POST',
