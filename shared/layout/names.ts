@@ -7,6 +7,32 @@ const NAMESPACE_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 // C0 controls, DEL and C1 controls: invisible in consoles and logs, and refused by many tools.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+// Invisible format characters (category Cf: bidi controls U+202A–U+202E, U+2066–U+2069, U+200E/U+200F,
+// U+061C, zero-width U+200B–U+200D, U+FEFF, soft hyphen U+00AD…) and the line/paragraph separators: they
+// make a name display as something it is not, in consoles, logs and a download's file name.
+const INVISIBLE_RE = /[\p{Cf}\u2028\u2029]/u;
+const INVISIBLE_NAMES: Record<number, string> = {
+  0x00ad: 'SOFT HYPHEN',
+  0x061c: 'ARABIC LETTER MARK',
+  0x200b: 'ZERO WIDTH SPACE',
+  0x200c: 'ZERO WIDTH NON-JOINER',
+  0x200d: 'ZERO WIDTH JOINER',
+  0x200e: 'LEFT-TO-RIGHT MARK',
+  0x200f: 'RIGHT-TO-LEFT MARK',
+  0x2028: 'LINE SEPARATOR',
+  0x2029: 'PARAGRAPH SEPARATOR',
+  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
+  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING',
+  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
+  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2060: 'WORD JOINER',
+  0x2066: 'LEFT-TO-RIGHT ISOLATE',
+  0x2067: 'RIGHT-TO-LEFT ISOLATE',
+  0x2068: 'FIRST STRONG ISOLATE',
+  0x2069: 'POP DIRECTIONAL ISOLATE',
+  0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
+};
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Number of bytes `text` takes in UTF-8, the unit OSS counts key lengths in. */
@@ -49,10 +75,20 @@ export function artifactNameProblem(name: string): string | undefined {
 function pathProblem(text: string): string | undefined {
   if (CONTROL_RE.test(text)) return 'contains a control character';
   if (LONE_SURROGATE_RE.test(text)) return 'is not valid Unicode (lone surrogate)';
+  const invisible = INVISIBLE_RE.exec(text)?.[0];
+  if (invisible) return `contains the invisible or direction-changing character ${describeCodePoint(invisible)}`;
   if (text.includes('\\')) return 'contains "\\"; use "/" to separate folders';
   if (text.split('/').includes('..')) return 'contains a ".." path segment';
   if (utf8Length(text) > MAX_KEY_BYTES) return `is longer than ${MAX_KEY_BYTES} bytes in UTF-8`;
   return undefined;
+}
+
+/** `U+202E (RIGHT-TO-LEFT OVERRIDE)`: the code point, and its Unicode name when it is a well-known one. */
+function describeCodePoint(char: string): string {
+  const cp = char.codePointAt(0) ?? 0;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = INVISIBLE_NAMES[cp];
+  return name ? `${hex} (${name})` : hex;
 }
 
 /** Reason a bucket name is unacceptable (OSS naming rules), or `undefined`. */
