@@ -11,27 +11,27 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 // U+061C, zero-width U+200B–U+200D, U+FEFF, soft hyphen U+00AD…) and the line/paragraph separators: they
 // make a name display as something it is not, in consoles, logs and a download's file name.
 const INVISIBLE_RE = /[\p{Cf}\u2028\u2029]/u;
-const INVISIBLE_NAMES: Record<number, string> = {
-  0x00ad: 'SOFT HYPHEN',
-  0x061c: 'ARABIC LETTER MARK',
-  0x200b: 'ZERO WIDTH SPACE',
-  0x200c: 'ZERO WIDTH NON-JOINER',
-  0x200d: 'ZERO WIDTH JOINER',
-  0x200e: 'LEFT-TO-RIGHT MARK',
-  0x200f: 'RIGHT-TO-LEFT MARK',
-  0x2028: 'LINE SEPARATOR',
-  0x2029: 'PARAGRAPH SEPARATOR',
-  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
-  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
-  0x202c: 'POP DIRECTIONAL FORMATTING',
-  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
-  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
-  0x2060: 'WORD JOINER',
-  0x2066: 'LEFT-TO-RIGHT ISOLATE',
-  0x2067: 'RIGHT-TO-LEFT ISOLATE',
-  0x2068: 'FIRST STRONG ISOLATE',
-  0x2069: 'POP DIRECTIONAL ISOLATE',
-  0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
+const INVISIBLE_NAMES: Record<string, string> = {
+  '00AD': 'SOFT HYPHEN',
+  '061C': 'ARABIC LETTER MARK',
+  '200B': 'ZERO WIDTH SPACE',
+  '200C': 'ZERO WIDTH NON-JOINER',
+  '200D': 'ZERO WIDTH JOINER',
+  '200E': 'LEFT-TO-RIGHT MARK',
+  '200F': 'RIGHT-TO-LEFT MARK',
+  '2028': 'LINE SEPARATOR',
+  '2029': 'PARAGRAPH SEPARATOR',
+  '202A': 'LEFT-TO-RIGHT EMBEDDING',
+  '202B': 'RIGHT-TO-LEFT EMBEDDING',
+  '202C': 'POP DIRECTIONAL FORMATTING',
+  '202D': 'LEFT-TO-RIGHT OVERRIDE',
+  '202E': 'RIGHT-TO-LEFT OVERRIDE',
+  '2060': 'WORD JOINER',
+  '2066': 'LEFT-TO-RIGHT ISOLATE',
+  '2067': 'RIGHT-TO-LEFT ISOLATE',
+  '2068': 'FIRST STRONG ISOLATE',
+  '2069': 'POP DIRECTIONAL ISOLATE',
+  FEFF: 'ZERO WIDTH NO-BREAK SPACE',
 };
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -85,10 +85,9 @@ function pathProblem(text: string): string | undefined {
 
 /** `U+202E (RIGHT-TO-LEFT OVERRIDE)`: the code point, and its Unicode name when it is a well-known one. */
 function describeCodePoint(char: string): string {
-  const cp = char.codePointAt(0) ?? 0;
-  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  const name = INVISIBLE_NAMES[cp];
-  return name ? `${hex} (${name})` : hex;
+  const hex = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const name = INVISIBLE_NAMES[hex];
+  return name ? `U+${hex} (${name})` : `U+${hex}`;
 }
 
 /** Reason a bucket name is unacceptable (OSS naming rules), or `undefined`. */
