@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { ConfigError, type ConfigProblem } from '../shared/config';
+import { type ApiToken, ConfigError, type ConfigProblem } from '../shared/config';
+import { parseApiTokens } from '../shared/config/api-tokens';
 import { bucketNameProblem } from '../shared/layout';
 
 /** The local stack's settings (README, "Local stack"), each overridable by the variable named. */
@@ -14,8 +15,13 @@ export interface LocalSettings {
   accessKeySecret: string;
   /** API token with every action on every namespace. */
   apiToken: string;
+  /** Tokens from `LOCAL_API_TOKENS` (API_TOKENS' format, digests only), accepted beside `apiToken`. */
+  extraApiTokens: readonly ApiToken[];
   region: string;
 }
+
+/** Id of the development token; `LOCAL_API_TOKENS` may not reuse it. */
+export const LOCAL_DEV_TOKEN_ID = 'local-dev';
 
 export const LOCAL_DEFAULTS = {
   LOCAL_OSS_PORT: '9100',
@@ -55,6 +61,7 @@ export function readLocalSettings(
     accessKeyId: get('LOCAL_OSS_ACCESS_KEY_ID'),
     accessKeySecret: get('LOCAL_OSS_ACCESS_KEY_SECRET'),
     apiToken: get('LOCAL_API_TOKEN'),
+    extraApiTokens: extraApiTokens(env.LOCAL_API_TOKENS, problems),
     region: get('LOCAL_REGION').replace(/^oss-/, ''),
   };
   const bucketProblem = bucketNameProblem(settings.bucket);
@@ -72,4 +79,18 @@ export function readLocalSettings(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
+}
+
+/** Parses `LOCAL_API_TOKENS` (empty when unset), adding a problem naming the variable when it is bad. */
+function extraApiTokens(raw: string | undefined, problems: ConfigProblem[]): ApiToken[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  try {
+    const tokens = parseApiTokens(raw);
+    if (tokens.some((t) => t.id === LOCAL_DEV_TOKEN_ID))
+      problems.push({ variable: 'LOCAL_API_TOKENS', reason: `id "${LOCAL_DEV_TOKEN_ID}" is the development token's` });
+    return tokens;
+  } catch (error) {
+    problems.push({ variable: 'LOCAL_API_TOKENS', reason: (error as Error).message });
+    return [];
+  }
 }

@@ -11,7 +11,7 @@ import { tokenDigest } from '../shared/presign/auth';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from './oss';
 import { ossOptionsFromEnv } from './oss/env';
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, loadStack, type RuntimeOptions, startRuntime } from './runtime';
-import type { LocalSettings } from './settings';
+import { LOCAL_DEV_TOKEN_ID, type LocalSettings } from './settings';
 import { applyBucketSetup, type BucketAdminClient } from './setup/apply';
 import type { BucketSetupPlan } from './setup/bucket-plan';
 
@@ -77,7 +77,8 @@ export function localStackEnv(settings: LocalSettings, ossPort: number): Record<
     OSS_INTERNAL: 'false',
     OSS_ACCELERATE: 'false',
     API_TOKENS: JSON.stringify([
-      { id: 'local-dev', sha256: tokenDigest(settings.apiToken), namespaces: '*', actions: '*' },
+      { id: LOCAL_DEV_TOKEN_ID, sha256: tokenDigest(settings.apiToken), namespaces: '*', actions: '*' },
+      ...settings.extraApiTokens,
     ]),
   };
 }

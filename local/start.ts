@@ -72,6 +72,9 @@ function printBanner(stack: LocalStack, ms: number): void {
     ...Object.entries(stack.urls).map(([name, url]) => `  ${name.padEnd(15)} ${url}`),
     `  data            ${settings.dataDir}`,
     `  API token       ${settings.apiToken}   (every action, every namespace; LOCAL_API_TOKEN changes it)`,
+    settings.extraApiTokens.length > 0
+      ? `  more tokens     ${settings.extraApiTokens.map((t) => t.id).join(', ')}   (from LOCAL_API_TOKENS)`
+      : '  more tokens     none   (LOCAL_API_TOKENS adds scoped ones, in API_TOKENS format)',
   ];
   if (api) {
     lines.push(

@@ -1,6 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
+import { redactUrls } from '../../shared/log/redact';
 import type { OssEventPayload, Subscription } from './events';
 import { type Fault, FaultRegistry } from './faults';
 import { RestoreWatcher } from './handlers/restore';
@@ -57,7 +58,10 @@ const CLOSE_GRACE_MS = 10_000;
  */
 export async function startOssServer(options: OssServerOptions): Promise<RunningOssServer> {
   const o = resolveOptions(options);
-  const log = o.log ?? (() => {});
+  // Request lines carry presigned query strings: print them as the pack's logger would, signatures redacted.
+  const sink = o.log;
+  const requestLog = sink && ((line: string) => sink(redactUrls(line)));
+  const log = requestLog ?? (() => {});
   const backend = o.dataDir === undefined ? new MemoryBackend() : await DiskBackend.open(o.dataDir, log);
   let engine: ObjectEngine;
   try {
@@ -93,7 +97,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     faults,
     addressing: { baseDomains: o.baseDomains },
     keys: o.accessKeys,
-    requestLog: o.log,
+    requestLog,
     adminToken: o.adminToken,
   });
 

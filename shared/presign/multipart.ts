@@ -57,6 +57,13 @@ export interface MultipartStart {
   expiresIn: number;
 }
 
+function alreadyExists(target: { name: string; namespace: string }): ApiError {
+  return new ApiError(
+    'ALREADY_EXISTS',
+    `${target.name} already exists in namespace ${target.namespace}; upload again with "overwrite": true (needs the delete action) or choose another name.`,
+  );
+}
+
 /**
  * Starts a multipart upload and keeps its plan in the bucket, so any instance can continue it; returns
  * the plan with the first part URLs. An upload whose plan cannot be saved is aborted at once.
@@ -68,12 +75,19 @@ export async function startMultipartUpload(
 ): Promise<MultipartUploadPlan> {
   const { oss } = deps.config;
   const partSize = partSizeFor(req.size, oss.chunkSize);
-  const uploadId = await deps.store.multipart.initiate(req.key, {
-    contentType: req.contentType,
-    forbidOverwrite: !req.overwrite,
-    ...(oss.encryption && { encryption: oss.encryption }),
-    ...(req.contentMd5 && { meta: { 'content-md5': req.contentMd5 } }),
-  });
+  let uploadId: string;
+  try {
+    uploadId = await deps.store.multipart.initiate(req.key, {
+      contentType: req.contentType,
+      forbidOverwrite: !req.overwrite,
+      ...(oss.encryption && { encryption: oss.encryption }),
+      ...(req.contentMd5 && { meta: { 'content-md5': req.contentMd5 } }),
+    });
+  } catch (error) {
+    // OSS refuses to initiate over a taken name when overwrite is forbidden: the same 409 a single PUT gets.
+    if (error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS') throw alreadyExists(req);
+    throw error;
+  }
   const plan: UploadPlan = {
     schemaVersion: 1,
     uploadId,
@@ -197,10 +211,7 @@ export async function completeUpload(
     ));
   } catch (error) {
     if (error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS') {
-      throw new ApiError(
-        'ALREADY_EXISTS',
-        `${plan.name} already exists in namespace ${plan.namespace}; upload again with "overwrite": true (needs the delete action) or choose another name.`,
-      );
+      throw alreadyExists(plan);
     }
     throw error;
   }

@@ -242,6 +242,8 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
         return respond('STORAGE_UNAVAILABLE', 'OSS is unavailable or throttling; try again shortly.', {
           'retry-after': '1',
         });
+      const actionable = actionableStorageError(error);
+      if (actionable) return respond(actionable.code, actionable.message);
       return respond(
         'INTERNAL',
         `The API could not use the bucket (${error.code}); see the function log for request ${requestId}.`,
@@ -330,4 +332,36 @@ function corsPolicy(origins: readonly string[]): {
       if (!allowAll) res.headers.vary = 'Origin';
     },
   };
+}
+
+/**
+ * The 4xx for a storage refusal the caller can act on (a taken name, a missing or archived object, a
+ * request OSS rejects); undefined for failures only the operator can fix, which stay 500.
+ */
+export function actionableStorageError(error: StorageError): { code: ApiErrorCode; message: string } | undefined {
+  const key = error.details.key ? ` ${error.details.key}` : '';
+  switch (error.code) {
+    case 'OSS_ALREADY_EXISTS':
+      return {
+        code: 'ALREADY_EXISTS',
+        message: `The object${key} already exists; use "overwrite": true (needs the delete action) or choose another name.`,
+      };
+    case 'OSS_NOT_FOUND':
+      return { code: 'NOT_FOUND', message: `The object${key} does not exist (any more).` };
+    case 'OSS_OBJECT_ARCHIVED':
+      return {
+        code: 'OBJECT_ARCHIVED',
+        message: `The object${key} is in an archive storage class; restore it before reading it.`,
+      };
+    case 'OSS_PRECONDITION_FAILED':
+      return { code: 'PRECONDITION_FAILED', message: `The object${key} changed meanwhile; try again.` };
+    case 'OSS_INVALID_RANGE':
+    case 'OSS_INVALID_REQUEST':
+      return {
+        code: 'INVALID_REQUEST',
+        message: `OSS refused the request for${key || ' the object'}: ${error.message}`,
+      };
+    default:
+      return undefined;
+  }
 }

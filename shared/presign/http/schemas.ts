@@ -13,7 +13,7 @@ const namespace = v.pipe(
 const name = v.pipe(
   v.string('name must be a string'),
   v.description(
-    'File name inside the namespace; may contain folders ("udfs/x.jar"), never "..", "\\\\", control characters or a leading "/".',
+    'File name inside the namespace; may contain folders ("udfs/x.jar"), never "..", "\\\\", control or invisible/bidi format characters, or a leading "/".',
   ),
 );
 const positiveInteger = (field: string, what: string) =>

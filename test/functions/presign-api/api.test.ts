@@ -550,6 +550,13 @@ describe('bad input', () => {
     ['a backslash', { ...valid, name: 'a\\x.jar' }, 400, 'NAME_INVALID', /contains "\\"/],
     ['a control character', { ...valid, name: 'a\u0007.jar' }, 400, 'NAME_INVALID', /control character/],
     [
+      'a bidi override',
+      { ...valid, name: 'a\u202erac.jar' },
+      400,
+      'NAME_INVALID',
+      /U\+202E \(RIGHT-TO-LEFT OVERRIDE\)/,
+    ],
+    [
       'over 1023 bytes',
       { ...valid, name: `${'n'.repeat(1020)}.jar` },
       400,

@@ -92,6 +92,46 @@ describe('artifact keys', () => {
     expect(artifactNameProblem(name)).toBe(reason);
   });
 
+  it.each([
+    [0x202e, 'U+202E (RIGHT-TO-LEFT OVERRIDE)'],
+    [0x202a, 'U+202A (LEFT-TO-RIGHT EMBEDDING)'],
+    [0x2066, 'U+2066 (LEFT-TO-RIGHT ISOLATE)'],
+    [0x2069, 'U+2069 (POP DIRECTIONAL ISOLATE)'],
+    [0x200e, 'U+200E (LEFT-TO-RIGHT MARK)'],
+    [0x200f, 'U+200F (RIGHT-TO-LEFT MARK)'],
+    [0x061c, 'U+061C (ARABIC LETTER MARK)'],
+    [0x2028, 'U+2028 (LINE SEPARATOR)'],
+    [0x2029, 'U+2029 (PARAGRAPH SEPARATOR)'],
+    [0x200b, 'U+200B (ZERO WIDTH SPACE)'],
+    [0xfeff, 'U+FEFF (ZERO WIDTH NO-BREAK SPACE)'],
+    [0x00ad, 'U+00AD (SOFT HYPHEN)'],
+    [0xe0001, 'U+E0001'],
+  ])('refuses the invisible or direction-changing code point %i, naming it', (cp, named) => {
+    const name = `invoice${String.fromCodePoint(cp)}gpj.jar`;
+    expect(artifactNameProblem(name)).toBe(`contains the invisible or direction-changing character ${named}`);
+    expect(() => new BucketLayout('bkt', '').artifactKey('ns', name)).toThrowError(named);
+  });
+
+  it('refuses a bidi control or invisible format character wherever it sits in a name', () => {
+    const invisible = fc.constantFrom(
+      ...[0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c],
+      ...[0x2028, 0x2029, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, 0x00ad, 0x180e, 0x0600, 0xfff9],
+    );
+    fc.assert(
+      fc.property(anyName, fc.nat(), invisible, (name, at, cp) => {
+        const i = at % (name.length + 1);
+        const problem = artifactNameProblem(`${name.slice(0, i)}${String.fromCodePoint(cp)}${name.slice(i)}`);
+        expect(problem).toContain(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('still accepts letters, marks and symbols of other scripts', () => {
+    for (const name of ['中文/作业.jar', 'ü-é-ñ.jar', 'עברית.jar', 'العربية.jar', 'हिन्दी.jar', 'emoji-🚀.jar'])
+      expect(artifactNameProblem(name)).toBeUndefined();
+  });
+
   it('refuses names whose key or catalog key would exceed 1023 bytes', () => {
     const layout = new BucketLayout('bkt', 'root');
     const fits = 'a'.repeat(1023 - utf8Length(layout.catalogKeyFor(layout.artifactKey('ns', 'a'))) + 1);

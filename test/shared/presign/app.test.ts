@@ -329,9 +329,11 @@ describe('multipart uploads', () => {
   it('refuses to start when the name is taken, without leaving an upload behind', async () => {
     await store.put('artifacts/namespaces/team-a/taken.jar', 'x');
     const res = await call('POST', '/v1/uploads', { namespace: 'team-a', name: 'taken.jar', size: PART * 2 });
-    // Today the refusal surfaces as an internal error naming OSS_ALREADY_EXISTS; completion answers 409.
-    expect(res.status).toBe(500);
-    expect(res.json.error.message).toContain('OSS_ALREADY_EXISTS');
+    expect(res.status).toBe(409);
+    expect(res.json.error).toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringContaining('taken.jar already exists in namespace team-a'),
+    });
     expect(await uploads()).toEqual([]);
   });
 
