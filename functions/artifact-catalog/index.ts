@@ -9,8 +9,7 @@ import { ArtifactCatalog } from '../../shared/catalog/service';
 import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
-import { AuditTrail } from '../../shared/logs/audit';
-import { LogKeys } from '../../shared/logs/keys';
+import { auditTrailFor } from '../../shared/logs/audit';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
 const NAME = 'artifact-catalog';
@@ -22,15 +21,7 @@ const store = new OssHttpStore({ config: config.oss, credentials: runtime.creden
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
 // Each verdict and removal also goes to the audit trail (logs/_audit/function=artifact-catalog/), one
 // object per invocation.
-const trail = config.logs.auditTrail
-  ? new AuditTrail({
-      fn: NAME,
-      keys: new LogKeys(config.oss.rootDirectory),
-      put: (key, body, options) => store.put(key, body, options),
-      logger: runtime.logger,
-      encryption: config.oss.encryption,
-    })
-  : undefined;
+const trail = auditTrailFor(NAME, config, store, runtime.logger);
 const catalog = new ArtifactCatalog({
   store,
   layout,

@@ -10,8 +10,7 @@ import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
 import type { FcHandler } from '../../shared/fc/types';
 import { BucketLayout } from '../../shared/layout';
-import { AuditTrail } from '../../shared/logs/audit';
-import { LogKeys } from '../../shared/logs/keys';
+import { auditTrailFor } from '../../shared/logs/audit';
 import { createPresignApp } from '../../shared/presign/http/app';
 import { ARTIFACTS_PAGE_FILE } from '../../shared/presign/web/page-file';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
@@ -31,15 +30,7 @@ const store = new OssHttpStore({ config: config.oss, credentials });
 
 // Every issued URL also goes to the bucket's audit trail (logs/_audit/function=presign-api/), one object
 // per invocation, written through the same lean OSS client as the API's own bucket calls.
-const trail = config.logs.auditTrail
-  ? new AuditTrail({
-      fn: NAME,
-      keys: new LogKeys(config.oss.rootDirectory),
-      put: (key, body, options) => store.put(key, body, options),
-      logger,
-      encryption: config.oss.encryption,
-    })
-  : undefined;
+const trail = auditTrailFor(NAME, config, store, logger);
 
 const app = createPresignApp({
   config,

@@ -8,8 +8,7 @@ import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { fcInvokerFromContext } from '../../shared/fc/invoker';
 import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
-import { AuditTrail } from '../../shared/logs/audit';
-import { LogKeys } from '../../shared/logs/keys';
+import { auditTrailFor } from '../../shared/logs/audit';
 import { recordPruneAudit } from '../../shared/retention/audit';
 import { parsePruneEvent } from '../../shared/retention/request';
 import { runPrune } from '../../shared/retention/run';
@@ -23,15 +22,7 @@ const runtime = createFunctionRuntime({ name: NAME, envCredentials: config.envCr
 const store = new OssHttpStore({ config: config.oss, credentials: runtime.credentials });
 const layout = new BucketLayout(config.oss.bucket, config.oss.rootDirectory);
 // Each run, and each key a real run deleted, also goes to the audit trail (logs/_audit/function=state-pruner/).
-const trail = config.logs.auditTrail
-  ? new AuditTrail({
-      fn: NAME,
-      keys: new LogKeys(config.oss.rootDirectory),
-      put: (key, body, options) => store.put(key, body, options),
-      logger: runtime.logger,
-      encryption: config.oss.encryption,
-    })
-  : undefined;
+const trail = auditTrailFor(NAME, config, store, runtime.logger);
 
 /** FC 3.0 entry point: `handler(event: Buffer, context)`, for the timer and for hand-written events. */
 export const handler = eventHandler(runtime, parsePruneEvent, async ({ trigger, ...request }, invocation) => {

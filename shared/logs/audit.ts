@@ -24,11 +24,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import type { Config } from '../config';
 import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import { redact } from '../log/redact';
-import type { PutOptions } from '../storage/port';
-import type { LogKeys } from './keys';
+import type { ObjectStore, PutOptions } from '../storage/port';
+import { LogKeys } from './keys';
 import { formatMicros } from './normalize';
 
 /** The one store operation the trail needs; `ObjectStore.put` fits, and so does a lean signed PUT. */
@@ -98,4 +99,24 @@ export class AuditTrail {
       return undefined;
     }
   }
+}
+
+/**
+ * The audit trail of one function as the configuration asks for it (`AUDIT_TRAIL`), writing through the
+ * function's own store with the bucket's encryption; `undefined` when the trail is turned off.
+ */
+export function auditTrailFor(
+  fn: string,
+  config: Pick<Config, 'oss' | 'logs'>,
+  store: Pick<ObjectStore, 'put'>,
+  logger: Logger,
+): AuditTrail | undefined {
+  if (!config.logs.auditTrail) return undefined;
+  return new AuditTrail({
+    fn,
+    keys: new LogKeys(config.oss.rootDirectory),
+    put: (key, body, options) => store.put(key, body, options),
+    logger,
+    encryption: config.oss.encryption,
+  });
 }

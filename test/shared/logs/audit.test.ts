@@ -1,7 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
-import { AuditTrail } from '../../../shared/logs/audit';
+import { AuditTrail, auditTrailFor } from '../../../shared/logs/audit';
 import { LogKeys } from '../../../shared/logs/keys';
 import { MemoryStore } from '../../../shared/storage/memory-store';
 
@@ -103,5 +104,33 @@ describe('AuditTrail', () => {
     const logged = JSON.parse(lines[0]!);
     expect(logged.level).toBe('error');
     expect(logged.events[0]).toMatchObject({ event: 'verdict', status: 'invalid' });
+  });
+});
+
+describe('auditTrailFor', () => {
+  const env = { OSS_BUCKET: 'flink-ws', OSS_REGION: 'cn-hangzhou', OSS_ROOT_DIRECTORY: 'ws1/' };
+
+  it('is off when AUDIT_TRAIL=false', () => {
+    const store = new MemoryStore({ bucket: 'flink-ws' });
+    expect(auditTrailFor('fn', loadConfig({ ...env, AUDIT_TRAIL: 'false' }), store, createLogger())).toBeUndefined();
+  });
+
+  it("writes through the function's store under the root directory, in the function's own subtree", async () => {
+    const store = new MemoryStore({ bucket: 'flink-ws' });
+    const trail = auditTrailFor('state-pruner', loadConfig(env), store, createLogger());
+    trail!.record('prune.run', { outcome: 'completed' });
+    const key = await trail!.flush('req-1');
+    expect(key).toMatch(/^ws1\/logs\/_audit\/function=state-pruner\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\//);
+    const line = JSON.parse(
+      gunzipSync((await store.getBuffer(key!))!)
+        .toString('utf8')
+        .trim(),
+    );
+    expect(line).toMatchObject({
+      function: 'state-pruner',
+      requestId: 'req-1',
+      event: 'prune.run',
+      outcome: 'completed',
+    });
   });
 });
