@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
-import { awaitsRestore, checkAddressable, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
+import {
+  awaitsRestore,
+  checkAddressable,
+  checkTags,
+  parseRestoreHeader,
+  parseStorageClass,
+  readBody,
+} from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
@@ -162,9 +169,7 @@ export class AliOssStore implements ObjectStore {
     return this.idempotent('GetObject', key, async () => {
       const found = await this.get(key, options);
       if (!found) return undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of found.body) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
+      return readBody(found.body);
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { awaitsRestore, checkObjectKey, checkTags } from './attributes';
+import { awaitsRestore, checkObjectKey, checkTags, readBody } from './attributes';
 import { ossAnswerError, type StorageError } from './errors';
 import { DELETE_BATCH_SIZE, MAX_PARTS, MIN_PART_SIZE } from './limits';
 import type {
@@ -149,18 +149,14 @@ export class MemoryStore implements ObjectStore {
   async getBuffer(key: string, options: { range?: ByteRange } = {}): Promise<Buffer | undefined> {
     const found = await this.get(key, options);
     if (!found) return undefined;
-    const chunks: Buffer[] = [];
-    for await (const chunk of found.body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return readBody(found.body);
   }
 
   async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<PutResult> {
     this.enter('PutObject', key);
     let bytes: Buffer;
     if (body instanceof Readable) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-      bytes = Buffer.concat(chunks);
+      bytes = await readBody(body);
     } else bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
     if (options.contentMd5 !== undefined && createHash('md5').update(bytes).digest('base64') !== options.contentMd5)
       throw ossAnswerError('PutObject', key, 400, 'InvalidDigest');

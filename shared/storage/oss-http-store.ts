@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { OssConfig } from '../config';
-import { checkAddressable, checkTags, parseStorageClass } from './attributes';
+import { checkAddressable, checkTags, parseStorageClass, readBody } from './attributes';
 import type { CredentialsProvider } from './credentials';
 import { StorageError, toStorageError } from './errors';
 import { DELETE_BATCH_SIZE } from './limits';
@@ -84,9 +84,7 @@ export class OssHttpStore implements ObjectStore {
     return this.idempotent('GetObject', key, async () => {
       const found = await this.get(key, options);
       if (!found) return undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of found.body) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
+      return readBody(found.body);
     });
   }
 
