@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
 import {
   isCheckedClass,
@@ -11,6 +11,7 @@ import {
   loggingKind,
   unsafePathReason,
 } from './entry-kinds';
+import { inflatePrefix } from './inflate-prefix';
 import { parseManifest, parsePomProperties } from './manifest';
 import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
 import { type Capture, SequentialScanner } from './sequential-scan';
@@ -295,15 +296,8 @@ function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undef
 
 /** The class-file major version (bytes 6–7 after the magic `CAFEBABE`), or `undefined` when unreadable. */
 function classHeader(entry: ZipEntryInfo, data: Buffer): number | undefined {
-  let head = data;
-  if (entry.compressionMethod === 8) {
-    try {
-      // Only the first 8 bytes matter: inflate the start of the stream without requiring its end.
-      head = inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
-    } catch {
-      return undefined;
-    }
-  }
-  if (head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
+  // Only the first 8 bytes matter: inflate just those, from the start of the stream.
+  const head = entry.compressionMethod === 8 ? inflatePrefix(data, 8) : data;
+  if (!head || head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
   return head.readUInt16BE(6);
 }
