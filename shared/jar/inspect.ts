@@ -14,7 +14,7 @@ import {
 import { inflatePrefix } from './inflate-prefix';
 import { parseManifest, parsePomProperties } from './manifest';
 import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
-import { type Capture, SequentialScanner } from './sequential-scan';
+import { SequentialScanner } from './sequential-scan';
 
 /** A count with a few example names, so a finding can name what it is about without listing thousands. */
 export interface Sample {
@@ -91,6 +91,14 @@ export interface InspectOptions {
   nested: boolean;
 }
 
+/** What the pass reads an entry's data for. */
+enum Want {
+  ClassHeader,
+  Manifest,
+  Pom,
+  NestedJar,
+}
+
 const EXAMPLES = 5;
 const CLASS_HEADER_INPUT = 2048;
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -144,29 +152,35 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     facts.directoryMessage = directory.message;
   }
 
-  const captures: Capture[] = [];
+  // What the pass reads, one row per entry in directory order: the entry, how many bytes of its data, and
+  // what for. Captures are made from these rows only as the stream reaches each entry.
+  const wanted: ZipEntryInfo[] = [];
+  const wantedBytes: number[] = [];
+  const wantedFor: Want[] = [];
   const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
-  let scanner: SequentialScanner | undefined;
-  const readData = (entry: ZipEntryInfo, length: number, use: (data: Buffer) => void) =>
-    captures.push({
-      start: entry.localHeaderOffset,
-      length: 30,
-      done: (header) => {
-        if (header?.readUInt32LE(0) !== 0x04034b50) {
-          note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
-          return;
-        }
-        const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-        scanner?.add({
-          start,
-          length: Math.min(length, Math.max(0, source.size - start)),
-          done: (data) => {
-            if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
-            else use(data);
-          },
-        });
-      },
-    });
+  const readData = (entry: ZipEntryInfo, length: number, purpose: Want) => {
+    wanted.push(entry);
+    wantedBytes.push(length);
+    wantedFor.push(purpose);
+  };
+  const use = (purpose: Want, entry: ZipEntryInfo, data: Buffer): void => {
+    const name = entry.name;
+    if (purpose === Want.ClassHeader) {
+      const header = classHeader(entry, data);
+      if (header === undefined) return;
+      const s = facts.classMajors.get(header) ?? sample();
+      facts.classMajors.set(header, s);
+      note(s, name);
+    } else if (purpose === Want.Manifest) {
+      const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
+      if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
+      else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
+    } else if (purpose === Want.Pom) {
+      const bytes = inflate(entry, data, MAX_POM_BYTES);
+      const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
+      if (coordinates) facts.embedded.push({ ...coordinates, path: name });
+    } else nestedQueue.push({ path: name, entry, data });
+  };
 
   for (const entry of directory.entries) {
     const name = entry.name;
@@ -196,28 +210,12 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     }
     if (isCheckedClass(name)) {
       const want = entry.compressionMethod === 0 ? 8 : CLASS_HEADER_INPUT;
-      readData(entry, Math.min(entry.compressedSize, want), (data) => {
-        const header = classHeader(entry, data);
-        if (header === undefined) return;
-        const s = facts.classMajors.get(header) ?? sample();
-        facts.classMajors.set(header, s);
-        note(s, name);
-      });
+      readData(entry, Math.min(entry.compressedSize, want), Want.ClassHeader);
     } else if (isManifest(name)) {
       facts.manifestPresent = true;
-      if (entry.uncompressedSize <= MAX_MANIFEST_BYTES)
-        readData(entry, entry.compressedSize, (data) => {
-          const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
-          if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
-          else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
-        });
+      if (entry.uncompressedSize <= MAX_MANIFEST_BYTES) readData(entry, entry.compressedSize, Want.Manifest);
     } else if (isPomProperties(name)) {
-      if (entry.uncompressedSize <= MAX_POM_BYTES)
-        readData(entry, entry.compressedSize, (data) => {
-          const bytes = inflate(entry, data, MAX_POM_BYTES);
-          const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
-          if (coordinates) facts.embedded.push({ ...coordinates, path: name });
-        });
+      if (entry.uncompressedSize <= MAX_POM_BYTES) readData(entry, entry.compressedSize, Want.Pom);
     } else if (options.nested && isNestedLibrary(name)) {
       if (entry.uncompressedSize > options.maxNestedBytes) {
         facts.nested.push({
@@ -226,13 +224,43 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
           skipped: `larger than the ${options.maxNestedBytes} bytes inspected for a nested JAR`,
         });
       } else {
-        readData(entry, entry.compressedSize, (data) => nestedQueue.push({ path: name, entry, data }));
+        readData(entry, entry.compressedSize, Want.NestedJar);
       }
     }
   }
 
-  captures.sort((a, b) => a.start - b.start);
-  scanner = new SequentialScanner(captures);
+  // In the order of the local headers (the directory's order is usually that, but need not be).
+  const order = Uint32Array.from(wanted.keys()).sort(
+    (a, b) => (wanted[a] as ZipEntryInfo).localHeaderOffset - (wanted[b] as ZipEntryInfo).localHeaderOffset || a - b,
+  );
+  const scanner: SequentialScanner = new SequentialScanner({
+    count: order.length,
+    startOf: (i) => (wanted[order[i] as number] as ZipEntryInfo).localHeaderOffset,
+    // First the local header (its name and extra field lengths say where the data starts), then the data.
+    captureAt: (i) => {
+      const row = order[i] as number;
+      const entry = wanted[row] as ZipEntryInfo;
+      return {
+        start: entry.localHeaderOffset,
+        length: 30,
+        done: (header) => {
+          if (header?.readUInt32LE(0) !== 0x04034b50) {
+            note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
+            return;
+          }
+          const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+          scanner.add({
+            start,
+            length: Math.min(wantedBytes[row] as number, Math.max(0, source.size - start)),
+            done: (data) => {
+              if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
+              else use(wantedFor[row] as Want, entry, data);
+            },
+          });
+        },
+      };
+    },
+  });
   const hash = createHash('sha256');
   let read = 0;
   const stream = await options.openStream();
