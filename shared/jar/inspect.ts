@@ -144,7 +144,17 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     nested: [],
   };
 
-  const directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
+  // The streaming GET starts now, so its round trip overlaps the ranged reads of the directory; its body
+  // waits (the socket pauses) until the pass below reads it.
+  const opening = Promise.resolve(options.openStream());
+  opening.catch(() => {}); // awaited below; until then a rejection must not count as unhandled
+  let directory: Awaited<ReturnType<typeof readCentralDirectory>>;
+  try {
+    directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
+  } catch (error) {
+    opening.then(close, () => {});
+    throw error;
+  }
   if (!directory.ok) {
     if (directory.reason === 'timeout') facts.timedOut = true;
     else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
@@ -263,7 +273,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   });
   const hash = createHash('sha256');
   let read = 0;
-  const stream = await options.openStream();
+  const stream = await opening;
   try {
     for await (const chunk of stream) {
       const bytes = read + chunk.length > source.size ? chunk.subarray(0, source.size - read) : chunk;
@@ -283,7 +293,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
       if (read >= source.size) break;
     }
   } finally {
-    (stream as { destroy?: () => void }).destroy?.();
+    close(stream);
   }
   scanner.end();
   if (!facts.timedOut) {
@@ -291,6 +301,10 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     else facts.sha256 = hash.digest('hex');
   }
   return facts;
+}
+
+function close(stream: AsyncIterable<Buffer> | Iterable<Buffer>): void {
+  (stream as { destroy?: () => void }).destroy?.();
 }
 
 async function inspectNested(
