@@ -17,6 +17,11 @@ export interface ZipEntrySpec {
   rawName?: Buffer;
   /** Extra fields, written after the name in the local and central headers. */
   extra?: Buffer;
+  /**
+   * Sizes and CRC in a data descriptor after the data (general purpose bit 3), zeros in the local
+   * header: how streaming writers (and many build tools) write entries.
+   */
+  dataDescriptor?: boolean;
 }
 
 const CRC_TABLE = (() => {
@@ -49,19 +54,28 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
     const body = e.encrypted ? Buffer.concat([Buffer.alloc(12, 7), packed]) : packed;
     const name = e.rawName ?? Buffer.from(e.name, 'utf8');
     const extra = e.extra ?? Buffer.alloc(0);
-    const flags = (e.rawName ? 0 : 0x800) | (e.encrypted ? 1 : 0);
+    const flags = (e.rawName ? 0 : 0x800) | (e.encrypted ? 1 : 0) | (e.dataDescriptor ? 8 : 0);
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(flags, 6);
     local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    if (!e.dataDescriptor) {
+      local.writeUInt32LE(crc, 14);
+      local.writeUInt32LE(body.length, 18);
+      local.writeUInt32LE(data.length, 22);
+    }
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(extra.length, 28);
-    locals.push(local, name, extra, body);
+    const descriptor = Buffer.alloc(e.dataDescriptor ? 16 : 0);
+    if (e.dataDescriptor) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeUInt32LE(body.length, 8);
+      descriptor.writeUInt32LE(data.length, 12);
+    }
+    locals.push(local, name, extra, body, descriptor);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
@@ -75,7 +89,7 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
     central.writeUInt16LE(extra.length, 30);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name, extra);
-    offset += 30 + name.length + extra.length + body.length;
+    offset += 30 + name.length + extra.length + body.length + descriptor.length;
   }
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);
