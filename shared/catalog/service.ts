@@ -49,13 +49,13 @@ export class ArtifactCatalog {
     const { store, layout, logger } = this.deps;
     const ref = layout.parseArtifactKey(key);
     if (!ref) return { result: 'ignored' };
-    const info = await store.head(key);
+    const recordKey = layout.catalogKeyFor(key);
+    // Both reads at once: one round trip instead of two before the artifact's own reads can start.
+    const [info, existing] = await Promise.all([store.head(key), this.readRecord(recordKey)]);
     if (!info) {
       logger.info('artifact vanished before it was catalogued', { key });
       return { result: 'vanished' };
     }
-    const recordKey = layout.catalogKeyFor(key);
-    const existing = await this.readRecord(recordKey);
     if (existing?.etag === info.etag) return { result: 'unchanged' };
 
     const reader = artifactReader(store, info);
