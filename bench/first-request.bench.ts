@@ -201,10 +201,10 @@ const run = promisify(execFile);
 async function probe(
   bundle: string,
   env: Record<string, string>,
-  request?: Probe,
+  request?: Probe | 'connect',
 ): Promise<{ ms: number; cpuMs: number; status: number }> {
   const args = [join(ROOT, 'bench/fixtures/first-request-probe.cjs'), bundle];
-  args.push(...(request ? ['request', JSON.stringify(request)] : ['bare']));
+  args.push(...(request === 'connect' ? ['connect'] : request ? ['request', JSON.stringify(request)] : ['bare']));
   const { stdout, stderr } = await run(process.execPath, args, { env: { PATH: process.env.PATH, ...env } });
   // Function log lines share stdout; the probe's own line is marked.
   const line = stdout.split('\n').find((l) => l.startsWith('PROBE '));
@@ -215,7 +215,8 @@ async function probe(
     status: number;
     body?: string;
   };
-  if (request && parsed.status >= 300) process.stderr.write(`${request.method} ${request.path}: ${parsed.body}\n`);
+  if (typeof request === 'object' && parsed.status >= 300)
+    process.stderr.write(`${request.method} ${request.path}: ${parsed.body}\n`);
   return parsed;
 }
 
@@ -244,9 +245,13 @@ export default defineBenchmark({
       await upload(app, 'existing.jar', 4096);
       const cases = routes(app);
       const bare = { wall: [] as number[], cpu: [] as number[] };
+      const floor = { wall: [] as number[], cpu: [] as number[] };
       const byRoute = new Map(cases.map((c) => [c.name, { wall: [] as number[], cpu: [] as number[] }]));
       log(`${samples} fresh processes per route, ${cases.length} routes, interleaved with bare node`);
       for (let i = 0; i < samples; i++) {
+        const f = await probe(bundle, env, 'connect');
+        floor.wall.push(f.ms);
+        floor.cpu.push(f.cpuMs);
         for (const route of cases) {
           const request = await route.prepare(i);
           const b = await probe(bundle, env);
@@ -267,6 +272,11 @@ export default defineBenchmark({
           label: `p50 of ${bare.wall.length}, process start to end of script`,
         },
         bareNodeCpuMs: { value: round(bareCpu), unit: 'ms', label: 'p50 CPU time of the same' },
+        'floor: one HTTP request by host name +ms': {
+          value: round(summarize(floor.wall).p50 - bareMs),
+          unit: 'ms',
+          label: `wall; CPU +${round(summarize(floor.cpu).p50 - bareCpu)} ms; no bundle, plain node:http to the OSS endpoint`,
+        },
       };
       const routesOut: Array<{ route: string; addedMs: number; addedCpuMs: number; p50Ms: number }> = [];
       for (const route of cases) {
@@ -294,6 +304,7 @@ export default defineBenchmark({
         notes: [
           'Each sample: a fresh node process loads dist/presign-api, runs its initializer if it exports one, answers one FC HTTP event; time from process start. "+ms" = p50 of that minus p50 of bare node.',
           'The bucket is the local OSS server in this process, reached by host name (localhost) as FC reaches OSS by name; context.credentials are STS keys.',
+          'The floor is bare node making one plain node:http request to the same endpoint by host name: what any code that touches the bucket pays in a fresh process, whatever its bundle.',
           'CPU +ms is the probe process CPU time (user + system) over bare node: the figure to compare on a busy machine, where wall time mostly measures waiting for a core.',
         ],
       };
