@@ -41,7 +41,7 @@ const app = createPresignApp({
   usingStsCredentials: () => Boolean(credentials().securityToken),
   version: __PACK_VERSION__,
   page: artifactsPage,
-  ...(trail && { onAudit: (event, requestId) => trail.record('url.issued', { requestId, ...event }) }),
+  ...(trail && { onAudit: (event, fields, requestId) => trail.record(event, { requestId, ...fields }) }),
 });
 
 let page: Promise<string> | undefined;
