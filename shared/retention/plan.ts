@@ -557,7 +557,7 @@ function namedByOther(
 function fingerprints(names: Iterable<string>): Uint32Array {
   const list = [...names];
   const out = new Uint32Array(2 * list.length);
-  list.forEach((n, i) => out.set(fingerprint(n), 2 * i));
+  for (const [i, n] of list.entries()) out.set(fingerprint(n), 2 * i);
   return out;
 }
 
