@@ -41,6 +41,6 @@ process.stdout.write(
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     outcome: r.outcome,
     totals: r.totals,
-    metadataDeletions: r.deleted.filter((d) => d.key.endsWith('/_metadata')).length,
+    metadataDeletions: r.totals.deletedMetadata,
   })}\n`,
 );

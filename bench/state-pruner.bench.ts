@@ -191,9 +191,8 @@ export default defineBenchmark({
           tot.metadataRead +
           Math.ceil(r.metadataDeletions / 1000) +
           Math.ceil((tot.deletedObjects - r.metadataDeletions) / 1000);
-        const batches = dryRun
-          ? Math.ceil(r.metadataDeletions / 1000) + Math.ceil((tot.deletedObjects - r.metadataDeletions) / 1000)
-          : tot.requests.deleteBatches;
+        // A dry run counts the batches a real run would send, in the order it would send them.
+        const batches = tot.requests.deleteBatches;
         const made = tot.requests.list + tot.requests.metadataReads + batches;
         ctx.log(`outcome ${r.outcome}: ${tot.deletedObjects} ${dryRun ? 'to delete' : 'deleted'} of ${tot.objects}`);
         return {

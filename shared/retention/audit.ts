@@ -31,6 +31,7 @@ export function recordPruneAudit(sink: AuditSink, report: PruneReport, reportKey
   if (report.dryRun) return;
   const shown = report.deleted.slice(0, MAX_DELETION_EVENTS);
   for (const d of shown) sink.record('state.deleted', { key: d.key, size: d.size, reason: d.reason });
-  const rest = report.deleted.length - shown.length;
+  // The report lists the first keys itself and the rest in parts; only the count of the rest is an event.
+  const rest = report.totals.deletedObjects - shown.length;
   if (rest > 0) sink.record('state.deleted.more', { count: rest, reportKey });
 }
