@@ -8,8 +8,8 @@ import type { PlannedDeletion } from './plan';
 
 /** Keys listed in the report itself; also the audit trail's cap on per-key events. */
 export const INLINE_DELETED = 10_000;
-/** Keys per part (about 10 MB of NDJSON). */
-export const PART_DELETED = 50_000;
+/** Keys per part (about 4 MB of NDJSON). */
+export const PART_DELETED = 20_000;
 
 export type DeletedEntry = Pick<PlannedDeletion, 'key' | 'size' | 'reason' | 'storageClass'>;
 
@@ -19,6 +19,8 @@ export class DeletedLog {
   readonly errors: string[] = [];
   private lines: string[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private previous: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   /** `partPrefix` + `-00001.ndjson` … name the parts. */
   constructor(
@@ -38,6 +40,14 @@ export class DeletedLog {
     if (this.lines.length >= this.partMax) this.writePart();
   }
 
+  /**
+   * Resolves once at most one part is being written: the planner waits here, so that parts cannot pile
+   * up in memory when the store is slower than the planning.
+   */
+  async settled(): Promise<void> {
+    if (this.inFlight > 1) await this.previous;
+  }
+
   /** Writes the last part and waits for every part to be written. */
   async flush(): Promise<void> {
     if (this.lines.length > 0) this.writePart();
@@ -49,10 +59,15 @@ export class DeletedLog {
     const body = `${this.lines.join('\n')}\n`;
     this.lines = [];
     this.parts.push(key);
+    this.inFlight++;
+    this.previous = this.writing;
     this.writing = this.writing.then(() =>
       this.store.put(key, body, { contentType: 'application/x-ndjson' }).then(
-        () => undefined,
+        () => {
+          this.inFlight--;
+        },
         (error: unknown) => {
+          this.inFlight--;
           this.errors.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);
         },
       ),

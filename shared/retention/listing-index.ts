@@ -8,7 +8,12 @@
 import { type ListedObject, ownerIdOf } from './discovery';
 
 interface DirEntries {
+  /** Names already packed: each chunk is names joined by "/", which no name contains. */
+  packed: string[];
+  /** Names added since the last packing, in order after `packed`. */
   names: string[];
+  /** Objects in the directory. */
+  length: number;
   sizes: number[];
   times: number[];
   /** Sparse: set only at the positions of objects that are not Standard. */
@@ -24,15 +29,20 @@ export interface OwnerGroups {
 }
 
 /**
- * A copy that holds no reference to the string it came from: names cut out of a parsed listing page
- * would otherwise keep the whole page's text alive.
+ * A copy that holds no reference to the string it came from: a name cut out of a key, itself perhaps cut
+ * out of a parsed listing page, would otherwise keep the whole page's text alive.
  */
 function own(s: string): string {
-  return ` ${s}`.slice(1);
+  return JSON.parse(JSON.stringify(s)) as string;
 }
+
+/** Names are packed after this many additions: a packed name costs its characters, an unpacked one ~90 bytes more. */
+const PACK_EVERY = 20_000;
 
 export class ListingIndex {
   private readonly dirs = new Map<string, DirEntries>();
+  private unpacked = new Set<DirEntries>();
+  private sincePack = 0;
   count = 0;
   bytes = 0;
 
@@ -41,10 +51,12 @@ export class ListingIndex {
     const dir = o.key.slice(0, cut);
     let d = this.dirs.get(dir);
     if (!d) {
-      d = { names: [], sizes: [], times: [] };
+      d = { packed: [], names: [], length: 0, sizes: [], times: [] };
       this.dirs.set(own(dir), d);
     }
-    const i = d.names.push(own(o.key.slice(cut))) - 1;
+    d.names.push(o.key.slice(cut));
+    this.unpacked.add(d);
+    const i = d.length++;
     d.sizes.push(o.size);
     d.times.push(o.lastModified);
     if (o.storageClass && o.storageClass !== 'Standard') {
@@ -53,17 +65,41 @@ export class ListingIndex {
     }
     this.count++;
     this.bytes += o.size;
+    if (++this.sincePack >= PACK_EVERY) this.pack();
+  }
+
+  /** Joins the names added since the last packing into one flat string per directory. */
+  private pack(): void {
+    for (const d of this.unpacked) {
+      if (d.names.length === 0) continue;
+      d.packed.push(d.names.join('/'));
+      d.names = [];
+    }
+    this.unpacked = new Set();
+    this.sincePack = 0;
+  }
+
+  private namesOf(d: DirEntries): string[] {
+    const out: string[] = [];
+    for (const chunk of d.packed) out.push(...chunk.split('/'));
+    out.push(...d.names);
+    return out;
   }
 
   /** Forgets one object (a `_metadata` that was gone when read). */
   remove(key: string): void {
     const cut = key.lastIndexOf('/') + 1;
     const d = this.dirs.get(key.slice(0, cut));
-    const i = d ? d.names.indexOf(key.slice(cut)) : -1;
-    if (!d || i < 0) return;
+    if (!d) return;
+    const names = this.namesOf(d);
+    const i = names.indexOf(key.slice(cut));
+    if (i < 0) return;
     this.count--;
     this.bytes -= d.sizes[i] as number;
-    d.names.splice(i, 1);
+    names.splice(i, 1);
+    d.packed = names.length > 0 ? [names.join('/')] : [];
+    d.names = [];
+    d.length--;
     d.sizes.splice(i, 1);
     d.times.splice(i, 1);
     d.classes?.splice(i, 1);
@@ -75,10 +111,11 @@ export class ListingIndex {
     for (const dir of dirs) {
       const d = this.dirs.get(dir);
       if (!d) continue;
-      for (let i = 0; i < d.names.length; i++) {
+      const names = this.namesOf(d);
+      for (let i = 0; i < names.length; i++) {
         const storageClass = d.classes?.[i];
         out.push({
-          key: dir + d.names[i],
+          key: dir + names[i],
           size: d.sizes[i] as number,
           lastModified: d.times[i] as number,
           ...(storageClass ? { storageClass } : {}),
@@ -93,19 +130,21 @@ export class ListingIndex {
     const owners = new Map<string, string[]>();
     const unowned = { count: 0, bytes: 0, examples: [] as string[] };
     const ha = { count: 0, bytes: 0 };
+    this.pack();
     for (const dir of [...this.dirs.keys()].sort(cmp)) {
       const d = this.dirs.get(dir) as DirEntries;
-      if (d.names.length === 0) continue;
+      if (d.length === 0) continue;
       // Every object of a directory lands in the same place; a folder marker (empty name) is skipped by discovery.
       const at = ownerIdOf(`${dir}x`, prefixes);
       if (at === undefined) continue;
       if (at === 'ha' || at === 'unowned') {
         const target = at === 'ha' ? ha : unowned;
-        for (let i = 0; i < d.names.length; i++) {
-          if (d.names[i] === '') continue;
+        const names = this.namesOf(d);
+        for (let i = 0; i < names.length; i++) {
+          if (names[i] === '') continue;
           target.count++;
           target.bytes += d.sizes[i] as number;
-          if (at === 'unowned' && unowned.examples.length < 20) unowned.examples.push(dir + d.names[i]);
+          if (at === 'unowned' && unowned.examples.length < 20) unowned.examples.push(dir + names[i]);
         }
         continue;
       }

@@ -145,9 +145,11 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
       const assessment = await assessBucket(deps, index, groups, ctx, stats);
       const slices =
         !dryRun && shouldFanOut(deps, request, groups.owners.size) ? new PlanSlices(deps, startedAt) : undefined;
-      plan = await planBucket(index, groups, assessment, ctx, (deletions, namespace) =>
-        slices ? slices.add(namespace, deletions) : stream.push(deletions),
-      );
+      plan = await planBucket(index, groups, assessment, ctx, async (deletions, namespace) => {
+        if (slices) return slices.add(namespace, deletions);
+        await stream.push(deletions);
+        await deletedLog.settled();
+      });
       if (slices) {
         fannedOut = await slices.handOut(plan);
         return await finish();
