@@ -73,6 +73,8 @@ export interface PruneRunDeps {
   /** FC's deadline for this invocation (epoch ms); Infinity outside FC. */
   deadline?: number;
   bucketSettings?: BucketSettingsReader;
+  /** Smaller delete batches and fewer held files than OSS allows, so tests can stop a run between batches. */
+  batching?: { size: number; filesHeld: number };
   /** Invokes this function asynchronously, for fan-out per namespace. */
   fanOut?: { invoker: FunctionInvoker; functionName: string };
 }
@@ -108,6 +110,7 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
     stopAt,
     now,
     dryRun,
+    ...(deps.batching ? { batchSize: deps.batching.size, filesHeld: deps.batching.filesHeld } : {}),
     onDeleted: (d) => {
       deletedLog.add(d);
       countDeleted(byOwner, d);
