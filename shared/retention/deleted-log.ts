@@ -8,8 +8,8 @@ import type { PlannedDeletion } from './plan';
 
 /** Keys listed in the report itself; also the audit trail's cap on per-key events. */
 export const INLINE_DELETED = 10_000;
-/** Keys per part (about 4 MB of NDJSON). */
-export const PART_DELETED = 20_000;
+/** Keys per part (about 2 MB of NDJSON). */
+export const PART_DELETED = 10_000;
 
 export type DeletedEntry = Pick<PlannedDeletion, 'key' | 'size' | 'reason' | 'storageClass'>;
 

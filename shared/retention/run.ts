@@ -273,15 +273,20 @@ async function assessBucket(
     owners.map((dirs, i) => ({ dirs, i })),
     deps.settings.concurrency,
     async ({ dirs, i }) => {
-      let found = discover(index.objectsOf(dirs), ctx.prefixes);
-      const metadata = await readAllMetadata(deps.store, metadataKeys(found), { concurrency: 1, stats });
+      // Only the keys wait for the reads: the owner's objects are looked at again once they are done, so
+      // that nothing of them outlives this owner.
+      const keys = metadataKeys(discover(index.objectsOf(dirs), ctx.prefixes));
+      const metadata = await readAllMetadata(deps.store, keys, { concurrency: 1, stats });
       // A _metadata gone since the listing was a checkpoint Flink itself subsumed: not a reason to stop.
-      const gone = [...metadata].filter(([, r]) => !r.readable && r.code === 'METADATA_GONE').map(([k]) => k);
-      if (gone.length > 0) {
-        for (const key of gone) index.remove(key);
-        found = discover(index.objectsOf(dirs), ctx.prefixes);
-      }
-      ready.set(i, () => assessOwner(found, (key) => metadata.get(key) ?? NOT_READ, ctx, assessment));
+      for (const [key, r] of metadata) if (!r.readable && r.code === 'METADATA_GONE') index.remove(key);
+      ready.set(i, () =>
+        assessOwner(
+          discover(index.objectsOf(dirs), ctx.prefixes),
+          (key) => metadata.get(key) ?? NOT_READ,
+          ctx,
+          assessment,
+        ),
+      );
       commit();
     },
   );
