@@ -1,8 +1,8 @@
 /**
  * What a pruning run tells the pack's audit trail (docs/log-shipper.md §6): one `prune.run` event with the
  * run's totals and where its report is, and for a run that really deleted, one `state.deleted` event per key
- * with its reason. Past `MAX_DELETION_EVENTS` the rest is one `state.deleted.more` event: the report lists
- * every key, and the trail must not hold a million events in memory.
+ * with its reason. Past `MAX_DELETION_EVENTS` the rest is one `state.deleted.more` event: the report and
+ * its parts list every key, and the trail must not hold a million events in memory.
  */
 import type { PruneReport } from './report';
 
