@@ -303,9 +303,9 @@ describe('runPrune streaming owner by owner, in small batches', () => {
         // and a run right after deletes nothing
         expect((await prune(killed, h.policy)).report.totals.deletedObjects).toBe(0);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
-  });
+  }, 120_000);
 
   it('sends the _metadata of a directory before its files, in batches no larger than asked', async () => {
     await fc.assert(
@@ -331,5 +331,5 @@ describe('runPrune streaming owner by owner, in small batches', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 60_000);
 });
