@@ -3,14 +3,14 @@
  * time, each group one gzip NDJSON object with a name that is the same when the batch is sent again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { visitBody } from './body';
+import { createGzip, type Gzip, gzipSync } from 'node:zlib';
+import { readBody } from './body';
 import { LogIntakeError, type RecordProblem } from './errors';
 import { type LogKeys, type ObjectKind, type Partition, partitionOf } from './keys';
 import type { LogLabels } from './labels';
 import { labelsJson, normalizeRecord } from './normalize';
 
-/** zlib level 1: the intake is bound by compression speed; compaction recompresses smaller later. */
+/** zlib level 1: the fastest that still compresses log text ~10×; compaction recompresses smaller later. */
 export const INTAKE_GZIP_LEVEL = 1;
 
 export interface BatchObject {
@@ -54,23 +54,28 @@ export interface PrepareOptions {
  * Builds the objects of a batch. Names are deterministic whenever a resend can be recognised: from the
  * `Idempotency-Key` (scoped by namespace and deployment, so tenants cannot collide), or, when every record
  * carries its own time (Fluent Bit, Vector), from the content itself. Otherwise the name is random.
+ *
+ * Normalised lines go into a few reused chunks, and each full chunk is compressed on the libuv threadpool
+ * while the next is parsed: the whole output never exists uncompressed, and no large buffer is freshly
+ * allocated (first touches of fresh memory cost more than parsing on Function Compute's VMs).
  */
-export function prepareBatch(o: PrepareOptions): PreparedBatch {
+export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
   const labels = labelsJson(o.labels);
   const receivedUs = o.receivedAt.getTime() * 1000;
-  const groups = new Map<number, LineBuffer>();
+  const groups = new Map<number, PartitionWriter>();
+  const chunks = new ChunkPool();
   const problems: RecordProblem[] = [];
   let allOwnTime = true;
   let count = 0;
   let lastHour = Number.NaN;
-  let lastGroup: LineBuffer | undefined;
-  const initial = Math.max(1024, Math.ceil(o.body.byteLength * 2));
-  visitBody(
-    o.body,
-    o.contentType,
-    o.format,
-    (record) => {
-      const n = normalizeRecord(record, labels, receivedUs);
+  let lastGroup: PartitionWriter | undefined;
+  try {
+    for (const item of readBody(o.body, o.contentType, o.format).items) {
+      if (!('kind' in item)) {
+        problems.push(item);
+        continue;
+      }
+      const n = normalizeRecord(item, labels, receivedUs);
       count++;
       if (!n.ownTime) allOwnTime = false;
       const hour = Math.floor(n.tsUs / 3_600_000_000);
@@ -78,59 +83,161 @@ export function prepareBatch(o: PrepareOptions): PreparedBatch {
         lastHour = hour;
         lastGroup = groups.get(hour);
         if (!lastGroup) {
-          lastGroup = new LineBuffer(groups.size === 0 ? initial : 1024);
+          lastGroup = new PartitionWriter(chunks);
           groups.set(hour, lastGroup);
         }
       }
-      lastGroup!.push(n.line);
-    },
-    (problem) => problems.push(problem),
-  );
-  if (problems.length > 0 && !o.partial) throw refusal(problems, count);
-  const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');
-  const { kind, name } = objectName(o, allOwnTime && count > 0, fingerprint);
-  const objects: BatchObject[] = [];
-  for (const [hour, lines] of [...groups].sort((a, b) => a[0] - b[0])) {
-    const partition = partitionOf(o.labels.namespace, o.labels.deployment, hour * 3_600_000);
-    objects.push({
-      partition,
-      key: o.keys.objectKey(partition, name),
-      body: gzipSync(lines.bytes(), { level: INTAKE_GZIP_LEVEL }),
-      records: lines.count,
+      const full = lastGroup!.push(n.line);
+      if (full) await full;
+    }
+    if (problems.length > 0 && !o.partial) throw refusal(problems, count);
+    const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');
+    const { kind, name } = objectName(o, allOwnTime && count > 0, fingerprint);
+    const hours = [...groups].sort((a, b) => a[0] - b[0]);
+    const bodies = await Promise.all(hours.map(([, writer]) => writer.finish()));
+    const objects = hours.map(([hour, writer], i): BatchObject => {
+      const partition = partitionOf(o.labels.namespace, o.labels.deployment, hour * 3_600_000);
+      return { partition, key: o.keys.objectKey(partition, name), body: bodies[i]!, records: writer.count };
     });
+    return { objects, accepted: count, rejected: problems, kind, fingerprint };
+  } finally {
+    for (const writer of groups.values()) writer.abandon();
   }
-  return { objects, accepted: count, rejected: problems, kind, fingerprint };
+}
+
+/** Output is written and compressed in chunks of this size. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** Chunks a batch allocates before it waits for zlib to hand one back: parsing runs ahead of compression. */
+const POOLED_CHUNKS = 4;
+
+/**
+ * The chunks of one batch, reused once zlib has consumed them. Past `POOLED_CHUNKS`, a new chunk is
+ * allocated only when none is being compressed (so waiting could never end); otherwise `take` waits.
+ */
+class ChunkPool {
+  private readonly free: Buffer[] = [];
+  private readonly waiting: Array<(chunk: Buffer) => void> = [];
+  private allocated = 0;
+  inFlight = 0;
+
+  take(): Buffer | Promise<Buffer> {
+    const chunk = this.free.pop();
+    if (chunk) return chunk;
+    if (this.allocated < POOLED_CHUNKS || this.inFlight === 0) {
+      this.allocated++;
+      return Buffer.allocUnsafe(CHUNK_BYTES);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A chunk zlib has consumed. */
+  done(chunk: Buffer): void {
+    this.inFlight--;
+    this.give(chunk);
+  }
+
+  /** A chunk back for reuse. */
+  give(chunk: Buffer): void {
+    const next = this.waiting.shift();
+    if (next) next(chunk);
+    else this.free.push(chunk);
+  }
 }
 
 /**
- * NDJSON lines written straight into one growing buffer: joining thousands of concatenated strings and
- * encoding the result costs more than parsing them (the strings must be flattened, then copied again).
+ * The gzip NDJSON object of one hour partition, written line by line. Its first full chunk starts a gzip
+ * stream (level 1, on the threadpool); a partition that never fills a chunk is compressed once at the end,
+ * so a batch spread over many hours does not hold a zlib stream per hour.
  */
-class LineBuffer {
-  private buf: Buffer;
-  private length = 0;
+class PartitionWriter {
   count = 0;
+  private chunk: Buffer | undefined;
+  private length = 0;
+  private gzip: Gzip | undefined;
+  private compressed: Promise<Buffer> | undefined;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
+  constructor(private readonly pool: ChunkPool) {}
 
-  push(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; grow only when that bound does not fit.
+  /** Adds one line; returns a promise to wait for when a chunk went to compression (the event loop turns). */
+  push(line: string): Promise<void> | undefined {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const worst = line.length * 3 + 1;
-    if (this.length + worst > this.buf.byteLength) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.byteLength * 2, this.length + worst));
-      this.buf.copy(next, 0, 0, this.length);
-      this.buf = next;
-    }
-    this.length += this.buf.write(line, this.length, 'utf8');
-    this.buf[this.length++] = 0x0a;
     this.count++;
+    if (this.chunk && this.length + worst <= this.chunk.byteLength) {
+      this.length += this.chunk.write(line, this.length, 'utf8');
+      this.chunk[this.length++] = 0x0a;
+      return undefined;
+    }
+    return this.pushSlow(line, worst);
   }
 
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
+  private async pushSlow(line: string, worst: number): Promise<void> {
+    if (this.chunk) this.send();
+    if (worst > CHUNK_BYTES) {
+      // A line longer than a chunk (up to the batch limit) goes to zlib on its own.
+      this.stream().write(Buffer.from(`${line}\n`, 'utf8'));
+      await turn();
+      return;
+    }
+    const taken = this.pool.take();
+    this.chunk = taken instanceof Promise ? await taken : taken;
+    this.length = this.chunk.write(line, 0, 'utf8');
+    this.chunk[this.length++] = 0x0a;
+    // Let finished compressions hand their chunks back and the next queued chunk start.
+    await turn();
   }
+
+  /** The compressed object. */
+  async finish(): Promise<Buffer> {
+    if (!this.gzip) {
+      const body = gzipSync(this.chunk ? this.chunk.subarray(0, this.length) : Buffer.alloc(0), {
+        level: INTAKE_GZIP_LEVEL,
+      });
+      this.drop();
+      return body;
+    }
+    if (this.chunk) this.send();
+    this.gzip.end();
+    return this.compressed!;
+  }
+
+  /** Stops compressing (a refused or failed batch); chunks lent to zlib are not reused. */
+  abandon(): void {
+    this.gzip?.destroy();
+    this.drop();
+  }
+
+  private drop(): void {
+    if (this.chunk) this.pool.give(this.chunk);
+    this.chunk = undefined;
+  }
+
+  private send(): void {
+    const chunk = this.chunk!;
+    this.chunk = undefined;
+    this.pool.inFlight++;
+    this.stream().write(chunk.subarray(0, this.length), () => this.pool.done(chunk));
+  }
+
+  private stream(): Gzip {
+    if (!this.gzip) {
+      const gzip = createGzip({ level: INTAKE_GZIP_LEVEL, chunkSize: 64 * 1024 });
+      const out: Buffer[] = [];
+      gzip.on('data', (b: Buffer) => out.push(b));
+      this.compressed = new Promise((resolve, reject) => {
+        gzip.on('end', () => resolve(Buffer.concat(out)));
+        gzip.on('error', reject);
+      });
+      this.compressed.catch(() => {}); // read by finish(); an abandoned stream's error is nobody's
+      this.gzip = gzip;
+    }
+    return this.gzip;
+  }
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Most bad lines listed in an error; the count says how many there were. */

@@ -89,61 +89,72 @@ export function detectFormat(text: string, contentType: string | undefined, expl
 export function parseBody(bytes: Buffer, contentType: string | undefined, explicit?: string | null): ParsedBody {
   const records: RawRecord[] = [];
   const problems: RecordProblem[] = [];
-  const format = visitBody(
-    bytes,
-    contentType,
-    explicit,
-    (r) => records.push(r),
-    (p) => problems.push(p),
-  );
-  return { format, records, problems };
+  const body = readBody(bytes, contentType, explicit);
+  for (const item of body.items) {
+    if ('kind' in item) records.push(item);
+    else problems.push(item);
+  }
+  return { format: body.format, records, problems };
 }
 
 /**
- * The streaming form of `parseBody`: each record goes to `onRecord` as soon as it is read and is not kept,
- * so a large batch does not hold every parsed object at once (the intake is bound by allocation).
+ * The streaming form of `parseBody`: the format, and the records and problems in body order, each read
+ * only when asked for, so a large batch never holds every parsed object (or the whole body as one string)
+ * at once. Fresh memory is what the intake pays most for: the body is decoded a block of lines at a time.
  */
-export function visitBody(
+export function readBody(
   bytes: Buffer,
   contentType: string | undefined,
   explicit: string | null | undefined,
-  onRecord: (record: RawRecord) => void,
-  onProblem: (problem: RecordProblem) => void,
-): BodyFormat {
-  const text = bytes.toString('utf8');
-  const format = detectFormat(text, contentType, explicit);
+): { format: BodyFormat; items: Iterable<RawRecord | RecordProblem> } {
+  const format = detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
   if (format === 'json') {
-    const parsed = parseJsonArray(text);
-    for (const r of parsed.records) onRecord(r);
-    for (const p of parsed.problems) onProblem(p);
-    return format;
+    const parsed = parseJsonArray(bytes.toString('utf8'));
+    return { format, items: [...parsed.records, ...parsed.problems] };
   }
-  let start = 0;
+  return { format, items: lineItems(bytes, format === 'text') };
+}
+
+/** Lines decoded per block: large enough to make decoding cheap, small enough to stay in V8's young space. */
+const BLOCK_BYTES = 64 * 1024;
+
+function* lineItems(bytes: Buffer, text: boolean): Generator<RawRecord | RecordProblem> {
   let line = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    line++;
-    let raw = text.slice(start, end);
-    start = end + 1;
-    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
-    if (format === 'text') {
-      onRecord({ line, kind: 'text', text: raw });
-      continue;
+  let at = 0;
+  while (at < bytes.byteLength) {
+    // A block ends after a newline, so it never splits a line or a UTF-8 sequence; a line longer than a
+    // block is a block of its own.
+    let end = at + BLOCK_BYTES >= bytes.byteLength ? bytes.byteLength : bytes.lastIndexOf(0x0a, at + BLOCK_BYTES);
+    if (end < at) {
+      end = bytes.indexOf(0x0a, at + BLOCK_BYTES);
+      if (end === -1) end = bytes.byteLength;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      onProblem({ line, message: `not valid JSON: ${shortJsonError(error)}` });
-      continue;
+    if (end < bytes.byteLength) end++;
+    const block = bytes.toString('utf8', at, end);
+    at = end;
+    let start = 0;
+    while (start < block.length) {
+      let stop = block.indexOf('\n', start);
+      if (stop === -1) stop = block.length;
+      line++;
+      let raw = block.slice(start, stop);
+      start = stop + 1;
+      if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+      if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
+      if (text) {
+        yield { line, kind: 'text', text: raw };
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        yield { line, message: `not valid JSON: ${shortJsonError(error)}` };
+        continue;
+      }
+      yield toRecord(value, line, raw);
     }
-    const problem = toRecord(value, line, raw);
-    if ('message' in problem) onProblem(problem);
-    else onRecord(problem);
   }
-  return format;
 }
 
 function parseJsonArray(text: string): ParsedBody {

@@ -4,7 +4,9 @@
  *   {"ts":"2026-12-01T23:01:47.123456Z","level":"info","message":"…","labels":{…},"record":{…as sent…}}
  *
  * `ts` comes from the record when it carries one in a field collectors use, else it is the time the batch
- * was received; `record` keeps the sent object byte for byte, so nothing is lost by normalising.
+ * was received; `record` keeps the sent object byte for byte except the member `message` was taken from,
+ * which would only repeat the message (it is most of a log record's bytes), so nothing is lost by
+ * normalising and nothing is stored twice.
  */
 import type { RawRecord } from './body';
 import type { LogLabels } from './labels';
@@ -51,13 +53,31 @@ export function normalizeRecord(record: RawRecord, labels: string, receivedUs: n
   const v = record.value;
   const own = recordTime(v);
   const tsUs = own ?? receivedUs;
-  const message = recordMessage(v);
+  const field = messageField(v);
+  const raw = field === undefined ? undefined : v[field];
+  let message: string | undefined;
+  let messageJson = 'null';
+  let rest = record.text;
+  if (typeof raw === 'string') {
+    message = raw;
+    // The message's JSON text is already in the record: move it rather than decode and escape it again.
+    const member = stringMember(record.text, field!, raw);
+    if (member) {
+      messageJson = record.text.slice(member.valueStart, member.valueEnd);
+      rest = record.text.slice(0, member.cutStart) + record.text.slice(member.cutEnd);
+    } else {
+      messageJson = JSON.stringify(raw);
+    }
+  } else if (raw !== undefined) {
+    message = JSON.stringify(raw);
+    messageJson = JSON.stringify(message);
+  }
   // A collector tailing a log4j file sends the whole line as `log`: its level is in the text.
   const level = recordLevel(v) ?? (message === undefined ? undefined : textLevel(message));
   return {
     tsUs,
     ownTime: own !== undefined,
-    line: `{"ts":"${formatMicros(tsUs)}","level":${level === undefined ? 'null' : JSON.stringify(level)},"message":${message === undefined ? 'null' : JSON.stringify(message)},"labels":${labels},"record":${record.text}}`,
+    line: `{"ts":"${formatMicros(tsUs)}","level":${level === undefined ? 'null' : JSON.stringify(level)},"message":${messageJson},"labels":${labels},"record":${rest}}`,
   };
 }
 
@@ -185,14 +205,126 @@ export function textLevel(text: string): string | undefined {
 
 /** The record's message: the first string message field, or the field as JSON when it is not a string. */
 export function recordMessage(v: Record<string, unknown>): string | undefined {
+  const field = messageField(v);
+  if (field === undefined) return undefined;
+  const raw = v[field];
+  return typeof raw === 'string' ? raw : JSON.stringify(raw);
+}
+
+/** The field `message` is taken from: the first of `MESSAGE_FIELDS` present (ECS's `log` object is not one). */
+function messageField(v: Record<string, unknown>): string | undefined {
   for (const field of MESSAGE_FIELDS) {
     const raw = v[field];
     if (raw === undefined || raw === null) continue;
-    if (typeof raw === 'string') return raw;
     if (field === 'log' && typeof raw === 'object') continue; // ECS `log` object, not a message
-    return JSON.stringify(raw);
+    return field;
   }
   return undefined;
+}
+
+/** Where a top-level member of an object's JSON text is: the text to cut to drop it, and its value's JSON. */
+export interface MemberSpan {
+  cutStart: number;
+  cutEnd: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * The top-level member `field` of a JSON object's text (valid JSON, as `JSON.parse` accepted it) whose
+ * value is the string `expected`, or `undefined`. A scan of the top level only: nested objects and arrays
+ * are skipped whole, strings are jumped over to their closing quote, so a key of the same name inside a
+ * nested object or inside a string is never taken for it. The cut takes one adjacent comma with it, so the
+ * text left is still a JSON object.
+ */
+export function stringMember(text: string, field: string, expected: string): MemberSpan | undefined {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
+  i = skipSpace(text, i + 1);
+  let previousComma = -1;
+  while (text.charCodeAt(i) === QUOTE) {
+    const keyStart = i;
+    const keyEnd = stringEnd(text, i);
+    i = skipSpace(text, keyEnd);
+    if (text.charCodeAt(i) !== COLON) return undefined;
+    const valueStart = skipSpace(text, i + 1);
+    const valueEnd = valueEndAt(text, valueStart);
+    i = skipSpace(text, valueEnd);
+    const next = text.charCodeAt(i);
+    if (
+      text.charCodeAt(valueStart) === QUOTE &&
+      jsonStringIs(text, keyStart, keyEnd, field) &&
+      jsonStringIs(text, valueStart, valueEnd, expected)
+    ) {
+      if (next === COMMA) return { cutStart: keyStart, cutEnd: i + 1, valueStart, valueEnd };
+      if (previousComma >= 0) return { cutStart: previousComma, cutEnd: valueEnd, valueStart, valueEnd };
+      return { cutStart: keyStart, cutEnd: valueEnd, valueStart, valueEnd };
+    }
+    if (next !== COMMA) return undefined;
+    previousComma = i;
+    i = skipSpace(text, i + 1);
+  }
+  return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function skipSpace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return i;
+    i++;
+  }
+}
+
+/** The index after the closing quote of the JSON string that opens at `i`. */
+function stringEnd(text: string, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** The index after the JSON value that starts at `i`. */
+function valueEndAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) return stringEnd(text, i);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text.charCodeAt(j);
+      if (d === QUOTE) j = stringEnd(text, j) - 1;
+      else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if ((d === CLOSE_BRACE || d === CLOSE_BRACKET) && --depth === 0) return j + 1;
+    }
+    return text.length;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  let j = i;
+  for (;;) {
+    const d = text.charCodeAt(j);
+    if (Number.isNaN(d) || d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d <= 0x20) return j;
+    j++;
+  }
+}
+
+/** Whether the JSON string token `text[start, end)` decodes to `value`; decodes only when it has escapes. */
+function jsonStringIs(text: string, start: number, end: number, value: string): boolean {
+  if (end - start < value.length + 2) return false;
+  const inner = text.slice(start + 1, end - 1);
+  return inner.includes('\\') ? JSON.parse(text.slice(start, end)) === value : inner === value;
 }
 
 /** `2026-12-01T23:01:47.123456Z`: ISO 8601 with microseconds, the precision query engines keep. */
