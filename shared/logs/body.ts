@@ -4,11 +4,29 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
+import { type ScannedObject, scanObject, WantedFields } from './json-scan';
+import { MESSAGE_FIELDS, READ_FIELDS } from './normalize';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
 export type RawRecord =
   | { line: number; kind: 'object'; value: Record<string, unknown>; text: string }
   | { line: number; kind: 'text'; text: string };
+
+/**
+ * An NDJSON line read in place: a JSON object at `bytes[start, end)`, with the members normalisation
+ * reads (`READ_FIELDS`) decoded and located. Nothing else of it is decoded.
+ */
+export interface ScannedRecord {
+  line: number;
+  kind: 'scanned';
+  bytes: Buffer;
+  start: number;
+  end: number;
+  scan: ScannedObject;
+}
+
+/** What reading a body yields, in body order. */
+export type BodyItem = RawRecord | ScannedRecord | RecordProblem;
 
 export type BodyFormat = 'ndjson' | 'json' | 'text';
 
@@ -85,28 +103,35 @@ export function detectFormat(text: string, contentType: string | undefined, expl
   return 'text';
 }
 
-/** Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. */
+/**
+ * Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. Every
+ * record is built whole (for tools and tests; the intake reads with `readBody`).
+ */
 export function parseBody(bytes: Buffer, contentType: string | undefined, explicit?: string | null): ParsedBody {
   const records: RawRecord[] = [];
   const problems: RecordProblem[] = [];
   const body = readBody(bytes, contentType, explicit);
   for (const item of body.items) {
-    if ('kind' in item) records.push(item);
-    else problems.push(item);
+    if (!('kind' in item)) problems.push(item);
+    else if (item.kind !== 'scanned') records.push(item);
+    else {
+      const text = item.bytes.toString('utf8', item.start, item.end);
+      records.push({ line: item.line, kind: 'object', value: JSON.parse(text), text });
+    }
   }
   return { format: body.format, records, problems };
 }
 
 /**
  * The streaming form of `parseBody`: the format, and the records and problems in body order, each read
- * only when asked for, so a large batch never holds every parsed object (or the whole body as one string)
- * at once. Fresh memory is what the intake pays most for: the body is decoded a block of lines at a time.
+ * only when asked for. NDJSON object lines are scanned in place (`ScannedRecord`), so a large batch is
+ * neither decoded to one string nor built into objects; other lines are decoded one at a time.
  */
 export function readBody(
   bytes: Buffer,
   contentType: string | undefined,
   explicit: string | null | undefined,
-): { format: BodyFormat; items: Iterable<RawRecord | RecordProblem> } {
+): { format: BodyFormat; items: Iterable<BodyItem> } {
   const format = detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
   if (format === 'json') {
     const parsed = parseJsonArray(bytes.toString('utf8'));
@@ -115,45 +140,40 @@ export function readBody(
   return { format, items: lineItems(bytes, format === 'text') };
 }
 
-/** Lines decoded per block: large enough to make decoding cheap, small enough to stay in V8's young space. */
-const BLOCK_BYTES = 64 * 1024;
+const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
 
-function* lineItems(bytes: Buffer, text: boolean): Generator<RawRecord | RecordProblem> {
+function* lineItems(bytes: Buffer, text: boolean): Generator<BodyItem> {
   let line = 0;
   let at = 0;
   while (at < bytes.byteLength) {
-    // A block ends after a newline, so it never splits a line or a UTF-8 sequence; a line longer than a
-    // block is a block of its own.
-    let end = at + BLOCK_BYTES >= bytes.byteLength ? bytes.byteLength : bytes.lastIndexOf(0x0a, at + BLOCK_BYTES);
-    if (end < at) {
-      end = bytes.indexOf(0x0a, at + BLOCK_BYTES);
-      if (end === -1) end = bytes.byteLength;
-    }
-    if (end < bytes.byteLength) end++;
-    const block = bytes.toString('utf8', at, end);
-    at = end;
-    let start = 0;
-    while (start < block.length) {
-      let stop = block.indexOf('\n', start);
-      if (stop === -1) stop = block.length;
-      line++;
-      let raw = block.slice(start, stop);
-      start = stop + 1;
-      if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-      if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
-      if (text) {
-        yield { line, kind: 'text', text: raw };
+    let stop = bytes.indexOf(0x0a, at);
+    if (stop === -1) stop = bytes.byteLength;
+    line++;
+    const start = at;
+    const end = stop > start && bytes[stop - 1] === 0x0d ? stop - 1 : stop;
+    at = stop + 1;
+    if (!text && bytes[start] === 0x7b) {
+      const scan = scanObject(bytes, start, end, WANTED);
+      if (scan) {
+        yield { line, kind: 'scanned', bytes, start, end, scan };
         continue;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch (error) {
-        yield { line, message: `not valid JSON: ${shortJsonError(error)}` };
-        continue;
-      }
-      yield toRecord(value, line, raw);
     }
+    // Anything else (text, a JSON string, a line to refuse with JSON.parse's own words) as a string.
+    const raw = bytes.toString('utf8', start, end);
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
+    if (text) {
+      yield { line, kind: 'text', text: raw };
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      yield { line, message: `not valid JSON: ${shortJsonError(error)}` };
+      continue;
+    }
+    yield toRecord(value, line, raw);
   }
 }
 

@@ -36,6 +36,16 @@ describe('timestamps collectors and log4j send', () => {
     expect(timeMicros('2025-12-01T23:01:47Z')).toBe(1_764_630_107_000_000);
   });
 
+  it('reads UTC times of the common shape the same whichever second came before', () => {
+    expect(timeMicros('2025-12-01T23:01:47.5Z')).toBe(1_764_630_107_500_000);
+    expect(timeMicros('2025-12-01T23:01:48.000001Z')).toBe(1_764_630_108_000_001);
+    expect(timeMicros('2025-12-01T23:01:47.123456Z')).toBe(T);
+    expect(timeMicros('2025-13-01T23:01:47.123456Z')).toBeUndefined();
+    expect(timeMicros('2025-12-01T23:01:47.Z')).toBeUndefined();
+    expect(timeMicros('2025-12-01T23:01:47.12a456Z')).toBeUndefined();
+    expect(timeMicros('2200-12-31T23:59:59.999999Z')).toBeUndefined();
+  });
+
   it('ignores values that are not times', () => {
     for (const v of ['yesterday', '', true, {}, -1, 0, 42, Number.NaN, '2025-13-45T99:00:00Z', 9e30]) {
       expect(timeMicros(v)).toBeUndefined();
