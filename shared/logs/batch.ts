@@ -6,10 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createGzip, type Gzip, gzipSync } from 'node:zlib';
 import { readBody } from './body';
 import { LogIntakeError, type RecordProblem } from './errors';
-import type { MemberSpan } from './json-scan';
 import { type LogKeys, type ObjectKind, type Partition, partitionOf } from './keys';
 import type { LogLabels } from './labels';
-import { labelsJson, normalizeRecord, normalizeScanned } from './normalize';
+import { formatMicros, labelsJson, normalizeRecord, normalizeScanned } from './normalize';
 
 /** zlib level 1: the fastest that still compresses log text ~10×; compaction recompresses smaller later. */
 export const INTAKE_GZIP_LEVEL = 1;
@@ -94,9 +93,7 @@ export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
         }
       }
       const full =
-        item.kind === 'scanned'
-          ? lastGroup!.pushScanned(scanned!.head, scanned!.message, middle, item)
-          : lastGroup!.push(built!.line);
+        item.kind === 'scanned' ? lastGroup!.pushScanned(scanned!, middle, item) : lastGroup!.push(built!.line);
       if (full) await full;
     }
     if (problems.length > 0 && !o.partial) throw refusal(problems, count);
@@ -185,20 +182,15 @@ class PartitionWriter {
    * Adds a scanned NDJSON object's line: `head`, the message's JSON moved from the record's bytes, `middle`
    * (labels), then the record's bytes without the message member: bytes copied, not decoded and encoded.
    */
-  pushScanned(
-    head: string,
-    message: MemberSpan | undefined,
-    middle: Buffer,
-    r: { bytes: Buffer; start: number; end: number },
-  ): Promise<void> | undefined {
-    const worst = head.length * 3 + middle.byteLength + (r.end - r.start) + 2;
+  pushScanned(n: ScannedLine, middle: Buffer, r: ScannedBytes): Promise<void> | undefined {
+    const worst = HEAD_BYTES + (n.levelJson.length + n.messageJson.length) * 3 + middle.byteLength + (r.end - r.start);
     if (!this.chunk || this.length + worst > this.chunk.byteLength) {
       const bytes = Buffer.allocUnsafe(worst);
-      const n = writeScanned(bytes, 0, head, message, middle, r);
-      return this.push(bytes.toString('utf8', 0, n - 1));
+      const end = writeScanned(bytes, 0, n, middle, r);
+      return this.push(bytes.toString('utf8', 0, end - 1));
     }
     this.count++;
-    this.length = writeScanned(this.chunk, this.length, head, message, middle, r);
+    this.length = writeScanned(this.chunk, this.length, n, middle, r);
     return undefined;
   }
 
@@ -266,22 +258,33 @@ class PartitionWriter {
   }
 }
 
-/** Writes a scanned object's line and its newline at `at`; returns where it ends. */
-function writeScanned(
-  out: Buffer,
-  at: number,
-  head: string,
-  message: MemberSpan | undefined,
-  middle: Buffer,
-  r: { bytes: Buffer; start: number; end: number },
-): number {
-  at += out.write(head, at, 'utf8');
-  if (message) {
-    at = copy(r.bytes, message.valueStart, message.valueEnd, out, at);
+type ScannedLine = ReturnType<typeof normalizeScanned>;
+type ScannedBytes = { bytes: Buffer; start: number; end: number };
+
+const TS_OPEN = Buffer.from('{"ts":"');
+const LEVEL_OPEN = Buffer.from('","level":');
+const MESSAGE_OPEN = Buffer.from(',"message":');
+// The fixed parts of a line, its time (27 bytes), the closing brace and the newline.
+const HEAD_BYTES = TS_OPEN.byteLength + 27 + LEVEL_OPEN.byteLength + MESSAGE_OPEN.byteLength + 2;
+
+/**
+ * Writes a scanned object's line and its newline at `at`; returns where it ends. Nothing of it becomes a
+ * string: the time is written digit by digit under its second's cached text, the rest is copied.
+ */
+function writeScanned(out: Buffer, at: number, n: ScannedLine, middle: Buffer, r: ScannedBytes): number {
+  at = copy(TS_OPEN, 0, TS_OPEN.byteLength, out, at);
+  at = writeMicros(out, at, n.tsUs);
+  at = copy(LEVEL_OPEN, 0, LEVEL_OPEN.byteLength, out, at);
+  at += out.write(n.levelJson, at, 'utf8');
+  at = copy(MESSAGE_OPEN, 0, MESSAGE_OPEN.byteLength, out, at);
+  const m = n.message;
+  if (m) {
+    at = copy(r.bytes, m.valueStart, m.valueEnd, out, at);
     at = copy(middle, 0, middle.byteLength, out, at);
-    at = copy(r.bytes, r.start, message.cutStart, out, at);
-    at = copy(r.bytes, message.cutEnd, r.end, out, at);
+    at = copy(r.bytes, r.start, m.cutStart, out, at);
+    at = copy(r.bytes, m.cutEnd, r.end, out, at);
   } else {
+    at += out.write(n.messageJson, at, 'utf8');
     at = copy(middle, 0, middle.byteLength, out, at);
     at = copy(r.bytes, r.start, r.end, out, at);
   }
@@ -289,6 +292,26 @@ function writeScanned(
   out[at++] = 0x0a;
   return at;
 }
+
+/** `formatMicros(us)` written as bytes at `at`: `2026-12-01T23:01:47.123456Z`. */
+function writeMicros(out: Buffer, at: number, us: number): number {
+  const second = Math.floor(us / 1_000_000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedSecondText = Buffer.from(formatMicros(second * 1_000_000).slice(0, 20), 'latin1');
+  }
+  at = copy(cachedSecondText, 0, cachedSecondText.byteLength, out, at);
+  let fraction = us - second * 1_000_000;
+  for (let i = 5; i >= 0; i--) {
+    out[at + i] = 0x30 + (fraction % 10);
+    fraction = Math.floor(fraction / 10);
+  }
+  out[at + 6] = 0x5a; // Z
+  return at + 7;
+}
+
+let cachedSecond = Number.NaN;
+let cachedSecondText = Buffer.alloc(0);
 
 /**
  * Copies `from[start, end)` to `to` at `at`. Runs of a log record are short: a loop beats `copy` and

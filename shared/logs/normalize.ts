@@ -70,29 +70,32 @@ export function normalizeRecord(record: RawRecord, labels: string, receivedUs: n
       messageJson = JSON.stringify(n.message);
     }
   }
-  return { tsUs: n.tsUs, ownTime: n.ownTime, line: `${n.head}${messageJson},"labels":${labels},"record":${rest}}` };
+  return {
+    tsUs: n.tsUs,
+    ownTime: n.ownTime,
+    line: `{"ts":"${formatMicros(n.tsUs)}","level":${n.levelJson},"message":${messageJson},"labels":${labels},"record":${rest}}`,
+  };
 }
 
 /**
- * A scanned NDJSON object normalised (the intake's fast path; the same line as `normalizeRecord` writes):
- * `head` is the line up to the message's value, `message` where that value is in the scanned bytes when
- * it moves out of the record (else `head` ends with the message's JSON).
+ * A scanned NDJSON object normalised (the intake's fast path; the same line as `normalizeRecord` writes,
+ * in pieces the writer copies): `message` is where the message's JSON is in the scanned bytes when it moves
+ * out of the record; otherwise `messageJson` is written.
  */
 export function normalizeScanned(
   scan: ScannedObject,
   receivedUs: number,
-): { tsUs: number; ownTime: boolean; head: string; message: MemberSpan | undefined } {
+): { tsUs: number; ownTime: boolean; levelJson: string; message: MemberSpan | undefined; messageJson: string } {
   const n = normalizeFields(scan.values, receivedUs);
   const message = n.field === undefined ? undefined : scan.spans[n.field];
-  if (message || n.field === undefined)
-    return { tsUs: n.tsUs, ownTime: n.ownTime, head: n.head + n.messageJson, message };
-  return { tsUs: n.tsUs, ownTime: n.ownTime, head: n.head + JSON.stringify(n.message), message };
+  const messageJson = message || n.field === undefined ? n.messageJson : JSON.stringify(n.message);
+  return { tsUs: n.tsUs, ownTime: n.ownTime, levelJson: n.levelJson, message, messageJson };
 }
 
 /**
- * What every object record's line starts with, from its fields: `head` is `{"ts":…,"level":…,"message":`;
- * `field` names the string member the message comes from (to be moved out of the record); otherwise
- * `messageJson` is the message's JSON (`null` without one).
+ * What every object record's line says, from its fields: its time, its level as JSON, `field` naming the
+ * string member the message comes from (to be moved out of the record); otherwise `messageJson` is the
+ * message's JSON (`null` without one).
  */
 function normalizeFields(
   v: Record<string, unknown>,
@@ -100,7 +103,7 @@ function normalizeFields(
 ): {
   tsUs: number;
   ownTime: boolean;
-  head: string;
+  levelJson: string;
   field: string | undefined;
   message: string | undefined;
   messageJson: string;
@@ -116,12 +119,21 @@ function normalizeFields(
   return {
     tsUs,
     ownTime: own !== undefined,
-    head: `{"ts":"${formatMicros(tsUs)}","level":${level === undefined ? 'null' : JSON.stringify(level)},"message":`,
+    levelJson: level === undefined ? 'null' : (LEVEL_JSON[level] ?? JSON.stringify(level)),
     field,
     message,
     messageJson: field !== undefined ? '' : message === undefined ? 'null' : JSON.stringify(message),
   };
 }
+
+const LEVEL_JSON: Record<string, string> = {
+  trace: '"trace"',
+  debug: '"debug"',
+  info: '"info"',
+  warn: '"warn"',
+  error: '"error"',
+  fatal: '"fatal"',
+};
 
 /** The record's own time in µs since the epoch, or `undefined` when no field holds a usable one. */
 export function recordTime(v: Record<string, unknown>): number | undefined {
@@ -221,7 +233,8 @@ function instantMicros(raw: unknown): number | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { epochSecond, nanoOfSecond } = raw as { epochSecond?: unknown; nanoOfSecond?: unknown };
   if (typeof epochSecond !== 'number') return undefined;
-  const us = epochSecond * 1e6 + Math.floor((typeof nanoOfSecond === 'number' ? nanoOfSecond : 0) / 1000);
+  // Whole microseconds, whatever the numbers (a fractional epochSecond would leave a fraction).
+  const us = Math.floor(epochSecond * 1e6 + (typeof nanoOfSecond === 'number' ? nanoOfSecond : 0) / 1000);
   return us >= MIN_US && us <= MAX_US ? us : undefined;
 }
 
@@ -277,8 +290,20 @@ const TEXT_LEVEL_RE = /(?:^|[\s[|])(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SE
 /** The level of a text line when it names one in its first 80 characters. */
 export function textLevel(text: string): string | undefined {
   const m = TEXT_LEVEL_RE.exec(text.length > 80 ? text.slice(0, 80) : text);
-  return m ? levelName(m[1]) : undefined;
+  return m ? TEXT_LEVELS[m[1]!] : undefined;
 }
+
+// The words TEXT_LEVEL_RE finds, as `levelName` names them.
+const TEXT_LEVELS: Record<string, string> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  WARNING: 'warn',
+  ERROR: 'error',
+  FATAL: 'fatal',
+  SEVERE: 'error',
+};
 
 /** The record's message: the first string message field, or the field as JSON when it is not a string. */
 export function recordMessage(v: Record<string, unknown>): string | undefined {
