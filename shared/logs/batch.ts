@@ -108,14 +108,21 @@ export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
     return { objects, accepted: count, rejected: problems, kind, fingerprint };
   } finally {
     for (const writer of groups.values()) writer.abandon();
+    chunks.close();
   }
 }
 
-/** Output is written and compressed in chunks of this size. */
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Output is written and compressed in chunks of this size: each write to zlib's stream costs the main
+ * thread a round trip, so chunks are large.
+ */
+const CHUNK_BYTES = 1024 * 1024;
 
 /** Chunks a batch allocates before it waits for zlib to hand one back: parsing runs ahead of compression. */
 const POOLED_CHUNKS = 4;
+
+/** Chunks kept between batches of an instance, so a batch's chunks are memory already touched. */
+const spare: Buffer[] = [];
 
 /**
  * The chunks of one batch, reused once zlib has consumed them. Past `POOLED_CHUNKS`, a new chunk is
@@ -132,9 +139,14 @@ class ChunkPool {
     if (chunk) return chunk;
     if (this.allocated < POOLED_CHUNKS || this.inFlight === 0) {
       this.allocated++;
-      return Buffer.allocUnsafe(CHUNK_BYTES);
+      return spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The batch is over: its free chunks serve the instance's next batches. */
+  close(): void {
+    while (this.free.length > 0 && spare.length < POOLED_CHUNKS) spare.push(this.free.pop()!);
   }
 
   /** A chunk zlib has consumed. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareBatch } from '../../../shared/logs/batch';
 import { LogKeys } from '../../../shared/logs/keys';
 import type { LogLabels } from '../../../shared/logs/labels';
-import { BASE_SECONDS, flinkTextLines, fluentBitJson, vectorNdjson } from './payloads';
+import { BASE_SECONDS, flinkTextLines, fluentBitJson, fluentBitJsonLines, vectorNdjson } from './payloads';
 
 const keys = new LogKeys('');
 const labels: LogLabels = { namespace: 'team-a', deployment: 'dep-1' };
@@ -94,5 +94,35 @@ describe('prepareBatch', () => {
     const b = await prepare(flinkTextLines(2), { idempotencyKey: 'k', labels: { ...labels, job: 'other' } });
     expect(b.objects[0]!.key).toBe(a.objects[0]!.key);
     expect(b.fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it('streams a batch larger than its compression chunks, whole and in order, also beside another batch', async () => {
+    const body = vectorNdjson(30_000); // ~8 MB: several 1 MiB chunks through the gzip stream
+    const [a, b] = await Promise.all([prepare(body), prepare(fluentBitJsonLines(20_000))]);
+    const stored = lines(a.objects[0]!.body);
+    expect(stored).toHaveLength(30_000);
+    expect(stored.map((l) => JSON.parse(l).message)).toEqual(
+      body
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).message),
+    );
+    expect(lines(b.objects[0]!.body).map((l) => JSON.parse(l).message.slice(-6))).toContain('#19999');
+  });
+
+  it('stores a line longer than a chunk between ordinary ones', async () => {
+    const long = 'x'.repeat(1_500_000);
+    const body = `{"message":"a","ts":1764630107}\n{"message":"${long}","ts":1764630107}\n{"message":"c","ts":1764630107}\n`;
+    const batch = await prepare(body);
+    expect(lines(batch.objects[0]!.body).map((l) => JSON.parse(l).message)).toEqual(['a', long, 'c']);
+  });
+
+  it('refuses a large batch whose last line is bad, and the next batch is stored whole', async () => {
+    await expect(prepare(`${vectorNdjson(20_000)}{"message": oops}\n`)).rejects.toMatchObject({
+      code: 'RECORDS_INVALID',
+      problems: [{ line: 20_001 }],
+    });
+    const next = await prepare(vectorNdjson(20_000));
+    expect(lines(next.objects[0]!.body)).toHaveLength(20_000);
   });
 });
