@@ -4,7 +4,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
-import { type ScannedObject, scanObject, WantedFields } from './json-scan';
+import { arrayObjects, type ScannedObject, scanObject, WantedFields } from './json-scan';
 import { MESSAGE_FIELDS, READ_FIELDS } from './normalize';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
@@ -134,6 +134,10 @@ export function readBody(
 ): { format: BodyFormat; items: Iterable<BodyItem> } {
   const format = detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
   if (format === 'json') {
+    // An array of objects is read in place like NDJSON lines; anything else (or anything invalid) is
+    // parsed whole, which words the refusal.
+    const objects = arrayObjects(bytes);
+    if (objects) return { format, items: arrayItems(bytes, objects) };
     const parsed = parseJsonArray(bytes.toString('utf8'));
     return { format, items: [...parsed.records, ...parsed.problems] };
   }
@@ -141,6 +145,18 @@ export function readBody(
 }
 
 const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
+
+function* arrayItems(bytes: Buffer, objects: Array<{ start: number; end: number }>): Generator<BodyItem> {
+  for (const { start, end } of objects) {
+    const scan = scanObject(bytes, start, end, WANTED);
+    if (scan) yield { line: 1, kind: 'scanned', bytes, start, end, scan };
+    else {
+      // Nested deeper than the scan follows: JSON.parse reads it.
+      const text = bytes.toString('utf8', start, end);
+      yield { line: 1, kind: 'object', value: JSON.parse(text), text };
+    }
+  }
+}
 
 function* lineItems(bytes: Buffer, text: boolean): Generator<BodyItem> {
   let line = 0;

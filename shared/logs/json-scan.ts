@@ -131,6 +131,35 @@ export function scanObject(bytes: Buffer, start: number, end: number, wanted: Wa
   return skipSpace(bytes, i, end) === end ? { values, spans } : undefined;
 }
 
+/**
+ * The objects of a JSON array body (Fluent Bit's `format json`) as `bytes[start, end)` ranges, or
+ * `undefined` when the body is not an array of objects this scan accepts (then `JSON.parse` decides).
+ */
+export function arrayObjects(bytes: Buffer): Array<{ start: number; end: number }> | undefined {
+  const end = bytes.byteLength;
+  let i = skipSpace(bytes, 0, end);
+  if (bytes[i] !== OPEN_BRACKET) return undefined;
+  const objects: Array<{ start: number; end: number }> = [];
+  i = skipSpace(bytes, i + 1, end);
+  if (bytes[i] === CLOSE_BRACKET) i++;
+  else {
+    for (;;) {
+      if (bytes[i] !== OPEN_BRACE) return undefined;
+      const objectEnd = scanValue(bytes, i, end, 1);
+      if (objectEnd < 0) return undefined;
+      objects.push({ start: i, end: objectEnd });
+      i = skipSpace(bytes, objectEnd, end);
+      const c = bytes[i];
+      if (c === COMMA) i = skipSpace(bytes, i + 1, end);
+      else if (c === CLOSE_BRACKET) {
+        i++;
+        break;
+      } else return undefined;
+    }
+  }
+  return skipSpace(bytes, i, end) === end ? objects : undefined;
+}
+
 function wantedEscaped(bytes: Buffer, start: number, end: number, wanted: WantedFields): string | undefined {
   const name = JSON.parse(bytes.toString('utf8', start, end)) as string;
   return wanted.has(name) ? name : undefined;

@@ -177,28 +177,34 @@ describe('the intake against the reference', () => {
   const labels = { namespace: 'team-a', deployment: 'dep-1', job: 'j' };
   const receivedAt = new Date('2025-12-01T23:30:00Z');
 
-  it('stores each NDJSON record as the rules say, in its hour, however it is spaced and escaped', async () => {
+  it('stores each record (NDJSON or JSON array) as the rules say, in its hour, however it is spaced and escaped', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(record, fc.integer()), { minLength: 1, maxLength: 12 }), async (rs) => {
-        const lines = rs.map(([r, seed]) => serialize(r, random(seed)));
-        const batch = await prepareBatch({ labels, body: Buffer.from(lines.join('\n')), receivedAt, keys });
-        const expected = lines.map((l) => reference(JSON.parse(l), receivedAt.getTime() * 1000, labels));
-        const hours = [...new Set(expected.map((e) => Math.floor(e.tsUs / 3_600_000_000)))].sort((a, b) => a - b);
-        expect(batch.objects.map((o) => o.partition.hour)).toEqual(
-          hours.map((h) => new Date(h * 3_600_000).toISOString().slice(11, 13)),
-        );
-        const stored = batch.objects.flatMap((o) =>
-          gunzipSync(o.body)
-            .toString('utf8')
-            .trimEnd()
-            .split('\n')
-            .map((l) => JSON.parse(l)),
-        );
-        const inHourOrder = hours.flatMap((h) =>
-          expected.filter((e) => Math.floor(e.tsUs / 3_600_000_000) === h).map((e) => e.line),
-        );
-        expect(stored).toEqual(inHourOrder);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(record, fc.integer()), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        async (rs, asArray) => {
+          const lines = rs.map(([r, seed]) => serialize(r, random(seed)));
+          // The same records as NDJSON or as one JSON array (Fluent Bit's `format json`) are stored alike.
+          const body = asArray ? `[ ${lines.join(' ,\n')} ]` : lines.join('\n');
+          const batch = await prepareBatch({ labels, body: Buffer.from(body), receivedAt, keys });
+          const expected = lines.map((l) => reference(JSON.parse(l), receivedAt.getTime() * 1000, labels));
+          const hours = [...new Set(expected.map((e) => Math.floor(e.tsUs / 3_600_000_000)))].sort((a, b) => a - b);
+          expect(batch.objects.map((o) => o.partition.hour)).toEqual(
+            hours.map((h) => new Date(h * 3_600_000).toISOString().slice(11, 13)),
+          );
+          const stored = batch.objects.flatMap((o) =>
+            gunzipSync(o.body)
+              .toString('utf8')
+              .trimEnd()
+              .split('\n')
+              .map((l) => JSON.parse(l)),
+          );
+          const inHourOrder = hours.flatMap((h) =>
+            expected.filter((e) => Math.floor(e.tsUs / 3_600_000_000) === h).map((e) => e.line),
+          );
+          expect(stored).toEqual(inHourOrder);
+        },
+      ),
       { numRuns: 300 },
     );
   });
