@@ -91,14 +91,27 @@ function probe(bundle: string, mode: 'bare' | 'handler'): number {
     OSS_BUCKET: 'flink-ws',
     OSS_REGION: 'cn-hangzhou',
     LOG_LEVEL: 'error',
+    // Signing only: no bucket here, so no audit trail either (its PUT would have nowhere to go).
+    AUDIT_TRAIL: 'false',
     API_TOKENS: JSON.stringify([{ id: 'bench', sha256: tokenDigest('bench-token'), namespaces: '*', actions: '*' }]),
+    PROBE_CREDENTIALS: JSON.stringify({
+      accessKeyId: 'STS.bench',
+      accessKeySecret: 'bench-secret',
+      securityToken: 'bench-token',
+    }),
   };
-  const run = spawnSync(process.execPath, [join(ROOT, 'bench/fixtures/cold-start-probe.cjs'), bundle, mode], {
+  const request = {
+    method: 'POST',
+    path: '/v1/uploads',
+    body: { namespace: 'team-a', name: 'job.jar', size: 1048576 },
+  };
+  const args = mode === 'bare' ? ['bare'] : ['request', JSON.stringify(request)];
+  const run = spawnSync(process.execPath, [join(ROOT, 'bench/fixtures/first-request-probe.cjs'), bundle, ...args], {
     env,
     encoding: 'utf8',
   });
-  const last = run.stdout.trim().split('\n').at(-1) ?? '';
-  const parsed = JSON.parse(last) as { ms: number; status: number };
+  const line = run.stdout.split('\n').find((l) => l.startsWith('PROBE ')) ?? '';
+  const parsed = JSON.parse(line.slice('PROBE '.length)) as { ms: number; status: number };
   if (mode === 'handler' && parsed.status !== 201)
     throw new Error(`${bundle} answered ${parsed.status}: ${run.stdout}${run.stderr}`);
   return parsed.ms;

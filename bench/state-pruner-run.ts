@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config';
 import { BucketLayout } from '../shared/layout';
 import { createLogger } from '../shared/log';
 import { runPrune } from '../shared/retention/run';
-import { AliOssStore } from '../shared/storage';
+import { OssHttpStore } from '../shared/storage/oss-http-store';
 
 const env = process.env;
 const config = loadConfig({
@@ -20,7 +20,8 @@ const config = loadConfig({
   PRUNE_FANOUT_DEPLOYMENTS: '0',
   PRUNE_CONCURRENCY: env.BENCH_CONCURRENCY ?? '8',
 });
-const store = new AliOssStore({
+// The store the function itself uses (functions/state-pruner/index.ts), so the memory measured is the function's.
+const store = new OssHttpStore({
   config: config.oss,
   credentials: () => ({ accessKeyId: env.BENCH_KEY_ID ?? '', accessKeySecret: env.BENCH_KEY_SECRET ?? '' }),
 });
@@ -41,6 +42,6 @@ process.stdout.write(
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     outcome: r.outcome,
     totals: r.totals,
-    metadataDeletions: r.deleted.filter((d) => d.key.endsWith('/_metadata')).length,
+    metadataDeletions: r.totals.deletedMetadata,
   })}\n`,
 );

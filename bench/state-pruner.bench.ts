@@ -122,6 +122,9 @@ function runPruner(port: number, shiftMs: number, dryRun: boolean): Promise<Reco
         BENCH_KEY_SECRET: KEY.accessKeySecret,
         BENCH_SHIFT_MS: String(shiftMs),
         BENCH_DRY_RUN: dryRun ? 'true' : 'false',
+        ...(process.env.STATE_PRUNER_BENCH_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.STATE_PRUNER_BENCH_NODE_OPTIONS }
+          : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -141,9 +144,18 @@ export default defineBenchmark({
   name: 'state-pruner',
   description: 'state-pruner over 1,000,000 objects in the local OSS server: requests vs minimum, wall time, peak RSS',
   async run(ctx) {
-    const shape: Shape = ctx.quick
-      ? { deployments: 50, checkpoints: 20, exclusive: 8, shared: 1768, refs: 50, savepoints: 10, savepointFiles: 4 }
-      : { deployments: 500, checkpoints: 20, exclusive: 8, shared: 1768, refs: 50, savepoints: 10, savepointFiles: 4 };
+    // 2,000 objects per deployment: --quick is 100,000 objects, STATE_PRUNER_BENCH_DEPLOYMENTS sizes it freely.
+    const sized = Number(process.env.STATE_PRUNER_BENCH_DEPLOYMENTS ?? '');
+    const deployments = Number.isInteger(sized) && sized > 0 ? sized : ctx.quick ? 50 : 500;
+    const shape: Shape = {
+      deployments,
+      checkpoints: 20,
+      exclusive: 8,
+      shared: 1768,
+      refs: 50,
+      savepoints: 10,
+      savepointFiles: 4,
+    };
     // STATE_PRUNER_BENCH_DRY=true plans without deleting: listing, reads and planning at full size, when the
     // local server's on-disk deletes (fsync per object) would make the full run take an hour.
     const dryRun = process.env.STATE_PRUNER_BENCH_DRY === 'true';
@@ -191,9 +203,8 @@ export default defineBenchmark({
           tot.metadataRead +
           Math.ceil(r.metadataDeletions / 1000) +
           Math.ceil((tot.deletedObjects - r.metadataDeletions) / 1000);
-        const batches = dryRun
-          ? Math.ceil(r.metadataDeletions / 1000) + Math.ceil((tot.deletedObjects - r.metadataDeletions) / 1000)
-          : tot.requests.deleteBatches;
+        // A dry run counts the batches a real run would send, in the order it would send them.
+        const batches = tot.requests.deleteBatches;
         const made = tot.requests.list + tot.requests.metadataReads + batches;
         ctx.log(`outcome ${r.outcome}: ${tot.deletedObjects} ${dryRun ? 'to delete' : 'deleted'} of ${tot.objects}`);
         return {

@@ -83,6 +83,9 @@ export async function bundleFunction(
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // `import()` of a builtin or a side bundle becomes `require`: a real dynamic import starts Node's ESM
+    // loader inside the first request that needs it, several ms of the cold path for nothing.
+    supported: { 'dynamic-import': false },
     minify: true,
     sourcemap: true,
     legalComments: 'linked',

@@ -4,7 +4,7 @@
  * FC plumbing (credentials, request ids, errors) `shared/fc/runtime`.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { createFunctionRuntime, httpHandler } from '../../shared/fc/runtime';
@@ -41,13 +41,16 @@ const app = createPresignApp({
   usingStsCredentials: () => Boolean(credentials().securityToken),
   version: __PACK_VERSION__,
   page: artifactsPage,
-  ...(trail && { onAudit: (event, requestId) => trail.record('url.issued', { requestId, ...event }) }),
+  ...(trail && { onAudit: (event, fields, requestId) => trail.record(event, { requestId, ...fields }) }),
 });
 
 let page: Promise<string> | undefined;
 /** The artifacts page, built beside the bundle; read on the first `GET /`, never at cold start. */
 function artifactsPage(): Promise<string> {
-  page ??= readFile(join(__dirname, ARTIFACTS_PAGE_FILE), 'utf8').catch((error: unknown) => {
+  // node:fs, not node:fs/promises: the core already holds it, the promises module costs ms at cold start.
+  page ??= new Promise<string>((resolve, reject) =>
+    readFile(join(__dirname, ARTIFACTS_PAGE_FILE), 'utf8', (error, text) => (error ? reject(error) : resolve(text))),
+  ).catch((error: unknown) => {
     page = undefined;
     throw error;
   });

@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PackError } from '../../shared/errors';
 import { redactUrls } from '../../shared/log/redact';
+import { ServerClock } from './clock';
 import type { OssEventPayload, Subscription } from './events';
 import { type Fault, FaultRegistry } from './faults';
 import { RestoreWatcher } from './handlers/restore';
@@ -40,6 +41,15 @@ export interface RunningOssServer {
     /** Test knobs: duplicate deliveries, reordering window, retry policy. */
     configure(options: DeliveryOptions): void;
   };
+  /**
+   * The clock objects are stamped with (docs/local-oss-server.md "Clock"): `setOffset(-40 * 86_400_000)`
+   * makes the writes that follow 40 days old; `setOffset(0)` goes back to the real time.
+   */
+  clock: {
+    now(): Date;
+    readonly offsetMs: number;
+    setOffset(ms: number): void;
+  };
   /** Fault injection per operation name (`PutObject`, `GetObject`…, or `*`). */
   faults: {
     set(op: string, fault: Fault): void;
@@ -63,14 +73,16 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
   const requestLog = sink && ((line: string) => sink(redactUrls(line)));
   const log = requestLog ?? (() => {});
   const backend = o.dataDir === undefined ? new MemoryBackend() : await DiskBackend.open(o.dataDir, log);
+  const clock = new ServerClock(o.now, o.clockOffsetMs);
   let engine: ObjectEngine;
   try {
     engine = await ObjectEngine.open(backend, log);
+    engine.now = () => clock.now();
     for (const name of o.buckets) {
       if (!engine.bucket(name))
         await engine.createBucket({
           name,
-          created: Date.now(),
+          created: clock.now(),
           storageClass: 'Standard',
           redundancy: 'LRS',
           acl: 'private',
@@ -81,7 +93,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
     throw error;
   }
   const notifier = new Notifier({ region: o.region, accountId: o.accountId, log });
-  const restores = new RestoreWatcher(notifier);
+  const restores = new RestoreWatcher(notifier, () => clock.now());
   const faults = new FaultRegistry();
   for (const [op, fault] of Object.entries(o.faults)) faults.set(op, fault);
   const { server, inflight } = createOssHttpServer({
@@ -93,6 +105,7 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
       log,
       restoreTiming: { delayMs: o.restoreDelayMs, dayMs: o.restoreDayMs },
       restores,
+      clock,
     },
     faults,
     addressing: { baseDomains: o.baseDomains },
@@ -162,6 +175,17 @@ export async function startOssServer(options: OssServerOptions): Promise<Running
       subscribe: (sub, deliver: Deliver) => notifier.subscribe(sub, deliver),
       idle: () => notifier.idle(),
       configure: (opts) => notifier.configure(opts),
+    },
+    clock: {
+      now: () => new Date(clock.now()),
+      get offsetMs() {
+        return clock.offsetMs;
+      },
+      setOffset(ms: number) {
+        if (!Number.isSafeInteger(ms))
+          throw new PackError('OSS_SERVER_OPTION_INVALID', 'clock offset must be a whole number of milliseconds');
+        clock.offsetMs = ms;
+      },
     },
     faults: {
       set: (op, fault) => faults.set(op, fault),

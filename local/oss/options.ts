@@ -28,6 +28,13 @@ export interface OssServerOptions {
   restoreDayMs?: number;
   /** Faults set at start, by operation name or `*` (docs/local-oss-server.md "Fault injection"). */
   faults?: Record<string, Fault>;
+  /**
+   * Where the server's clock (Last-Modified, creation and restore times) reads the time. Default
+   * `Date.now`; `clockOffsetMs` is added to it and can be changed while running (`RunningOssServer.clock`).
+   */
+  now?: () => number;
+  /** Added to the clock: negative writes objects in the past. Default 0. */
+  clockOffsetMs?: number;
   /** Turns on the admin endpoint `/_local/faults`, which then needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string;
 }
@@ -46,6 +53,8 @@ export interface ResolvedOptions {
   restoreDayMs: number;
   faults: Record<string, Fault>;
   adminToken: string | undefined;
+  now: () => number;
+  clockOffsetMs: number;
 }
 
 export const DEFAULT_PORT = 9100;
@@ -79,6 +88,8 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     const problem = faultProblem(fault);
     if (problem) throw bad('faults', `${op}: ${problem}`);
   }
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  if (!Number.isSafeInteger(clockOffsetMs)) throw bad('clockOffsetMs', 'must be a whole number of milliseconds');
   if (options.adminToken !== undefined && options.adminToken.length < 8)
     throw bad('adminToken', 'must be at least 8 characters');
   return {
@@ -95,5 +106,7 @@ export function resolveOptions(options: OssServerOptions): ResolvedOptions {
     restoreDayMs,
     faults: { ...options.faults },
     adminToken: options.adminToken,
+    now: options.now ?? Date.now,
+    clockOffsetMs,
   };
 }

@@ -41,21 +41,21 @@ export class ArtifactCatalog {
   }
 
   /**
-   * Validates the artifact at `key` and writes its SBOM (JARs), tag and record, in that order: the record
-   * is written last, so a record always means the rest is done. No work when the record already describes
+   * Validates the artifact at `key` and writes its SBOM (JARs) and tag, then its record: the record is
+   * written last, so a record always means the rest is done. No work when the record already describes
    * the current ETag. `deferOnTimeout` (reconcile) returns `deferred` instead of writing a timeout verdict.
    */
   async catalog(key: string, options: { deadline: number; deferOnTimeout?: boolean }): Promise<CatalogOutcome> {
     const { store, layout, logger } = this.deps;
     const ref = layout.parseArtifactKey(key);
     if (!ref) return { result: 'ignored' };
-    const info = await store.head(key);
+    const recordKey = layout.catalogKeyFor(key);
+    // Both reads at once: one round trip instead of two before the artifact's own reads can start.
+    const [info, existing] = await Promise.all([store.head(key), this.readRecord(recordKey)]);
     if (!info) {
       logger.info('artifact vanished before it was catalogued', { key });
       return { result: 'vanished' };
     }
-    const recordKey = layout.catalogKeyFor(key);
-    const existing = await this.readRecord(recordKey);
     if (existing?.etag === info.etag) return { result: 'unchanged' };
 
     const reader = artifactReader(store, info);
@@ -98,6 +98,8 @@ export class ArtifactCatalog {
 
     // Overwritten while we read: the write for the newer version must not be replaced by this older one.
     if (!(await this.stillCurrent(info))) return { result: 'superseded' };
+    // The SBOM and the tag do not depend on each other: written together, then the record, last.
+    const writes: Array<Promise<unknown>> = [store.putTags(key, { [STATUS_TAG]: status })];
     if (artifactKindOf(ref.name) === 'jar') {
       const sbom = buildSbom({
         key,
@@ -107,11 +109,13 @@ export class ArtifactCatalog {
         catalogedAt,
         toolVersion: this.deps.toolVersion,
       });
-      await store.put(layout.sbomKeyFor(key), JSON.stringify(sbom, null, 2), {
-        contentType: 'application/vnd.cyclonedx+json',
-      });
+      writes.push(
+        store.put(layout.sbomKeyFor(key), JSON.stringify(sbom, null, 2), {
+          contentType: 'application/vnd.cyclonedx+json',
+        }),
+      );
     }
-    await store.putTags(key, { [STATUS_TAG]: status });
+    await Promise.all(writes);
     await store.put(recordKey, JSON.stringify(record, null, 2), { contentType: 'application/json' });
     this.deps.audit?.record('artifact.judged', {
       key,

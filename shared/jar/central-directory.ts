@@ -38,6 +38,13 @@ class SourceReader extends yauzl.RandomAccessReader {
     position: number,
     callback: (err: Error | null, bytesRead?: number) => void,
   ): void {
+    const held = this.source.readHeld?.(position, length);
+    if (held) {
+      // Synchronous on purpose: the caller's entry loop (see readCentralDirectory) keeps the stack flat.
+      held.copy(buffer, offset);
+      callback(null, held.length);
+      return;
+    }
     this.source.read(position, length).then(
       (bytes) => {
         bytes.copy(buffer, offset);
@@ -65,6 +72,23 @@ interface RawEntry {
 type LowLevel = typeof yauzl & {
   getFileNameLowLevel(flags: number, raw: Buffer, extra: Array<{ id: number; data: Buffer }>, strict: boolean): string;
 };
+
+/**
+ * The entry name as yauzl would decode it. Names in JARs are ASCII almost always, and for ASCII bytes
+ * UTF-8 and CP437 agree: decode those in one native call. yauzl's CP437 path builds the string a
+ * character at a time, which leaves a tree of string pieces per name (about 1 KiB each, retained for
+ * the whole run); the rare non-ASCII name goes through yauzl and is then made flat.
+ */
+function entryName(raw: RawEntry): string {
+  const bytes = raw.fileNameRaw;
+  let plain = true;
+  for (let i = 0; i < bytes.length && plain; i++) plain = (bytes[i] as number) < 0x80;
+  // An Info-ZIP Unicode Path field (0x7075) may override the name; yauzl decides whether it applies.
+  for (let i = 0; i < raw.extraFields.length && plain; i++) plain = raw.extraFields[i]?.id !== 0x7075;
+  if (plain) return bytes.toString('latin1');
+  const name = (yauzl as LowLevel).getFileNameLowLevel(raw.generalPurposeBitFlag, bytes, raw.extraFields, true);
+  return Buffer.from(name, 'utf8').toString('utf8');
+}
 
 /**
  * Reads the ZIP central directory with yauzl over ranged reads. Names are decoded here without yauzl's
@@ -103,21 +127,31 @@ export async function readCentralDirectory(
         const cdOffset = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
         zip.on('error', (e: Error) => fail('corrupt', e.message));
         zip.on('end', () => resolve({ ok: true, entries, centralDirectoryOffset: cdOffset }));
+        // Reads served from memory complete synchronously, so asking for the next entry from inside the
+        // 'entry' handler would recurse once per entry: a loop asks instead, the handler only flags it.
+        let wanted = false;
+        let looping = false;
+        const next = () => {
+          wanted = true;
+          if (looping) return;
+          looping = true;
+          while (wanted) {
+            wanted = false;
+            zip.readEntry();
+          }
+          looping = false;
+        };
         zip.on('entry', (raw: RawEntry) => {
           entries.push({
-            name: (yauzl as LowLevel).getFileNameLowLevel(
-              raw.generalPurposeBitFlag,
-              raw.fileNameRaw,
-              raw.extraFields,
-              true,
-            ),
+            name: entryName(raw),
             compressionMethod: raw.compressionMethod,
             compressedSize: raw.compressedSize,
             uncompressedSize: raw.uncompressedSize,
             localHeaderOffset: raw.relativeOffsetOfLocalHeader,
             encrypted: (raw.generalPurposeBitFlag & 0x41) !== 0,
           });
-          if (Date.now() > deadline) {
+          // The clock is read for the first entry and then every 1,024: cheap next to a budget in seconds.
+          if (entries.length % 1024 === 1 && Date.now() > deadline) {
             zip.close();
             return fail(
               'timeout',
@@ -128,9 +162,9 @@ export async function readCentralDirectory(
             zip.close();
             return fail('corrupt', `more than ${maxEntries} entries`);
           }
-          zip.readEntry();
+          next();
         });
-        zip.readEntry();
+        next();
       },
     );
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
 import {
   isCheckedClass,
@@ -11,9 +11,10 @@ import {
   loggingKind,
   unsafePathReason,
 } from './entry-kinds';
+import { inflatePrefix } from './inflate-prefix';
 import { parseManifest, parsePomProperties } from './manifest';
 import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
-import { type Capture, SequentialScanner } from './sequential-scan';
+import { SequentialScanner } from './sequential-scan';
 
 /** A count with a few example names, so a finding can name what it is about without listing thousands. */
 export interface Sample {
@@ -90,6 +91,14 @@ export interface InspectOptions {
   nested: boolean;
 }
 
+/** What the pass reads an entry's data for. */
+enum Want {
+  ClassHeader,
+  Manifest,
+  Pom,
+  NestedJar,
+}
+
 const EXAMPLES = 5;
 const CLASS_HEADER_INPUT = 2048;
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -135,7 +144,17 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     nested: [],
   };
 
-  const directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
+  // The streaming GET starts now, so its round trip overlaps the ranged reads of the directory; its body
+  // waits (the socket pauses) until the pass below reads it.
+  const opening = Promise.resolve(options.openStream());
+  opening.catch(() => {}); // awaited below; until then a rejection must not count as unhandled
+  let directory: Awaited<ReturnType<typeof readCentralDirectory>>;
+  try {
+    directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
+  } catch (error) {
+    opening.then(close, () => {});
+    throw error;
+  }
   if (!directory.ok) {
     if (directory.reason === 'timeout') facts.timedOut = true;
     else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
@@ -143,29 +162,35 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     facts.directoryMessage = directory.message;
   }
 
-  const captures: Capture[] = [];
+  // What the pass reads, one row per entry in directory order: the entry, how many bytes of its data, and
+  // what for. Captures are made from these rows only as the stream reaches each entry.
+  const wanted: ZipEntryInfo[] = [];
+  const wantedBytes: number[] = [];
+  const wantedFor: Want[] = [];
   const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
-  let scanner: SequentialScanner | undefined;
-  const readData = (entry: ZipEntryInfo, length: number, use: (data: Buffer) => void) =>
-    captures.push({
-      start: entry.localHeaderOffset,
-      length: 30,
-      done: (header) => {
-        if (header?.readUInt32LE(0) !== 0x04034b50) {
-          note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
-          return;
-        }
-        const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-        scanner?.add({
-          start,
-          length: Math.min(length, Math.max(0, source.size - start)),
-          done: (data) => {
-            if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
-            else use(data);
-          },
-        });
-      },
-    });
+  const readData = (entry: ZipEntryInfo, length: number, purpose: Want) => {
+    wanted.push(entry);
+    wantedBytes.push(length);
+    wantedFor.push(purpose);
+  };
+  const use = (purpose: Want, entry: ZipEntryInfo, data: Buffer): void => {
+    const name = entry.name;
+    if (purpose === Want.ClassHeader) {
+      const header = classHeader(entry, data);
+      if (header === undefined) return;
+      const s = facts.classMajors.get(header) ?? sample();
+      facts.classMajors.set(header, s);
+      note(s, name);
+    } else if (purpose === Want.Manifest) {
+      const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
+      if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
+      else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
+    } else if (purpose === Want.Pom) {
+      const bytes = inflate(entry, data, MAX_POM_BYTES);
+      const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
+      if (coordinates) facts.embedded.push({ ...coordinates, path: name });
+    } else nestedQueue.push({ path: name, entry, data });
+  };
 
   for (const entry of directory.entries) {
     const name = entry.name;
@@ -195,28 +220,12 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     }
     if (isCheckedClass(name)) {
       const want = entry.compressionMethod === 0 ? 8 : CLASS_HEADER_INPUT;
-      readData(entry, Math.min(entry.compressedSize, want), (data) => {
-        const header = classHeader(entry, data);
-        if (header === undefined) return;
-        const s = facts.classMajors.get(header) ?? sample();
-        facts.classMajors.set(header, s);
-        note(s, name);
-      });
+      readData(entry, Math.min(entry.compressedSize, want), Want.ClassHeader);
     } else if (isManifest(name)) {
       facts.manifestPresent = true;
-      if (entry.uncompressedSize <= MAX_MANIFEST_BYTES)
-        readData(entry, entry.compressedSize, (data) => {
-          const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
-          if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
-          else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
-        });
+      if (entry.uncompressedSize <= MAX_MANIFEST_BYTES) readData(entry, entry.compressedSize, Want.Manifest);
     } else if (isPomProperties(name)) {
-      if (entry.uncompressedSize <= MAX_POM_BYTES)
-        readData(entry, entry.compressedSize, (data) => {
-          const bytes = inflate(entry, data, MAX_POM_BYTES);
-          const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
-          if (coordinates) facts.embedded.push({ ...coordinates, path: name });
-        });
+      if (entry.uncompressedSize <= MAX_POM_BYTES) readData(entry, entry.compressedSize, Want.Pom);
     } else if (options.nested && isNestedLibrary(name)) {
       if (entry.uncompressedSize > options.maxNestedBytes) {
         facts.nested.push({
@@ -225,16 +234,46 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
           skipped: `larger than the ${options.maxNestedBytes} bytes inspected for a nested JAR`,
         });
       } else {
-        readData(entry, entry.compressedSize, (data) => nestedQueue.push({ path: name, entry, data }));
+        readData(entry, entry.compressedSize, Want.NestedJar);
       }
     }
   }
 
-  captures.sort((a, b) => a.start - b.start);
-  scanner = new SequentialScanner(captures);
+  // In the order of the local headers (the directory's order is usually that, but need not be).
+  const order = Uint32Array.from(wanted.keys()).sort(
+    (a, b) => (wanted[a] as ZipEntryInfo).localHeaderOffset - (wanted[b] as ZipEntryInfo).localHeaderOffset || a - b,
+  );
+  const scanner: SequentialScanner = new SequentialScanner({
+    count: order.length,
+    startOf: (i) => (wanted[order[i] as number] as ZipEntryInfo).localHeaderOffset,
+    // First the local header (its name and extra field lengths say where the data starts), then the data.
+    captureAt: (i) => {
+      const row = order[i] as number;
+      const entry = wanted[row] as ZipEntryInfo;
+      return {
+        start: entry.localHeaderOffset,
+        length: 30,
+        done: (header) => {
+          if (header?.readUInt32LE(0) !== 0x04034b50) {
+            note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
+            return;
+          }
+          const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+          scanner.add({
+            start,
+            length: Math.min(wantedBytes[row] as number, Math.max(0, source.size - start)),
+            done: (data) => {
+              if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
+              else use(wantedFor[row] as Want, entry, data);
+            },
+          });
+        },
+      };
+    },
+  });
   const hash = createHash('sha256');
   let read = 0;
-  const stream = await options.openStream();
+  const stream = await opening;
   try {
     for await (const chunk of stream) {
       const bytes = read + chunk.length > source.size ? chunk.subarray(0, source.size - read) : chunk;
@@ -254,7 +293,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
       if (read >= source.size) break;
     }
   } finally {
-    (stream as { destroy?: () => void }).destroy?.();
+    close(stream);
   }
   scanner.end();
   if (!facts.timedOut) {
@@ -262,6 +301,10 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     else facts.sha256 = hash.digest('hex');
   }
   return facts;
+}
+
+function close(stream: AsyncIterable<Buffer> | Iterable<Buffer>): void {
+  (stream as { destroy?: () => void }).destroy?.();
 }
 
 async function inspectNested(
@@ -295,15 +338,8 @@ function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undef
 
 /** The class-file major version (bytes 6–7 after the magic `CAFEBABE`), or `undefined` when unreadable. */
 function classHeader(entry: ZipEntryInfo, data: Buffer): number | undefined {
-  let head = data;
-  if (entry.compressionMethod === 8) {
-    try {
-      // Only the first 8 bytes matter: inflate the start of the stream without requiring its end.
-      head = inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 1024 * 1024 });
-    } catch {
-      return undefined;
-    }
-  }
-  if (head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
+  // Only the first 8 bytes matter: inflate just those, from the start of the stream.
+  const head = entry.compressionMethod === 8 ? inflatePrefix(data, 8) : data;
+  if (!head || head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
   return head.readUInt16BE(6);
 }

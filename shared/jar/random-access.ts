@@ -8,6 +8,11 @@ export interface RandomAccessSource {
   readonly size: number;
   /** Exactly `length` bytes from `offset`; rejects when the range lies outside the object. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * The same bytes at once when they are already in memory, else `undefined`. Lets the ZIP reader walk
+   * a held central directory without a promise per header (tens of thousands of entries in a fat JAR).
+   */
+  readHeld?(offset: number, length: number): Buffer | undefined;
 }
 
 /** A {@link RandomAccessSource} over bytes already in memory. */
@@ -18,6 +23,10 @@ export function bufferSource(bytes: Buffer): RandomAccessSource {
       if (offset < 0 || length < 0 || offset + length > bytes.length)
         return Promise.reject(new RangeError(`read of ${length} bytes at ${offset} is outside ${bytes.length} bytes`));
       return Promise.resolve(bytes.subarray(offset, offset + length));
+    },
+    readHeld(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > bytes.length) return undefined;
+      return bytes.subarray(offset, offset + length);
     },
   };
 }
@@ -136,12 +145,16 @@ export async function withCentralDirectory(
     held = Buffer.concat([head, tail]);
     start = span.start;
   }
+  const readHeld = (offset: number, length: number): Buffer | undefined =>
+    offset >= start && length >= 0 && offset + length <= source.size
+      ? held.subarray(offset - start, offset - start + length)
+      : source.readHeld?.(offset, length);
   return {
     size: source.size,
     read(offset, length) {
-      if (offset >= start && offset + length <= source.size)
-        return Promise.resolve(held.subarray(offset - start, offset - start + length));
-      return source.read(offset, length);
+      const bytes = readHeld(offset, length);
+      return bytes ? Promise.resolve(bytes) : source.read(offset, length);
     },
+    readHeld,
   };
 }

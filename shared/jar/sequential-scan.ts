@@ -7,6 +7,24 @@ export interface Capture {
 }
 
 /**
+ * Planned ranges handed over one at a time, in order of `start`: the scanner makes each capture only when
+ * the stream reaches it, so a plan of 50,000 ranges costs no 50,000 callbacks held from the start.
+ */
+export interface PlannedCaptures {
+  readonly count: number;
+  startOf(index: number): number;
+  captureAt(index: number): Capture;
+}
+
+function planOf(captures: readonly Capture[]): PlannedCaptures {
+  return {
+    count: captures.length,
+    startOf: (i) => (captures[i] as Capture).start,
+    captureAt: (i) => captures[i] as Capture,
+  };
+}
+
+/**
  * Collects byte ranges while an object streams past exactly once, so everything the checks need comes
  * from the same pass that computes the SHA-256. Captures are handed over as they complete and may ask for
  * further ranges (a local header, then the data after it); memory is the sum of captures in flight.
@@ -17,8 +35,12 @@ export class SequentialScanner {
   private readonly pending: Capture[] = [];
   private active: Array<{ capture: Capture; buffer: Buffer; filled: number }> = [];
 
+  private readonly planned: PlannedCaptures;
+
   /** `planned` must be sorted by `start`. */
-  constructor(private readonly planned: readonly Capture[]) {}
+  constructor(planned: readonly Capture[] | PlannedCaptures) {
+    this.planned = Array.isArray(planned) ? planOf(planned) : (planned as PlannedCaptures);
+  }
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -65,18 +87,18 @@ export class SequentialScanner {
   end(): void {
     for (const a of this.active) a.capture.done(undefined);
     this.active = [];
-    while (this.peek()) this.take()?.done(undefined);
+    while (this.nextStart() !== undefined) this.take().done(undefined);
   }
 
   private hasStartBefore(end: number): boolean {
-    const c = this.peek();
-    return c !== undefined && c.start < end;
+    const start = this.nextStart();
+    return start !== undefined && start < end;
   }
 
   private activate(end: number): boolean {
     let any = false;
-    for (let c = this.peek(); c !== undefined && c.start < end; c = this.peek()) {
-      this.take();
+    for (let start = this.nextStart(); start !== undefined && start < end; start = this.nextStart()) {
+      const c = this.take();
       any = true;
       if (c.start < this.position) c.done(undefined);
       else if (c.length === 0) c.done(Buffer.alloc(0));
@@ -85,19 +107,19 @@ export class SequentialScanner {
     return any;
   }
 
-  private peek(): Capture | undefined {
-    const a = this.planned[this.next];
-    const b = this.pending[0];
+  /** Where the next capture (planned or added) starts; a planned one goes first on a tie. */
+  private nextStart(): number | undefined {
+    const a = this.next < this.planned.count ? this.planned.startOf(this.next) : undefined;
+    const b = this.pending[0]?.start;
     if (a === undefined) return b;
     if (b === undefined) return a;
-    return b.start < a.start ? b : a;
+    return Math.min(a, b);
   }
 
-  private take(): Capture | undefined {
-    const a = this.planned[this.next];
+  private take(): Capture {
     const b = this.pending[0];
-    if (b !== undefined && (a === undefined || b.start < a.start)) return this.pending.shift();
-    this.next++;
-    return a;
+    if (b !== undefined && (this.next >= this.planned.count || b.start < this.planned.startOf(this.next)))
+      return this.pending.shift() as Capture;
+    return this.planned.captureAt(this.next++);
   }
 }

@@ -83,6 +83,10 @@ export async function deleteArtifact(
       `Could not delete ${result.failed.map((f) => f.key).join(' and ')}: ${result.failed[0]!.message}. Try again.`,
     );
   }
+  deps.audit({
+    event: 'artifact.deleted',
+    fields: { tokenId: caller.tokenId, key, ...(info && { etag: info.etag, size: info.size }) },
+  });
 }
 
 /** The artifact's summary with the catalog's verdict, when the record describes this very object. */

@@ -5,7 +5,7 @@ import type { UrlSigner } from '../storage/url-signer';
 import type { Caller } from './auth';
 
 /** One issued URL, as written to the audit log: never the URL or its signature. */
-export interface AuditEvent {
+export interface IssuedUrlEvent {
   tokenId: string;
   action: ApiAction;
   method: string;
@@ -15,13 +15,28 @@ export interface AuditEvent {
   uploadId?: string;
 }
 
+/** One deletion a caller asked for: an artifact (with its record) or an unfinished multipart upload. */
+export interface DeletionEvent {
+  tokenId: string;
+  key: string;
+  /** The artifact's ETag and size when it existed (a lone record can be deleted too). */
+  etag?: string;
+  size?: number;
+  uploadId?: string;
+}
+
+/** What presign-api audits, by event name: the URLs it issues and the deletions it makes. */
+export type PresignAudit =
+  | { event: 'url.issued'; fields: IssuedUrlEvent }
+  | { event: 'artifact.deleted' | 'upload.aborted'; fields: DeletionEvent };
+
 /** What every presign operation works with: configuration, the bucket, the URL signer, the audit log. */
 export interface PresignServiceDeps {
   config: Config;
   store: ObjectStore;
   signer: UrlSigner;
   layout: BucketLayout;
-  audit: (event: AuditEvent) => void;
+  audit: (entry: PresignAudit) => void;
   /** True when the signing credentials are temporary (STS), which caps URL lifetimes at 12 h. */
   usingStsCredentials: () => boolean;
 }
@@ -36,5 +51,8 @@ export function auditIssued(
   expiresAt: Date,
   extra: { partNumber?: number; uploadId?: string } = {},
 ): void {
-  deps.audit({ tokenId: caller.tokenId, action, method, key, expiresAt: expiresAt.toISOString(), ...extra });
+  deps.audit({
+    event: 'url.issued',
+    fields: { tokenId: caller.tokenId, action, method, key, expiresAt: expiresAt.toISOString(), ...extra },
+  });
 }

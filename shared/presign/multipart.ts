@@ -226,6 +226,7 @@ export async function abortUpload(deps: PresignServiceDeps, caller: Caller, uplo
   const plan = await planFor(deps, caller, uploadId, 'upload');
   await deps.store.multipart.abort(plan.key, uploadId);
   await plansOf(deps).remove(uploadId);
+  deps.audit({ event: 'upload.aborted', fields: { tokenId: caller.tokenId, key: plan.key, uploadId } });
 }
 
 function plansOf(deps: PresignServiceDeps): UploadPlans {

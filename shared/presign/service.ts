@@ -7,7 +7,7 @@ import { abortUpload, completeUpload, getUpload, signParts } from './multipart';
 import { createUpload, type UploadRequest } from './uploads';
 
 export type { ArtifactDetail, ArtifactSummary } from './artifacts';
-export type { AuditEvent, PresignServiceDeps } from './context';
+export type { DeletionEvent, IssuedUrlEvent, PresignAudit, PresignServiceDeps } from './context';
 export type { Download, DownloadRequest } from './downloads';
 export type { FormRequest, FormUpload } from './forms';
 export type { MultipartUploadPlan, PartUrl, UploadStatus } from './multipart';

@@ -1,8 +1,8 @@
 /**
  * What a pruning run tells the pack's audit trail (docs/log-shipper.md §6): one `prune.run` event with the
  * run's totals and where its report is, and for a run that really deleted, one `state.deleted` event per key
- * with its reason. Past `MAX_DELETION_EVENTS` the rest is one `state.deleted.more` event: the report lists
- * every key, and the trail must not hold a million events in memory.
+ * with its reason. Past `MAX_DELETION_EVENTS` the rest is one `state.deleted.more` event: the report and
+ * its parts list every key, and the trail must not hold a million events in memory.
  */
 import type { PruneReport } from './report';
 
@@ -31,6 +31,7 @@ export function recordPruneAudit(sink: AuditSink, report: PruneReport, reportKey
   if (report.dryRun) return;
   const shown = report.deleted.slice(0, MAX_DELETION_EVENTS);
   for (const d of shown) sink.record('state.deleted', { key: d.key, size: d.size, reason: d.reason });
-  const rest = report.deleted.length - shown.length;
+  // The report lists the first keys itself and the rest in parts; only the count of the rest is an event.
+  const rest = report.totals.deletedObjects - shown.length;
   if (rest > 0) sink.record('state.deleted.more', { count: rest, reportKey });
 }

@@ -33,26 +33,26 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
 }
 
 /**
- * Lists everything under `prefixes`. Each prefix is first split with a delimiter, down to `splitDepth`
- * levels, so that namespaces and deployments are listed side by side; the leaves are listed flat.
+ * Lists everything under `prefixes` into `into`, page by page, holding no page longer than it takes to
+ * copy it. Each prefix is first split with a delimiter, down to `splitDepth` levels, so that namespaces
+ * and deployments are listed side by side; the leaves are listed flat.
  */
 export async function listPrefixes(
   store: ObjectStore,
   prefixes: readonly string[],
+  into: { add(o: ListedObject): void },
   options: { concurrency: number; splitDepth?: number; stats?: CollectStats; onPage?: (objects: number) => void },
-): Promise<ListedObject[]> {
-  const out: ListedObject[] = [];
+): Promise<void> {
   const stats = options.stats;
   const take = (o: ObjectSummary) => {
     const storageClass = o.storageClass;
-    out.push({
+    into.add({
       key: o.key,
       size: o.size,
       lastModified: o.lastModified.getTime(),
       ...(storageClass && storageClass !== 'Standard' ? { storageClass } : {}),
     });
   };
-  const leaves: string[] = [];
   let level = [...new Set(prefixes)];
   for (let depth = options.splitDepth ?? 3; depth > 0 && level.length > 0; depth--) {
     const found = await mapLimit(level, options.concurrency, async (prefix) => {
@@ -67,15 +67,13 @@ export async function listPrefixes(
     });
     level = found.flat();
   }
-  leaves.push(...level);
-  await mapLimit(leaves, options.concurrency, async (prefix) => {
+  await mapLimit(level, options.concurrency, async (prefix) => {
     for await (const page of store.list({ prefix })) {
       if (stats) stats.listRequests++;
       for (const o of page.objects) take(o);
       options.onPage?.(page.objects.length);
     }
   });
-  return out;
 }
 
 /**

@@ -103,21 +103,20 @@ export function discover(objects: Iterable<ListedObject>, prefixes: readonly str
   const ha = { count: 0, bytes: 0 };
 
   for (const o of objects) {
-    const base = prefixes.filter((p) => o.key.startsWith(p)).sort((a, b) => b.length - a.length)[0];
-    if (base === undefined || o.key.endsWith('/')) continue;
-    if (isUnderHa(o.key)) {
+    const at = locate(o.key, prefixes);
+    if (at === undefined) continue;
+    if (at === 'ha') {
       ha.count++;
       ha.bytes += o.size;
       continue;
     }
-    const segs = o.key.slice(base.length).split('/');
-    const place = classify(segs);
-    if (!place) {
+    if (at === 'unowned') {
       unowned.count++;
       unowned.bytes += o.size;
       if (unowned.examples.length < 20) unowned.examples.push(o.key);
       continue;
     }
+    const { base, segs, place } = at;
     const dirPrefix =
       base +
       segs
@@ -177,6 +176,31 @@ export function discover(objects: Iterable<ListedObject>, prefixes: readonly str
     unowned,
     ha,
   };
+}
+
+/** Where a key sits: outside every owned prefix (undefined), under `ha/`, in no Flink directory, or in one. */
+function locate(
+  key: string,
+  prefixes: readonly string[],
+): undefined | 'ha' | 'unowned' | { base: string; segs: string[]; place: Place } {
+  const base = prefixes.filter((p) => key.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+  if (base === undefined || key.endsWith('/')) return undefined;
+  if (isUnderHa(key)) return 'ha';
+  const segs = key.slice(base.length).split('/');
+  const place = classify(segs);
+  return place ? { base, segs, place } : 'unowned';
+}
+
+/**
+ * The owner id of `key` (what `discover` would put in its directory's `owner.id`), or why it has none.
+ * Every object of one directory has the same answer, so a listing can be grouped by owner before the
+ * objects themselves are looked at.
+ */
+export function ownerIdOf(key: string, prefixes: readonly string[]): { id: string } | 'ha' | 'unowned' | undefined {
+  const at = locate(key, prefixes);
+  if (at === undefined || at === 'ha' || at === 'unowned') return at;
+  const { base, segs, place } = at;
+  return { id: ownerOf(base, segs.slice(0, place.at), place.kind === 'savepoint' ? segs[place.at] : undefined).id };
 }
 
 type Place =

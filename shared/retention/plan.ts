@@ -14,7 +14,9 @@ import {
   type Owner,
   type SavepointDir,
 } from './discovery';
+import { ListingIndex } from './listing-index';
 import type { MetadataReadResult, StateReference, UnreadableMetadata } from './metadata';
+import { fingerprint, NameSet } from './name-set';
 
 export interface PrunePolicy {
   keepCheckpoints: number;
@@ -134,20 +136,90 @@ interface Unit {
 
 const NOT_READ: UnreadableMetadata = { readable: false, code: 'METADATA_INVALID', message: 'was not read' };
 
-/** Plans one pruning run. Deterministic: the same input gives the same plan. */
+/** Policy, time and scope of one run: what every owner is planned with. */
+export interface PlanContext {
+  policy: PrunePolicy;
+  now: number;
+  prefixes: readonly string[];
+  scope?: PruneScope | undefined;
+}
+
+/**
+ * What the first pass over every owner leaves for the second, and all the planner keeps of the whole
+ * bucket: the names kept `_metadata` hold, and for each complete unit the policy would delete, its file
+ * names and the names its `_metadata` holds, as fingerprints (docs/state-pruner.md §4.5). A fingerprint
+ * collision can only make a unit or a file look referenced, which keeps it.
+ */
+export interface BucketAssessment {
+  referenced: NameSet;
+  dropped: Map<string, { files: Uint32Array; refs: Uint32Array }>;
+  /** Units the policy would delete that a kept `_metadata` names: unit → the unit naming it. */
+  rescued: Map<string, string>;
+  unreadable: Array<{ key: string; code: string; message: string }>;
+  counts: { jobs: number; checkpoints: number; savepoints: number; metadataRead: number };
+}
+
+export function newAssessment(): BucketAssessment {
+  return {
+    referenced: new NameSet(),
+    dropped: new Map(),
+    rescued: new Map(),
+    unreadable: [],
+    counts: { jobs: 0, checkpoints: 0, savepoints: 0, metadataRead: 0 },
+  };
+}
+
+/** What one owner's second pass decides. `metadata` must be deleted before `files` (§4.6). */
+export interface OwnerPlan {
+  metadata: PlannedDeletion[];
+  files: PlannedDeletion[];
+  skipped: SkippedUnit[];
+  owners: OwnerSummary[];
+}
+
+/** Plans one pruning run over a whole listing held in memory. Deterministic: the same input gives the same plan. */
 export function planPrune(input: PlanInput): PrunePlan {
-  const { policy, now } = input;
-  const found = discover(input.objects, input.prefixes);
-  const inScope = (o: Owner) =>
-    (input.scope?.namespace === undefined || o.namespace === input.scope.namespace) &&
-    (input.scope?.deployment === undefined || o.deployment === input.scope.deployment);
-
+  const ctx: PlanContext = { policy: input.policy, now: input.now, prefixes: input.prefixes, scope: input.scope };
+  const index = new ListingIndex();
+  for (const o of input.objects) index.add(o);
+  const groups = index.groupByOwner(input.prefixes);
+  const assessment = newAssessment();
+  const readOf = (key: string) => input.metadata.get(key) ?? NOT_READ;
+  for (const dirs of groups.owners.values())
+    assessOwner(discover(index.objectsOf(dirs), input.prefixes), readOf, ctx, assessment);
+  closeOverReferences(assessment);
+  const meta: PlannedDeletion[] = [];
+  const files: PlannedDeletion[] = [];
   const skipped: SkippedUnit[] = [];
-  const unreadable: PrunePlan['unreadable'] = [];
-  const readOf = (o: ListedObject) => input.metadata.get(o.key) ?? NOT_READ;
+  const owners: OwnerSummary[] = [];
+  for (const dirs of groups.owners.values()) {
+    const p = planOwner(discover(index.objectsOf(dirs), input.prefixes), assessment, ctx);
+    meta.push(...p.metadata);
+    files.push(...p.files);
+    skipped.push(...p.skipped);
+    owners.push(...p.owners);
+  }
+  const all = [...sortDeletions(meta), ...sortDeletions(files)];
+  return {
+    asOf: new Date(input.now).toISOString(),
+    deletions: all,
+    metadataDeletions: meta.length,
+    skipped,
+    unreadable: assessment.unreadable,
+    owners: owners.sort((a, b) => (a.owner < b.owner ? -1 : 1)),
+    totals: {
+      objects: input.objects.length,
+      bytes: input.objects.reduce((n, o) => n + o.size, 0),
+      deleteObjects: all.length,
+      deleteBytes: all.reduce((n, d) => n + d.size, 0),
+      ...assessment.counts,
+    },
+    unowned: groups.unowned,
+    ha: groups.ha,
+  };
+}
 
-  // Every completed unit, and what its `_metadata` names.
-  const refsByUnit = new Map<string, Set<string>>();
+function completeUnits(found: Discovery): Unit[] {
   const units: Unit[] = [];
   for (const job of found.jobs)
     for (const c of job.checkpoints)
@@ -156,52 +228,96 @@ export function planPrune(input: PlanInput): PrunePlan {
   for (const sp of found.savepoints)
     if (isComplete(sp))
       units.push({ prefix: sp.prefix, owner: sp.owner, metadata: sp.metadata, files: sp.files, kind: 'savepoint' });
-  for (const u of units) {
-    const r = readOf(u.metadata as ListedObject);
-    if (r.readable) refsByUnit.set(u.prefix, referencedNames(r.references));
-    else unreadable.push({ key: (u.metadata as ListedObject).key, code: r.code, message: r.message });
-  }
-  const blocked = unreadable.length > 0;
+  return units;
+}
 
-  // Step 1: policy decisions per unit, before references are considered.
+/** The policy's decisions for one owner's units, before references are considered (§4.1–4.4). */
+function decide(found: Discovery, ctx: PlanContext) {
   const keep = new Map<string, string>(); // unit prefix -> why
   const drop = new Map<string, DeleteReason>();
-  for (const job of found.jobs) decideCheckpoints(job, policy, now, keep, drop);
+  for (const job of found.jobs) decideCheckpoints(job, ctx.policy, ctx.now, keep, drop);
   const byOwner = groupBy(found.savepoints, (s) => s.owner.id);
-  for (const list of byOwner.values()) decideSavepoints(list, policy, now, keep, drop);
+  for (const list of byOwner.values()) decideSavepoints(list, ctx.policy, ctx.now, keep, drop);
   // Units kept by the count and age rules alone: incomplete directories older than all of them are dead.
   const policyKept = new Set(keep.keys());
-  for (const u of units)
-    if (!inScope(u.owner) && drop.delete(u.prefix)) keep.set(u.prefix, 'outside the scope of this run');
+  const inScope = (o: Owner) =>
+    (ctx.scope?.namespace === undefined || o.namespace === ctx.scope.namespace) &&
+    (ctx.scope?.deployment === undefined || o.deployment === ctx.scope.deployment);
+  return { keep, drop, policyKept, byOwner, inScope };
+}
 
-  // Step 2: a unit named by a kept unit's `_metadata` is kept too, until nothing changes.
-  const referencedBy = new Map<string, string>(); // name -> a kept unit that names it
-  const addRefs = (prefix: string) => {
-    for (const name of refsByUnit.get(prefix) ?? []) if (!referencedBy.has(name)) referencedBy.set(name, prefix);
-  };
-  for (const u of units) if (!drop.has(u.prefix)) addRefs(u.prefix);
-  const unitByPrefix = new Map(units.map((u) => [u.prefix, u]));
+/**
+ * First pass, one owner at a time: decides its units by policy, records the names every kept `_metadata`
+ * holds, and keeps what the reference closure needs of the units the policy would delete.
+ */
+export function assessOwner(
+  found: Discovery,
+  readOf: (key: string) => MetadataReadResult,
+  ctx: PlanContext,
+  into: BucketAssessment,
+): void {
+  into.counts.jobs += found.jobs.length;
+  into.counts.checkpoints += found.jobs.reduce((n, j) => n + j.checkpoints.length, 0);
+  into.counts.savepoints += found.savepoints.length;
+  const units = completeUnits(found);
+  into.counts.metadataRead += units.length;
+  const { drop, inScope } = decide(found, ctx);
+  for (const u of units) {
+    if (!inScope(u.owner)) drop.delete(u.prefix);
+    const r = readOf((u.metadata as ListedObject).key);
+    if (!r.readable) {
+      into.unreadable.push({ key: (u.metadata as ListedObject).key, code: r.code, message: r.message });
+      continue;
+    }
+    const names = referencedNames(r.references);
+    if (!drop.has(u.prefix)) {
+      for (const name of names) into.referenced.add(name, u.prefix);
+      continue;
+    }
+    const fileNames = u.files.map((f) => baseName(f.key)).filter((n) => n !== METADATA_FILE && n !== KEEP_MARKER);
+    into.dropped.set(u.prefix, { files: fingerprints(fileNames), refs: fingerprints(names) });
+  }
+}
+
+/** Step 2 of §4.5: a unit named by a kept unit's `_metadata` is kept too, until nothing changes. */
+export function closeOverReferences(a: BucketAssessment): void {
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [prefix] of drop) {
-      const u = unitByPrefix.get(prefix) as Unit;
-      const by = namedByOther(u.files, prefix, referencedBy);
-      if (by) {
-        drop.delete(prefix);
-        keep.set(prefix, `referenced by ${by}`);
-        skipped.push(
-          skip(u.prefix, u.owner, 'REFERENCED_BY_KEPT_METADATA', `a file is named by ${by}_metadata`, u.files),
-        );
-        addRefs(prefix);
-        changed = true;
-      }
+    for (const [prefix, u] of a.dropped) {
+      if (a.rescued.has(prefix)) continue;
+      const by = firstReferrer(a.referenced, u.files, prefix);
+      if (by === undefined) continue;
+      a.rescued.set(prefix, by);
+      for (let i = 0; i < u.refs.length; i += 2)
+        a.referenced.addFingerprint([u.refs[i] as number, u.refs[i + 1] as number], prefix);
+      changed = true;
     }
+  }
+}
+
+/** Second pass, one owner at a time: every key of the owner to delete, with its reason, and what stays and why. */
+export function planOwner(found: Discovery, a: BucketAssessment, ctx: PlanContext): OwnerPlan {
+  const { policy, now } = ctx;
+  const { drop, policyKept, byOwner, inScope } = decide(found, ctx);
+  const units = completeUnits(found);
+  const blocked = a.unreadable.length > 0;
+  const unreadableByKey = new Map(a.unreadable.map((u) => [u.key, u]));
+  const skipped: SkippedUnit[] = [];
+  const referrerOf = (name: string) => a.referenced.referrerOf(name);
+
+  for (const u of units) {
+    if (!inScope(u.owner)) drop.delete(u.prefix);
+    const by = a.rescued.get(u.prefix);
+    if (by !== undefined && drop.delete(u.prefix))
+      skipped.push(
+        skip(u.prefix, u.owner, 'REFERENCED_BY_KEPT_METADATA', `a file is named by ${by}_metadata`, u.files),
+      );
   }
 
   const plannedMeta: PlannedDeletion[] = [];
   const plannedFiles: PlannedDeletion[] = [];
   const push = (o: ListedObject, reason: DeleteReason, unit: string, owner: Owner) => {
-    if (!isDeletable(o.key, input.prefixes)) return;
+    if (!isDeletable(o.key, ctx.prefixes)) return;
     const entry = {
       key: o.key,
       size: o.size,
@@ -219,7 +335,7 @@ export function planPrune(input: PlanInput): PrunePlan {
     const reason = drop.get(u.prefix);
     if (!reason) continue;
     if (blocked) {
-      skipped.push(skip(u.prefix, u.owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(unreadable), u.files));
+      skipped.push(skip(u.prefix, u.owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(a.unreadable), u.files));
       continue;
     }
     for (const f of u.files) push(f, reason, u.prefix, u.owner);
@@ -264,10 +380,10 @@ export function planPrune(input: PlanInput): PrunePlan {
 
   function guardedPush(prefix: string, owner: Owner, files: ListedObject[], reason: DeleteReason) {
     if (blocked) {
-      skipped.push(skip(prefix, owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(unreadable), files));
+      skipped.push(skip(prefix, owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(a.unreadable), files));
       return;
     }
-    const by = namedByOther(files, prefix, referencedBy);
+    const by = namedByOther(files, prefix, referrerOf);
     if (by) {
       skipped.push(skip(prefix, owner, 'REFERENCED_BY_KEPT_METADATA', `a file is named by ${by}_metadata`, files));
       return;
@@ -286,18 +402,19 @@ export function planPrune(input: PlanInput): PrunePlan {
     }
     if (blocked) {
       skipped.push(
-        skip(`${job.prefix}shared/`, job.owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(unreadable), files),
+        skip(`${job.prefix}shared/`, job.owner, 'BLOCKED_BY_UNREADABLE_METADATA', blockDetail(a.unreadable), files),
       );
       return;
     }
     let recent = 0;
     let referenced = 0;
     const left: ListedObject[] = [];
+    const taskowned = new Set(job.taskowned);
     for (const f of files) {
       if (now - f.lastModified < policy.sharedMinAgeMs) recent++;
-      else if (referencedBy.has(baseName(f.key))) referenced++;
+      else if (referrerOf(baseName(f.key)) !== undefined) referenced++;
       else {
-        push(f, job.taskowned.includes(f) ? 'TASKOWNED_UNREFERENCED' : 'SHARED_UNREFERENCED', job.prefix, job.owner);
+        push(f, taskowned.has(f) ? 'TASKOWNED_UNREFERENCED' : 'SHARED_UNREFERENCED', job.prefix, job.owner);
         continue;
       }
       left.push(f);
@@ -325,34 +442,16 @@ export function planPrune(input: PlanInput): PrunePlan {
   }
 
   for (const u of units) {
-    const r = readOf(u.metadata as ListedObject);
-    if (!r.readable) skipped.push(skip(u.prefix, u.owner, 'METADATA_UNREADABLE', `${r.code}: ${r.message}`, u.files));
+    const r = unreadableByKey.get((u.metadata as ListedObject).key);
+    if (r) skipped.push(skip(u.prefix, u.owner, 'METADATA_UNREADABLE', `${r.code}: ${r.message}`, u.files));
   }
   for (const sp of found.savepoints)
     if (sp.keepMarker && !drop.has(sp.prefix))
       skipped.push(skip(sp.prefix, sp.owner, 'KEEP_MARKER', 'holds a _KEEP object', []));
 
-  const all = [...sortDeletions(plannedMeta), ...sortDeletions(plannedFiles)];
-  return {
-    asOf: new Date(now).toISOString(),
-    deletions: all,
-    metadataDeletions: plannedMeta.length,
-    skipped,
-    unreadable,
-    owners: summarize(found, all, drop, blocked),
-    totals: {
-      objects: input.objects.length,
-      bytes: input.objects.reduce((n, o) => n + o.size, 0),
-      deleteObjects: all.length,
-      deleteBytes: all.reduce((n, d) => n + d.size, 0),
-      jobs: found.jobs.length,
-      checkpoints: found.jobs.reduce((n, j) => n + j.checkpoints.length, 0),
-      savepoints: found.savepoints.length,
-      metadataRead: units.length,
-    },
-    unowned: found.unowned,
-    ha: found.ha,
-  };
+  const metadata = sortDeletions(plannedMeta);
+  const files = sortDeletions(plannedFiles);
+  return { metadata, files, skipped, owners: summarize(found, [metadata, files], drop, blocked) };
 }
 
 /** Keys of every `_metadata` the planner needs read: those of completed checkpoints and savepoints. */
@@ -440,11 +539,31 @@ function baseName(path: string): string {
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
-function namedByOther(files: ListedObject[], self: string, referencedBy: Map<string, string>): string | undefined {
+function namedByOther(
+  files: ListedObject[],
+  self: string,
+  referrerOf: (name: string) => string | undefined,
+): string | undefined {
   for (const f of files) {
     const name = baseName(f.key);
     if (name === METADATA_FILE || name === KEEP_MARKER) continue;
-    const by = referencedBy.get(name);
+    const by = referrerOf(name);
+    if (by !== undefined && by !== self) return by;
+  }
+  return undefined;
+}
+
+/** Fingerprints of `names`, two numbers each, in one typed array. */
+function fingerprints(names: Iterable<string>): Uint32Array {
+  const list = [...names];
+  const out = new Uint32Array(2 * list.length);
+  for (const [i, n] of list.entries()) out.set(fingerprint(n), 2 * i);
+  return out;
+}
+
+function firstReferrer(set: NameSet, files: Uint32Array, self: string): string | undefined {
+  for (let i = 0; i < files.length; i += 2) {
+    const by = set.referrerOfFingerprint(files[i] as number, files[i + 1] as number);
     if (by !== undefined && by !== self) return by;
   }
   return undefined;
@@ -476,7 +595,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 
 function summarize(
   found: Discovery,
-  deletions: PlannedDeletion[],
+  deletions: PlannedDeletion[][],
   drop: Map<string, DeleteReason>,
   blocked: boolean,
 ): OwnerSummary[] {
@@ -514,7 +633,7 @@ function summarize(
     if (isComplete(sp)) (gone(sp.prefix) ? s.deletedSavepoints : s.keptSavepoints).push(sp.prefix);
     for (const o of sp.files) addClass(s, o);
   }
-  for (const d of deletions) {
+  for (const d of deletions.flat()) {
     const s = owners.get(d.owner);
     if (!s) continue;
     s.deletedObjects++;

@@ -3,8 +3,9 @@
  * one-paragraph summary for the function log. Pure: plan, execution and context in, JSON out.
  * Field meanings are in docs/state-pruner.md §6.
  */
-import type { ExecuteResult } from './execute';
-import type { PlannedDeletion, PrunePlan, PruneScope } from './plan';
+import type { DeletedEntry } from './deleted-log';
+import type { StreamResult } from './execute';
+import type { PrunePlan, PruneScope } from './plan';
 import type { BucketWarning } from './warnings';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -42,6 +43,8 @@ export interface PruneReport {
   totals: PrunePlan['totals'] & {
     deletedObjects: number;
     deletedBytes: number;
+    /** How many of the deleted objects are `_metadata`. */
+    deletedMetadata: number;
     failedObjects: number;
     notAttempted: number;
     requests: RunContext['requests'];
@@ -53,12 +56,17 @@ export interface PruneReport {
     monthlyAfter: number;
   };
   owners: Array<PrunePlan['owners'][number] & { monthlyCost: number; reclaimedBytes: number; totalBytes: number }>;
-  /** Deleted keys (a dry run: the keys a real run would delete), each with its reason. */
-  deleted: Array<Pick<PlannedDeletion, 'key' | 'size' | 'reason' | 'storageClass'>>;
-  failed: ExecuteResult['failed'];
+  /**
+   * Deleted keys (a dry run: the keys a real run would delete), each with its reason: the first 10,000;
+   * the others are in `deletedParts`, in order.
+   */
+  deleted: DeletedEntry[];
+  /** NDJSON objects holding the deleted keys after the first 10,000, one per line (absent when none). */
+  deletedParts?: string[];
+  failed: StreamResult['failed'];
   skipped: PrunePlan['skipped'];
   unreadable: PrunePlan['unreadable'];
-  stoppedBy?: ExecuteResult['stoppedBy'];
+  stoppedBy?: StreamResult['stoppedBy'];
   fannedOut?: string[];
   error?: string;
   unowned: PrunePlan['unowned'];
@@ -71,21 +79,30 @@ export function monthlyCost(bytesByClass: Record<string, number>, prices: Readon
   return round(sum);
 }
 
-/** Builds the report; `execution` is absent for a dry run or a run that deleted nothing. */
+/** A plan without its deletions: what the report needs of it once the deletions have streamed past. */
+export type PlanSummary = Omit<PrunePlan, 'deletions' | 'metadataDeletions'>;
+
+/** Deleted (in a dry run: would-be deleted) objects and bytes of one owner, by storage class. */
+export interface OwnerDeleted {
+  objects: number;
+  bytes: number;
+  byClass: Record<string, number>;
+}
+
+/** What carrying out (or, in a dry run, counting) the deletions gave. */
+export interface RunExecution extends StreamResult {
+  deleted: DeletedEntry[];
+  deletedParts: string[];
+  byOwner: ReadonlyMap<string, OwnerDeleted>;
+}
+
+/** Builds the report; `execution` is absent when the run never reached its deletions. */
 export function buildReport(
-  plan: PrunePlan | undefined,
-  execution: ExecuteResult | undefined,
+  plan: PlanSummary | undefined,
+  execution: RunExecution | undefined,
   ctx: RunContext,
 ): PruneReport {
-  const deletedList = ctx.dryRun ? (plan?.deletions ?? []) : (execution?.deleted ?? []);
-  const byOwnerDeleted = new Map<string, { objects: number; bytes: number; byClass: Record<string, number> }>();
-  for (const d of deletedList) {
-    const o = byOwnerDeleted.get(d.owner) ?? { objects: 0, bytes: 0, byClass: {} };
-    o.objects++;
-    o.bytes += d.size;
-    o.byClass[d.storageClass] = (o.byClass[d.storageClass] ?? 0) + d.size;
-    byOwnerDeleted.set(d.owner, o);
-  }
+  const byOwnerDeleted = execution?.byOwner ?? new Map<string, OwnerDeleted>();
   const bytesByClass: Record<string, number> = {};
   const afterByClass: Record<string, number> = {};
   const owners = (plan?.owners ?? [])
@@ -133,8 +150,9 @@ export function buildReport(
     warnings: ctx.warnings,
     totals: {
       ...(plan?.totals ?? emptyTotals()),
-      deletedObjects: deletedList.length,
-      deletedBytes: deletedList.reduce((n, d) => n + d.size, 0),
+      deletedObjects: execution?.deletedObjects ?? 0,
+      deletedBytes: execution?.deletedBytes ?? 0,
+      deletedMetadata: execution?.deletedMetadata ?? 0,
       failedObjects: execution?.failed.length ?? 0,
       notAttempted: execution?.notAttempted ?? 0,
       requests: ctx.requests,
@@ -146,7 +164,8 @@ export function buildReport(
       monthlyAfter: monthlyCost(afterByClass, ctx.pricePerGbMonth),
     },
     owners,
-    deleted: deletedList.map((d) => ({ key: d.key, size: d.size, reason: d.reason, storageClass: d.storageClass })),
+    deleted: execution?.deleted ?? [],
+    ...(execution && execution.deletedParts.length > 0 ? { deletedParts: execution.deletedParts } : {}),
     failed: execution?.failed ?? [],
     skipped: plan?.skipped ?? [],
     unreadable: plan?.unreadable ?? [],

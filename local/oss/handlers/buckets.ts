@@ -49,7 +49,7 @@ export const putBucket: Handler = async (ctx, state) => {
     }
   }
   const acl = parseBucketAcl(ctx.headers['x-oss-acl'], 'private');
-  const created = await state.engine.createBucket({ name, created: Date.now(), storageClass, redundancy, acl });
+  const created = await state.engine.createBucket({ name, created: state.clock.now(), storageClass, redundancy, acl });
   if (!created) {
     const existing = state.engine.requireBucket(name).config;
     if (existing.storageClass !== storageClass)

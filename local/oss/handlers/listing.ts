@@ -20,14 +20,14 @@ function contents(
     el('Type', record.type),
     el('Size', record.size),
     el('StorageClass', record.storageClass),
-    record.restore !== undefined && restoreXml(record),
+    record.restore !== undefined && restoreXml(record, state.clock.now()),
     withOwner && ownerXml(state),
   ]);
 }
 
 /** `<RestoreInfo>` of a cold object being restored or restored (absent otherwise, as on OSS). */
-function restoreXml(record: ObjectRecord): XmlElement | undefined {
-  const info = restoreInfo(record, Date.now());
+function restoreXml(record: ObjectRecord, now: number): XmlElement | undefined {
+  const info = restoreInfo(record, now);
   return info === undefined ? undefined : el('RestoreInfo', info);
 }
 

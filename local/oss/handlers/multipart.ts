@@ -11,7 +11,7 @@ import { children, el, parseXml, text } from '../xml';
 import { attrsFromHeaders } from './object-attrs';
 import { notifyCreated } from './publish';
 import { expectedMd5, forbidsOverwrite, listEncoder, parseCopySource, requireKey, requireLength } from './request';
-import { isoTime, nowSeconds, sseHeaders, versionHeader } from './response';
+import { isoTime, sseHeaders, versionHeader } from './response';
 import type { Handler } from './types';
 
 /** InitiateMultipartUpload: the object's attributes are fixed now and applied at completion. */
@@ -22,7 +22,7 @@ export const initiateMultipartUpload: Handler = async (ctx, state) => {
   const attrs = attrsFromHeaders(ctx.headers, config);
   if (forbidsOverwrite(ctx) && state.engine.wouldOverwrite(bucket, key)) throw OssErrors.fileAlreadyExists();
   const uploadId = randomBytes(16).toString('hex').toUpperCase();
-  await state.engine.initiateUpload(bucket, { uploadId, key, initiated: Date.now(), ...attrs });
+  await state.engine.initiateUpload(bucket, { uploadId, key, initiated: state.clock.now(), ...attrs });
   const encode = listEncoder(ctx);
   ctx.sendXml(
     200,
@@ -77,7 +77,7 @@ export const uploadPartCopy: Handler = async (ctx, state) => {
     source.bucket,
     source.key,
     (src) => {
-      requireReadable(src, Date.now());
+      requireReadable(src, state.clock.now());
       const outcome = evaluatePreconditions(
         {
           ...(ctx.headers['x-oss-copy-source-if-match'] !== undefined
@@ -166,7 +166,7 @@ export const completeMultipartUpload: Handler = async (ctx, state) => {
     parts,
     {
       etag,
-      lastModified: nowSeconds(),
+      lastModified: state.clock.nowSeconds(),
       type: 'Multipart',
       storageClass: u.storageClass,
       uploadId,

@@ -21,7 +21,7 @@ import {
 } from './object-attrs';
 import { commitNormalObject, notifyCreated, notifyRemoved } from './publish';
 import { expectedMd5, forbidsOverwrite, parseCopySource, requireKey, requireLength, versionParam } from './request';
-import { isoTime, nowSeconds, objectHeaders, ownerXml, sseHeaders, versionHeader } from './response';
+import { isoTime, objectHeaders, ownerXml, sseHeaders, versionHeader } from './response';
 import type { Handler, ServerState } from './types';
 
 /** Refuses a staged body whose Content-MD5 or x-oss-hash-crc64ecma does not match what was received. */
@@ -130,7 +130,7 @@ export const getObject: Handler = async (ctx, state) => {
         notModified = true;
         return undefined;
       }
-      if (ctx.method !== 'HEAD') requireReadable(rec, Date.now());
+      if (ctx.method !== 'HEAD') requireReadable(rec, state.clock.now());
       const decision = decideRange(ctx.headers.range, rec.size, standard);
       if (decision.kind === 'unsatisfiable') throw OssErrors.invalidRange();
       const plan =
@@ -286,7 +286,7 @@ export const copyObject: Handler = async (ctx, state) => {
   const sse = sseOf(ctx.headers);
   // Every failed source condition is 412, naming it as OSS does (If-None-Match, not 304 as for GET).
   const check = (src: ObjectRecord) => {
-    requireReadable(src, Date.now());
+    requireReadable(src, state.clock.now());
     const outcome = evaluatePreconditions(
       preconditionsOf(ctx.headers, 'x-oss-copy-source-'),
       src.etag,
@@ -303,7 +303,7 @@ export const copyObject: Handler = async (ctx, state) => {
       etag: src.etag,
       ...(src.contentMd5 !== undefined ? { contentMd5: src.contentMd5 } : {}),
       crc64: src.crc64,
-      lastModified: nowSeconds(),
+      lastModified: state.clock.nowSeconds(),
       type: src.type === 'Appendable' ? 'Normal' : src.type,
       storageClass: storageClassOf(ctx.headers['x-oss-storage-class'], src.storageClass),
       ...(replaced ? { headers: replaced.headers, ...(replaced.meta ? { meta: replaced.meta } : {}) } : pick(src)),
@@ -362,7 +362,7 @@ export const appendObject: Handler = async (ctx, state) => {
     key,
     position,
     hashed,
-    { ...attrs, lastModified: nowSeconds() },
+    { ...attrs, lastModified: state.clock.nowSeconds() },
     { maxBytes: MAX_SINGLE_PUT_BYTES, tooLarge: () => OssErrors.entityTooLarge() },
     () => {
       if (md5 && !md5.equals(chunkHash.digest())) throw OssErrors.invalidDigest();

@@ -3,7 +3,6 @@ import type { RequestContext } from '../http/context';
 import type { Committed } from '../store/engine';
 import type { ObjectRecord, StagedBlob } from '../store/types';
 import type { ObjectAttrs } from './object-attrs';
-import { nowSeconds } from './response';
 import type { ServerState } from './types';
 
 /**
@@ -29,7 +28,7 @@ export async function commitNormalObject(
       etag,
       contentMd5: staged.md5.toString('base64'),
       crc64: staged.crc64,
-      lastModified: nowSeconds(),
+      lastModified: state.clock.nowSeconds(),
       type: 'Normal',
     },
     { forbidOverwrite: target.forbidOverwrite },

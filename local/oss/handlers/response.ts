@@ -10,7 +10,6 @@ export const isoTime = (ms: number) => new Date(ms).toISOString();
 /** RFC 1123, as in Last-Modified. */
 export const httpDate = (ms: number) => new Date(ms).toUTCString();
 /** Now, at the one-second resolution of Last-Modified. */
-export const nowSeconds = () => Math.floor(Date.now() / 1000) * 1000;
 
 /** `<Owner>`: ali-oss dereferences `Owner.ID` in ListObjects v1 and ListBuckets, so it must be there. */
 export function ownerXml(state: ServerState): XmlElement {

@@ -21,7 +21,7 @@ export const restoreObject: Handler = async (ctx, state) => {
     key,
     (record) => {
       const request = parseRestoreRequest(body, record.storageClass);
-      const decision = decideRestore(record, request, Date.now(), state.restoreTiming);
+      const decision = decideRestore(record, request, state.clock.now(), state.restoreTiming);
       status = decision.status;
       return { ...record, restore: decision.restore };
     },
@@ -35,7 +35,11 @@ export const restoreObject: Handler = async (ctx, state) => {
 export class RestoreWatcher {
   private timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly notifier: Notifier) {}
+  constructor(
+    private readonly notifier: Notifier,
+    /** The server's clock: restore times are on it. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Schedules the FinishRestore event of a restore that has just started. */
   watch(bucket: string, record: ObjectRecord): void {
@@ -56,7 +60,7 @@ export class RestoreWatcher {
           sourceIp: '127.0.0.1',
         });
       },
-      Math.max(0, restore.readyAt - Date.now()),
+      Math.max(0, restore.readyAt - this.now()),
     );
     timer.unref();
     this.timers.add(timer);

@@ -1,3 +1,4 @@
+import type { ServerClock } from '../clock';
 import type { RequestContext } from '../http/context';
 import type { Notifier } from '../notifications';
 import type { RestoreTiming } from '../restore';
@@ -15,6 +16,8 @@ export interface ServerState {
   /** How long restores take and how long a restored copy stays readable. */
   restoreTiming: RestoreTiming;
   restores: RestoreWatcher;
+  /** Object times come from here, so that tests can write in the past. */
+  clock: ServerClock;
 }
 
 export type Handler = (ctx: RequestContext, state: ServerState) => Promise<void>;

@@ -110,7 +110,7 @@ export const listObjectVersions: Handler = async (ctx, state) => {
     versionIdMarker,
     maxKeys,
   });
-  const now = Date.now();
+  const now = state.clock.now();
   ctx.sendXml(
     200,
     el('ListVersionsResult', [

@@ -66,6 +66,8 @@ export class ObjectEngine {
   private locks = new Map<string, Promise<void>>();
   // Running MD5 states of appendable objects, so an append need not re-read the object.
   private appendHashes = new Map<string, Hash>();
+  /** Epoch ms for the times the engine stamps itself (delete markers, parts); the server sets its clock. */
+  now: () => number = Date.now;
 
   private constructor(
     private readonly backend: Backend,
@@ -518,7 +520,7 @@ export class ObjectEngine {
           size: 0,
           etag: '',
           crc64: '0',
-          lastModified: Math.floor(Date.now() / 1000) * 1000,
+          lastModified: Math.floor(this.now() / 1000) * 1000,
           type: 'Normal',
           storageClass: state.config.storageClass,
           versionId: versioning === 'Enabled' ? newVersionId() : NULL_VERSION,
@@ -577,7 +579,7 @@ export class ObjectEngine {
         size: staged.size,
         etag,
         crc64: staged.crc64,
-        lastModified: Math.floor(Date.now() / 1000) * 1000,
+        lastModified: Math.floor(this.now() / 1000) * 1000,
       };
       if (this.buckets.get(bucket)?.uploads.get(uploadId) !== upload || upload.completing) {
         await this.backend.removeBlob(blob);

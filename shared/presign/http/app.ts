@@ -11,10 +11,17 @@ import { StorageError } from '../../storage/errors';
 import type { ObjectStore } from '../../storage/port';
 import type { UrlSigner } from '../../storage/url-signer';
 import { authenticate, type Caller } from '../auth';
+import type { PresignAudit } from '../context';
 import { API_ERRORS, ApiError, type ApiErrorCode } from '../errors';
 import { readArtifactSbom } from '../sbom';
 import { PresignService } from '../service';
 import { CompleteBody, check, DownloadBody, FormBody, ListQuery, PartsBody, UploadBody } from './schemas';
+
+const AUDIT_MESSAGES: Record<PresignAudit['event'], string> = {
+  'url.issued': 'url issued',
+  'artifact.deleted': 'artifact deleted',
+  'upload.aborted': 'upload aborted',
+};
 
 /** Request bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -30,7 +37,7 @@ export interface PresignAppDeps {
   /** The artifacts page's HTML, read when `GET /` is first asked for; without it `/` is 404. */
   page?: () => Promise<string>;
   /** Also receives each audit event with its request id (the bucket's audit trail, shared/logs/audit.ts). */
-  onAudit?: (event: Record<string, unknown>, requestId: string) => void;
+  onAudit?: (event: PresignAudit['event'], fields: Record<string, unknown>, requestId: string) => void;
 }
 
 /** What a route handler gets: the request, its path parameters, the authenticated caller and the service. */
@@ -210,9 +217,9 @@ export function createPresignApp(deps: PresignAppDeps): PresignApp {
     const caller = authenticate(req.headers.authorization, deps.config.api.tokens);
     const service = new PresignService({
       ...deps,
-      audit: (event) => {
-        log.info('url issued', { event: 'url.issued', ...event });
-        deps.onAudit?.({ ...event }, req.requestId ?? req.headers['x-fc-request-id'] ?? '');
+      audit: ({ event, fields }) => {
+        log.info(AUDIT_MESSAGES[event], { event, ...fields });
+        deps.onAudit?.(event, { ...fields }, req.requestId ?? req.headers['x-fc-request-id'] ?? '');
       },
     });
     return handler.run({ req, params, caller, service });

@@ -182,4 +182,23 @@ describe('log-shipper on the local stack', () => {
     expect(issued!.requestId).toBe(res.headers.get('x-request-id'));
     expect(JSON.stringify(events)).not.toContain(signature);
   });
+
+  it("holds presign-api's deletions too: who deleted which artifact", async () => {
+    const api = stack.urls['presign-api']!;
+    const res = await fetch(`${api}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: 'default', name: 'deleted.jar', size: 6 }),
+    });
+    const signed = (await res.json()) as { url: string; headers: Record<string, string> };
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'abcdef' })).status).toBe(200);
+    const deleted = await fetch(`${api}/v1/artifacts/default/deleted.jar`, { method: 'DELETE', headers: auth() });
+    expect(deleted.status).toBe(204);
+    const events = await recordsUnder('logs/_audit/function=presign-api/');
+    const event = events.find(
+      (e) => e.event === 'artifact.deleted' && e.key === 'artifacts/namespaces/default/deleted.jar',
+    );
+    expect(event).toMatchObject({ function: 'presign-api', tokenId: 'local-dev', size: 6 });
+    expect(event!.requestId).toBe(deleted.headers.get('x-request-id'));
+  });
 });

@@ -24,6 +24,30 @@ describe('a clean job JAR', () => {
     expect(a.jar?.manifest['Manifest-Version']).toBe('1.0');
   });
 
+  it('reads class headers across chunk boundaries: stored and deflated, with and without data descriptors', async () => {
+    // Distinct versions per layout, so each header must have been read for its version to show up.
+    const jar = buildZip([
+      { name: 'META-INF/MANIFEST.MF', data: manifest({ 'Main-Class': 'a.Deflated' }) },
+      { name: 'a/Deflated.class', data: classFile(52, 3000), method: 'deflate' },
+      { name: 'a/Stored.class', data: classFile(53, 100), method: 'store' },
+      { name: 'a/DeflatedDescriptor.class', data: classFile(54, 5000), method: 'deflate', dataDescriptor: true },
+      { name: 'a/StoredDescriptor.class', data: classFile(55, 50), method: 'store', dataDescriptor: true },
+      // A long name and extra fields (the JAR marker 0xCAFE, an extended timestamp) move where the data starts.
+      {
+        name: `a/${'x'.repeat(300)}.class`,
+        data: classFile(50, 900),
+        extra: Buffer.from([0xfe, 0xca, 0, 0, 0x55, 0x54, 5, 0, 1, 0x10, 0x20, 0x30, 0x40]),
+      },
+    ]);
+    for (const chunk of [1, 2, 5, 13, 31, 64, 4096]) {
+      const a = await analyzeBuffer('job.jar', jar, { maxJava: 21 }, { chunk });
+      expect(a.findings).toEqual([]);
+      expect(a.facts?.corruptEntries.count).toBe(0);
+      expect([...(a.facts?.classMajors.keys() ?? [])].sort()).toEqual([50, 52, 53, 54, 55]);
+      expect(a.sha256).toBe(sha(jar));
+    }
+  });
+
   it('reads the same facts whatever the chunking of the stream', async () => {
     const jar = jobJar();
     for (const chunk of [1, 3, 30, 64 * 1024]) {

@@ -39,4 +39,25 @@ describe('SequentialScanner', () => {
     s.end();
     expect(got).toEqual([[], [20, 21, 22], undefined]);
   });
+
+  it('makes each planned capture only when the stream reaches it', () => {
+    const starts = [3, 3, 40, 90];
+    const made: number[] = [];
+    const got: Array<number[] | undefined> = [];
+    const s = new SequentialScanner({
+      count: starts.length,
+      startOf: (i) => starts[i] as number,
+      captureAt: (i) => {
+        made.push(i);
+        return { start: starts[i] as number, length: 2, done: (b) => got.push(b && [...b]) };
+      },
+    });
+    s.push(bytes.subarray(0, 30));
+    expect(made).toEqual([0, 1]);
+    s.push(bytes.subarray(30, 60));
+    expect(made).toEqual([0, 1, 2]);
+    s.end();
+    expect(made).toEqual([0, 1, 2, 3]);
+    expect(got).toEqual([[3, 4], [3, 4], [40, 41], undefined]);
+  });
 });

@@ -350,6 +350,9 @@ describe('multipart uploads', () => {
     const plan = await start(PART * 3);
     expect((await call('DELETE', `/v1/uploads/${plan.uploadId}`)).status).toBe(204);
     expect(await uploads()).toEqual([]);
+    expect(logLines.filter((l) => l.event === 'upload.aborted')).toEqual([
+      expect.objectContaining({ tokenId: 'admin', key: plan.key, uploadId: plan.uploadId }),
+    ]);
     expect(await store.head(`catalog/_uploads/${plan.uploadId}.json`)).toBeUndefined();
     expect((await call('DELETE', `/v1/uploads/${plan.uploadId}`)).json.error.code).toBe('UPLOAD_NOT_FOUND');
   });
@@ -528,7 +531,16 @@ describe('catalog', () => {
   });
 
   it('deletes artifact and record together; 404 once both are gone', async () => {
+    const before = await store.head(`artifacts/namespaces/${ns}/b.jar`);
     expect((await call('DELETE', `/v1/artifacts/${ns}/b.jar`, undefined, tokens.deleter)).status).toBe(204);
+    expect(logLines.filter((l) => l.event === 'artifact.deleted')).toEqual([
+      expect.objectContaining({
+        tokenId: 'deleter',
+        key: `artifacts/namespaces/${ns}/b.jar`,
+        etag: before!.etag,
+        size: before!.size,
+      }),
+    ]);
     expect(await store.head(`artifacts/namespaces/${ns}/b.jar`)).toBeUndefined();
     expect(await store.head(`catalog/artifacts/namespaces/${ns}/b.jar.json`)).toBeUndefined();
     expect((await call('DELETE', `/v1/artifacts/${ns}/b.jar`)).json.error.code).toBe('ARTIFACT_NOT_FOUND');
@@ -536,6 +548,9 @@ describe('catalog', () => {
     await store.put(`catalog/artifacts/namespaces/${ns}/gone.jar.json`, '{}');
     expect((await call('DELETE', `/v1/artifacts/${ns}/gone.jar`)).status).toBe(204);
     expect(await store.head(`catalog/artifacts/namespaces/${ns}/gone.jar.json`)).toBeUndefined();
+    const lone = logLines.filter((l) => l.event === 'artifact.deleted').at(-1);
+    expect(lone).toMatchObject({ tokenId: 'admin', key: `artifacts/namespaces/${ns}/gone.jar` });
+    expect(lone).not.toHaveProperty('etag');
   });
 
   it('says which keys it could not delete when OSS refuses the batch', async () => {
@@ -554,6 +569,7 @@ describe('catalog', () => {
       `Could not delete artifacts/namespaces/${ns}/b.jar and catalog/artifacts/namespaces/${ns}/b.jar.json: DeleteMultipleObjects failed: OSS answered 403 AccessDenied. Try again.`,
     );
     expect(await store.head(`artifacts/namespaces/${ns}/b.jar`)).toBeDefined();
+    expect(logLines.filter((l) => l.event === 'artifact.deleted')).toEqual([]);
   });
 });
 

@@ -169,4 +169,50 @@ describe('runPrune on the in-memory store', () => {
     const d = await acquireLease(store, { dir: leaseDir, holder: 'd', ttlMs, now: slotEnd + 10 });
     expect(d.acquired).toBe(true);
   });
+
+  it('hands each namespace to its own invocation, which deletes its slice from the stored parts', async () => {
+    const { store, set, now } = clockedStore();
+    for (const ns of ['ns-a', 'ns-b']) {
+      const job = `flink-jobs/namespaces/${ns}/deployments/d/checkpoints/jobs/j/00000000000000000000000000000001/`;
+      for (let c = 1; c <= 3; c++) {
+        await store.put(`${job}chk-${c}/${uuid(c)}`, 'x');
+        await store.put(`${job}chk-${c}/_metadata`, writeMetadata({ checkpointId: c, relative: [uuid(c)] }));
+      }
+    }
+    set(now() + 30 * DAY);
+    const invoked: string[] = [];
+    const r = await runPrune({
+      ...deps(store, now),
+      settings: { ...settings, fanoutDeployments: 1 },
+      fanOut: {
+        functionName: 'state-pruner',
+        invoker: {
+          invokeAsync: async (name, payload) => {
+            expect(name).toBe('state-pruner');
+            invoked.push(String(payload));
+            return {};
+          },
+        },
+      },
+    });
+    expect(r.report.outcome).toBe('fanned-out');
+    expect(r.report.fannedOut).toEqual(['ns-a', 'ns-b']);
+    expect((await keys(store)).filter((k) => k.includes('/chk-'))).toHaveLength(12); // nothing deleted yet
+    const requests = invoked.map((p) => JSON.parse(p) as { executePlan: string; namespace: string });
+    expect(requests.map((q) => q.namespace)).toEqual(['ns-a', 'ns-b']);
+    const a = await runPrune({ ...deps(store, now), runId: 'r2' }, requests[0]);
+    expect(a.report).toMatchObject({ outcome: 'completed', totals: { deletedObjects: 4, deletedMetadata: 2 } });
+    expect((await keys(store)).filter((k) => k.includes('/ns-b/') && k.includes('/chk-'))).toHaveLength(6);
+    await runPrune({ ...deps(store, now), runId: 'r3' }, requests[1]);
+    expect((await keys(store)).filter((k) => k.includes('/chk-')).sort()).toEqual(
+      ['ns-a', 'ns-b']
+        .flatMap((ns) =>
+          [`${uuid(3)}`, '_metadata'].map(
+            (f) =>
+              `flink-jobs/namespaces/${ns}/deployments/d/checkpoints/jobs/j/00000000000000000000000000000001/chk-3/${f}`,
+          ),
+        )
+        .sort(),
+    );
+  });
 });

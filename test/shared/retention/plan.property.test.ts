@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config';
+import { BucketLayout } from '../../../shared/layout';
+import { createLogger } from '../../../shared/log';
 import { discover, isComplete, ownedPrefixes } from '../../../shared/retention';
 import { readMetadata } from '../../../shared/retention/metadata';
 import { referencedNames } from '../../../shared/retention/plan';
+import { runPrune } from '../../../shared/retention/run';
+import { MemoryStore } from '../../../shared/storage/memory-store';
 import { writeMetadata } from '../../support/metadata-writer';
 import { applyDeletions, DAY, HOUR, planTree, put, type Tree, uuid } from '../../support/state-tree';
 
@@ -229,4 +234,102 @@ describe('planPrune over random layouts and histories', () => {
       { numRuns: 300 },
     );
   });
+});
+
+/** A store that stops answering after `budget` deletions, part-way through a batch: the process was killed. */
+class KilledStore extends MemoryStore {
+  constructor(
+    private budget: number,
+    now: () => Date,
+  ) {
+    super({ bucket: 'ws-bucket', now });
+  }
+
+  override async deleteMany(keys: readonly string[]) {
+    if (keys.length <= this.budget) {
+      this.budget -= keys.length;
+      return super.deleteMany(keys);
+    }
+    await super.deleteMany(keys.slice(0, this.budget));
+    this.budget = Number.POSITIVE_INFINITY; // the next process is not killed
+    throw new Error('killed');
+  }
+}
+
+async function storeFrom(tree: Tree, budget: number): Promise<KilledStore> {
+  let at = 0;
+  const store = new KilledStore(budget, () => new Date(at));
+  for (const o of tree.values()) {
+    at = o.lastModified;
+    await store.put(o.key, o.body ?? 'x');
+  }
+  return store;
+}
+
+async function stateKeys(store: MemoryStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of store.list({}))
+    for (const o of page.objects) if (!o.key.startsWith('logs/_')) out.push(o.key);
+  return out.sort();
+}
+
+describe('runPrune streaming owner by owner, in small batches', () => {
+  const silent = createLogger({}, { write: () => {} });
+  const base = loadConfig({ OSS_BUCKET: 'ws-bucket', OSS_REGION: 'cn-hangzhou', PRUNE_DRY_RUN: 'false' }).prune;
+  const prune = (store: MemoryStore, policy: History['policy']) =>
+    runPrune({
+      store,
+      layout: new BucketLayout('ws-bucket'),
+      settings: { ...base, ...policy, extraPrefixes: EXTRA },
+      logger: silent,
+      runId: 'r',
+      now: () => NOW,
+      // Batches of 2 with at most 3 files held: owners' deletions interleave across batches.
+      batching: { size: 2, filesHeld: 3 },
+    });
+
+  it('killed after any number of deletions, even inside a batch, and run again, ends where an uninterrupted run ends', async () => {
+    await fc.assert(
+      fc.asyncProperty(historySpec, fc.nat(), async (h, cut) => {
+        const tree = build(h);
+        const whole = await storeFrom(tree, Number.POSITIVE_INFINITY);
+        const first = await prune(whole, h.policy);
+        const expected = await stateKeys(whole);
+        expect(expected).toEqual([...run(tree, h.policy).keys()].sort());
+        const killed = await storeFrom(tree, cut % (first.report.totals.deletedObjects + 1));
+        await prune(killed, h.policy).catch(() => undefined);
+        await prune(killed, h.policy);
+        expect(await stateKeys(killed)).toEqual(expected);
+        // and a run right after deletes nothing
+        expect((await prune(killed, h.policy)).report.totals.deletedObjects).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  it('sends the _metadata of a directory before its files, in batches no larger than asked', async () => {
+    await fc.assert(
+      fc.asyncProperty(historySpec, async (h) => {
+        const tree = build(h);
+        const store = await storeFrom(tree, Number.POSITIVE_INFINITY);
+        const sent: string[][] = [];
+        const deleteMany = store.deleteMany.bind(store);
+        store.deleteMany = (keys) => {
+          sent.push([...keys]);
+          return deleteMany(keys);
+        };
+        await prune(store, h.policy);
+        const order = sent.flat();
+        for (const [i, key] of order.entries()) {
+          if (key.endsWith('/_metadata')) continue;
+          const dir = key.slice(0, key.lastIndexOf('/') + 1);
+          // The _metadata of a file's own directory, when it goes, goes before it.
+          const meta = order.indexOf(`${dir}_metadata`);
+          expect(meta === -1 || meta < i, key).toBe(true);
+        }
+        expect(sent.every((b) => b.length <= 2)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  }, 60_000);
 });

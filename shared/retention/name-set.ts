@@ -1,0 +1,126 @@
+/**
+ * The set of file names kept `_metadata` name, stored as two independent 32-bit hashes per name in an
+ * open-addressing table: about 12 bytes a name instead of a string and a map entry, so a bucket whose kept
+ * checkpoints name millions of files still fits the function's memory (docs/state-pruner.md §4.5).
+ *
+ * Safe by construction: the set is only ever asked "is this name referenced?", and a collision can only
+ * answer yes for a name nobody references. A yes keeps a file; nothing is ever deleted because of a hash.
+ */
+
+/** FNV-1a over the UTF-16 code units. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A second, unrelated hash (Murmur3-style mixing with another seed), so a pair collides about once in 2^64. */
+function murmurish(s: string): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= s.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A name's fingerprint: the two hashes, the second never 0 (0 marks an empty slot). */
+export function fingerprint(name: string): [number, number] {
+  return [fnv1a(name), murmurish(name) || 1];
+}
+
+/** Names (by fingerprint), each with the unit that named it first, for the report's "named by …". */
+export class NameSet {
+  private table = new Uint32Array(2 * 1024);
+  private owner = new Int32Array(1024);
+  private used = 0;
+  private readonly referrers: string[] = [];
+  private readonly referrerIndex = new Map<string, number>();
+
+  get size(): number {
+    return this.used;
+  }
+
+  /** Adds `name` as named by `referrer` (a unit prefix); a name already present keeps its first referrer. */
+  add(name: string, referrer: string): void {
+    this.addFingerprint(fingerprint(name), referrer);
+  }
+
+  addFingerprint([a, b]: readonly [number, number], referrer: string): void {
+    if ((this.used + 1) * 4 > this.owner.length * 3) this.grow();
+    const slot = this.find(a, b);
+    if (this.table[2 * slot + 1] !== 0) return;
+    this.table[2 * slot] = a;
+    this.table[2 * slot + 1] = b;
+    this.owner[slot] = this.referrerId(referrer);
+    this.used++;
+  }
+
+  /** The unit that named `name`, or undefined when no kept `_metadata` names it. */
+  referrerOf(name: string): string | undefined {
+    const [a, b] = fingerprint(name);
+    return this.referrerOfFingerprint(a, b);
+  }
+
+  has(name: string): boolean {
+    return this.referrerOf(name) !== undefined;
+  }
+
+  hasFingerprint([a, b]: readonly [number, number]): boolean {
+    return this.referrerOfFingerprint(a, b) !== undefined;
+  }
+
+  /** The unit that named the name with fingerprint (a, b), or undefined. */
+  referrerOfFingerprint(a: number, b: number): string | undefined {
+    const slot = this.find(a, b);
+    if (this.table[2 * slot + 1] === 0) return undefined;
+    return this.referrers[this.owner[slot] as number];
+  }
+
+  private referrerId(referrer: string): number {
+    let id = this.referrerIndex.get(referrer);
+    if (id === undefined) {
+      id = this.referrers.length;
+      this.referrers.push(referrer);
+      this.referrerIndex.set(referrer, id);
+    }
+    return id;
+  }
+
+  /** The slot holding (a, b), or the empty slot where it would go (linear probing). */
+  private find(a: number, b: number): number {
+    const mask = this.owner.length - 1;
+    for (let slot = (a ^ Math.imul(b, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      const tb = this.table[2 * slot + 1];
+      if (tb === 0 || (tb === b && this.table[2 * slot] === a)) return slot;
+    }
+  }
+
+  private grow(): void {
+    const oldTable = this.table;
+    const oldOwner = this.owner;
+    this.table = new Uint32Array(oldTable.length * 2);
+    this.owner = new Int32Array(oldOwner.length * 2);
+    for (let i = 0; i < oldOwner.length; i++) {
+      const b = oldTable[2 * i + 1] as number;
+      if (b === 0) continue;
+      const a = oldTable[2 * i] as number;
+      const slot = this.find(a, b);
+      this.table[2 * slot] = a;
+      this.table[2 * slot + 1] = b;
+      this.owner[slot] = oldOwner[i] as number;
+    }
+  }
+}
