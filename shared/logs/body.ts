@@ -4,11 +4,29 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
+import { arrayObjects, type ScannedObject, scanObject, WantedFields } from './json-scan';
+import { MESSAGE_FIELDS, READ_FIELDS } from './normalize';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
 export type RawRecord =
   | { line: number; kind: 'object'; value: Record<string, unknown>; text: string }
   | { line: number; kind: 'text'; text: string };
+
+/**
+ * An NDJSON line read in place: a JSON object at `bytes[start, end)`, with the members normalisation
+ * reads (`READ_FIELDS`) decoded and located. Nothing else of it is decoded.
+ */
+export interface ScannedRecord {
+  line: number;
+  kind: 'scanned';
+  bytes: Buffer;
+  start: number;
+  end: number;
+  scan: ScannedObject;
+}
+
+/** What reading a body yields, in body order. */
+export type BodyItem = RawRecord | ScannedRecord | RecordProblem;
 
 export type BodyFormat = 'ndjson' | 'json' | 'text';
 
@@ -85,65 +103,94 @@ export function detectFormat(text: string, contentType: string | undefined, expl
   return 'text';
 }
 
-/** Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. */
+/**
+ * Splits a decoded body into records, collecting a problem (with its line) for each unreadable one. Every
+ * record is built whole (for tools and tests; the intake reads with `readBody`).
+ */
 export function parseBody(bytes: Buffer, contentType: string | undefined, explicit?: string | null): ParsedBody {
   const records: RawRecord[] = [];
   const problems: RecordProblem[] = [];
-  const format = visitBody(
-    bytes,
-    contentType,
-    explicit,
-    (r) => records.push(r),
-    (p) => problems.push(p),
-  );
-  return { format, records, problems };
+  const body = readBody(bytes, contentType, explicit);
+  for (const item of body.items) {
+    if (!('kind' in item)) problems.push(item);
+    else if (item.kind !== 'scanned') records.push(item);
+    else {
+      const text = item.bytes.toString('utf8', item.start, item.end);
+      records.push({ line: item.line, kind: 'object', value: JSON.parse(text), text });
+    }
+  }
+  return { format: body.format, records, problems };
 }
 
 /**
- * The streaming form of `parseBody`: each record goes to `onRecord` as soon as it is read and is not kept,
- * so a large batch does not hold every parsed object at once (the intake is bound by allocation).
+ * The streaming form of `parseBody`: the format, and the records and problems in body order, each read
+ * only when asked for. NDJSON object lines are scanned in place (`ScannedRecord`), so a large batch is
+ * neither decoded to one string nor built into objects; other lines are decoded one at a time.
  */
-export function visitBody(
+export function readBody(
   bytes: Buffer,
   contentType: string | undefined,
   explicit: string | null | undefined,
-  onRecord: (record: RawRecord) => void,
-  onProblem: (problem: RecordProblem) => void,
-): BodyFormat {
-  const text = bytes.toString('utf8');
-  const format = detectFormat(text, contentType, explicit);
+): { format: BodyFormat; items: Iterable<BodyItem> } {
+  const format = detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
   if (format === 'json') {
-    const parsed = parseJsonArray(text);
-    for (const r of parsed.records) onRecord(r);
-    for (const p of parsed.problems) onProblem(p);
-    return format;
+    // An array of objects is read in place like NDJSON lines; anything else (or anything invalid) is
+    // parsed whole, which words the refusal.
+    const objects = arrayObjects(bytes);
+    if (objects) return { format, items: arrayItems(bytes, objects) };
+    const parsed = parseJsonArray(bytes.toString('utf8'));
+    return { format, items: [...parsed.records, ...parsed.problems] };
   }
-  let start = 0;
+  return { format, items: lineItems(bytes, format === 'text') };
+}
+
+const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
+
+function* arrayItems(bytes: Buffer, objects: Array<{ start: number; end: number }>): Generator<BodyItem> {
+  for (const { start, end } of objects) {
+    const scan = scanObject(bytes, start, end, WANTED);
+    if (scan) yield { line: 1, kind: 'scanned', bytes, start, end, scan };
+    else {
+      // Nested deeper than the scan follows: JSON.parse reads it.
+      const text = bytes.toString('utf8', start, end);
+      yield { line: 1, kind: 'object', value: JSON.parse(text), text };
+    }
+  }
+}
+
+function* lineItems(bytes: Buffer, text: boolean): Generator<BodyItem> {
   let line = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
+  let at = 0;
+  while (at < bytes.byteLength) {
+    let stop = bytes.indexOf(0x0a, at);
+    if (stop === -1) stop = bytes.byteLength;
     line++;
-    let raw = text.slice(start, end);
-    start = end + 1;
-    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+    const start = at;
+    const end = stop > start && bytes[stop - 1] === 0x0d ? stop - 1 : stop;
+    at = stop + 1;
+    if (!text && bytes[start] === 0x7b) {
+      const scan = scanObject(bytes, start, end, WANTED);
+      if (scan) {
+        yield { line, kind: 'scanned', bytes, start, end, scan };
+        continue;
+      }
+    }
+    // Anything else (text, a JSON string, a line to refuse with JSON.parse's own words) as a string.
+    const raw = bytes.toString('utf8', start, end);
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
-    if (format === 'text') {
-      onRecord({ line, kind: 'text', text: raw });
+    if (text) {
+      yield { line, kind: 'text', text: raw };
       continue;
     }
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      onProblem({ line, message: `not valid JSON: ${shortJsonError(error)}` });
+      yield { line, message: `not valid JSON: ${shortJsonError(error)}` };
       continue;
     }
-    const problem = toRecord(value, line, raw);
-    if ('message' in problem) onProblem(problem);
-    else onRecord(problem);
+    yield toRecord(value, line, raw);
   }
-  return format;
 }
 
 function parseJsonArray(text: string): ParsedBody {

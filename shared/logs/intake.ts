@@ -64,7 +64,7 @@ export async function shipBatch(req: IntakeRequest, o: IntakeOptions): Promise<I
     throw new LogIntakeError('BODY_INVALID', `Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
   const decoded = decodeBody(req.body, req.contentEncoding, o.maxBatchBytes);
-  const batch = prepareBatch({
+  const batch = await prepareBatch({
     labels: req.labels,
     body: decoded,
     contentType: req.contentType,

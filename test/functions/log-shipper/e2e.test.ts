@@ -88,7 +88,7 @@ describe('log-shipper on the local stack', () => {
     });
     expect(res.status).toBe(200);
     const records = await recordsUnder('logs/_shipped/namespace=default/deployment=vector/');
-    expect(records.map((r) => r.record.message)).toEqual(
+    expect(records.map((r) => r.message)).toEqual(
       vectorNdjson(120)
         .trimEnd()
         .split('\n')

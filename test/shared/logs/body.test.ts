@@ -93,6 +93,12 @@ describe('parseBody', () => {
     expect(parsed.problems[1]!.message).toBe('a number, not a JSON object or string');
   });
 
+  it('keeps each object of a JSON array exactly as sent', () => {
+    const parsed = parseBody(Buffer.from('[ {"log":"a", "n": 1},\n{"log":"b"} ]'), 'application/json');
+    expect(parsed.records.map((r) => r.text)).toEqual(['{"log":"a", "n": 1}', '{"log":"b"}']);
+    expect(parsed.records[0]).toMatchObject({ kind: 'object', value: { log: 'a', n: 1 } });
+  });
+
   it('names bad elements of a JSON array by index', () => {
     const parsed = parseBody(Buffer.from('[{"a":1}, 7, "text", null]'), undefined);
     expect(parsed.records).toHaveLength(2);

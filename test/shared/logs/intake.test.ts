@@ -54,15 +54,18 @@ describe('collector payloads', () => {
       ts: '2025-12-01T23:01:47.000123Z',
       labels: { namespace: 'team-a', deployment: 'fb-json', job: 'job-1', source: 'taskmanager' },
     });
-    expect(new Set(records.map((r) => r.record.log)).size).toBe(200);
+    expect(new Set(records.map((r) => r.message)).size).toBe(200);
+    // The message is stored once: the record keeps every other field of the element.
+    const sent = JSON.parse(fluentBitJson(200)) as Array<Record<string, unknown>>;
+    expect(records.map((r) => ({ ...r.record, log: r.message }))).toEqual(sent);
     const keys = await storedKeys(f.store, prefixOf('fb-json'));
     expect(keys).toEqual([expect.stringMatching(/date=2025-12-01\/hour=23\/h-[0-9a-f]{40}\.ndjson\.gz$/)]);
   });
 
   it('stores Fluent Bit json_lines and Vector NDJSON', async () => {
-    for (const [deployment, body] of [
-      ['fb-lines', fluentBitJsonLines(50)],
-      ['vector', vectorNdjson(50)],
+    for (const [deployment, body, field] of [
+      ['fb-lines', fluentBitJsonLines(50), 'log'],
+      ['vector', vectorNdjson(50), 'message'],
     ] as const) {
       const res = await send({
         query: `namespace=team-a&deployment=${deployment}`,
@@ -71,7 +74,7 @@ describe('collector payloads', () => {
       });
       expect(res.status).toBe(200);
       const records = await storedRecords(f.store, prefixOf(deployment));
-      expect(records.map((r) => r.record)).toEqual(
+      expect(records.map((r) => ({ ...r.record, [field]: r.message }))).toEqual(
         body
           .trimEnd()
           .split('\n')
@@ -218,7 +221,7 @@ describe('OSS failing under the intake', () => {
             .split('\n')
             .map((l) => JSON.parse(l).log),
     );
-    const stored = records.map((r) => (r.record ? r.record.log : r.message));
+    const stored = records.map((r) => r.message);
     expect(stored.sort()).toEqual(expected.sort());
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import {
   recordLevel,
   recordMessage,
   recordTime,
+  stringMember,
   textLevel,
   timeMicros,
 } from '../../../shared/logs/normalize';
@@ -33,6 +34,16 @@ describe('timestamps collectors and log4j send', () => {
     expect(timeMicros('2025-12-02T07:01:47.123456+0800')).toBe(T);
     expect(timeMicros('2025-12-01 23:01:47,123456')).toBe(T);
     expect(timeMicros('2025-12-01T23:01:47Z')).toBe(1_764_630_107_000_000);
+  });
+
+  it('reads UTC times of the common shape the same whichever second came before', () => {
+    expect(timeMicros('2025-12-01T23:01:47.5Z')).toBe(1_764_630_107_500_000);
+    expect(timeMicros('2025-12-01T23:01:48.000001Z')).toBe(1_764_630_108_000_001);
+    expect(timeMicros('2025-12-01T23:01:47.123456Z')).toBe(T);
+    expect(timeMicros('2025-13-01T23:01:47.123456Z')).toBeUndefined();
+    expect(timeMicros('2025-12-01T23:01:47.Z')).toBeUndefined();
+    expect(timeMicros('2025-12-01T23:01:47.12a456Z')).toBeUndefined();
+    expect(timeMicros('2200-12-31T23:59:59.999999Z')).toBeUndefined();
   });
 
   it('ignores values that are not times', () => {
@@ -80,7 +91,7 @@ describe('level and message', () => {
 });
 
 describe('normalizeRecord', () => {
-  it('writes ts, level, message and labels, and keeps a Fluent Bit record exactly as sent', () => {
+  it('writes ts, level, message and labels, and keeps the rest of a Fluent Bit record as sent', () => {
     const [raw] = parseBody(Buffer.from(fluentBitJson(3)), 'application/json').records.slice(2);
     const n = normalizeRecord(raw!, labels, RECEIVED);
     const line = JSON.parse(n.line);
@@ -89,7 +100,19 @@ describe('normalizeRecord', () => {
     expect(line.level).toBe('error');
     expect(line.message).toContain('switched from RUNNING to FAILED');
     expect(line.labels).toEqual({ namespace: 'team-a', deployment: 'dep-1', job: 'job-9' });
-    expect(line.record).toEqual(JSON.parse(raw!.text));
+    const { log, ...rest } = JSON.parse(raw!.text);
+    expect(line.message).toBe(log);
+    expect(line.record).toEqual(rest);
+    expect(n.line).toContain(`"record":${raw!.text.replace(`"log":${JSON.stringify(log)},`, '')}}`);
+  });
+
+  it('keeps a message that is not a string in the record, and writes it as JSON text', () => {
+    const text = '{"message":{"code":7},"ts":1764630107.123456}';
+    const line = JSON.parse(
+      normalizeRecord({ line: 1, kind: 'object', value: JSON.parse(text), text }, labels, RECEIVED).line,
+    );
+    expect(line).toMatchObject({ ts: '2025-12-01T23:01:47.123456Z', message: '{"code":7}' });
+    expect(line.record).toEqual({ message: { code: 7 }, ts: 1764630107.123456 });
   });
 
   it('keeps the nanosecond-bearing Vector timestamp to the microsecond', () => {
@@ -115,5 +138,41 @@ describe('normalizeRecord', () => {
       RECEIVED,
     );
     expect(JSON.parse(obj.line).ts).toBe('2025-12-02T01:46:40.000000Z');
+  });
+});
+
+describe('stringMember: the top-level member a message is moved out of', () => {
+  const cut = (text: string, field: string, value: string) => {
+    const m = stringMember(text, field, value);
+    return m && { rest: text.slice(0, m.cutStart) + text.slice(m.cutEnd), value: text.slice(m.valueStart, m.valueEnd) };
+  };
+
+  it('cuts a first, middle, last or only member with one comma, leaving a JSON object', () => {
+    expect(cut('{"log":"x","a":1}', 'log', 'x')).toEqual({ rest: '{"a":1}', value: '"x"' });
+    expect(cut('{"a":1,"log":"x","b":2}', 'log', 'x')).toEqual({ rest: '{"a":1,"b":2}', value: '"x"' });
+    expect(cut('{"a":1,"log":"x"}', 'log', 'x')).toEqual({ rest: '{"a":1}', value: '"x"' });
+    expect(cut('{"log":"x"}', 'log', 'x')).toEqual({ rest: '{}', value: '"x"' });
+    expect(cut(' { "a" : [1, {"b":"}"}] , "log" : "x" } ', 'log', 'x')).toEqual({
+      rest: ' { "a" : [1, {"b":"}"}]  } ',
+      value: '"x"',
+    });
+  });
+
+  it('keeps escapes as sent and compares the decoded text', () => {
+    expect(cut('{"log":"a\\"b\\u00e9","z":0}', 'log', 'a"bé')).toEqual({ rest: '{"z":0}', value: '"a\\"b\\u00e9"' });
+    expect(cut('{"l\\u006fg":"x","z":0}', 'log', 'x')).toEqual({ rest: '{"z":0}', value: '"x"' });
+  });
+
+  it('never takes a nested member, a key inside a string or a member of another value', () => {
+    expect(cut('{"k":{"log":"x"},"log":"x"}', 'log', 'x')).toEqual({ rest: '{"k":{"log":"x"}}', value: '"x"' });
+    expect(cut('{"k":"\\"log\\":\\"x\\"","log":"x"}', 'log', 'x')!.rest).toBe('{"k":"\\"log\\":\\"x\\""}');
+    expect(cut('{"a\\"log":"x"}', 'log', 'x')).toBeUndefined();
+    expect(cut('{"k":{"log":"x"}}', 'log', 'x')).toBeUndefined();
+    expect(cut('{"log":"y"}', 'log', 'x')).toBeUndefined();
+    expect(cut('{"log":7}', 'log', '7')).toBeUndefined();
+  });
+
+  it('takes the member JSON.parse takes when a key repeats (the last)', () => {
+    expect(cut('{"log":"a","log":"b"}', 'log', 'b')).toEqual({ rest: '{"log":"a"}', value: '"b"' });
   });
 });
