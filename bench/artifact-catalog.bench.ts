@@ -86,7 +86,12 @@ interface DriverResult {
 }
 
 function drive(mode: 'catalog' | 'baseline', key: string, port: number, keyIndex: number): Promise<DriverResult> {
-  const child = spawn(process.execPath, [join(repo, 'bench/fixtures/catalog-driver.cjs'), mode, key], {
+  // CATALOG_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every driver process there.
+  const profile = process.env.CATALOG_BENCH_PROFILE_DIR;
+  const flags = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${mode}-${keyIndex}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...flags, join(repo, 'bench/fixtures/catalog-driver.cjs'), mode, key], {
     cwd: repo,
     env: {
       PATH: process.env.PATH,
