@@ -34,9 +34,14 @@ export async function acquireLease(store: ObjectStore, options: LeaseOptions): P
   try {
     await store.put(key, body, { forbidOverwrite: true, contentType: 'application/json' });
   } catch (error) {
-    if (!(error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS')) throw error;
-    const other = await readLease(store, key);
-    return { acquired: false, heldBy: other?.holder ?? 'unknown', expiresAt: other?.expiresAt ?? expiresAt };
+    // A write whose answer was lost (a reset, a 5xx after the fact, a retry that then found the key
+    // taken) may have landed: what the key holds says whose lease it is. Read as another run's, a lease
+    // of our own would be left behind to block every run until it expires.
+    const found = await readLease(store, key).catch(() => undefined);
+    if (found?.holder !== options.holder) {
+      if (!(error instanceof StorageError && error.code === 'OSS_ALREADY_EXISTS')) throw error;
+      return { acquired: false, heldBy: found?.holder ?? 'unknown', expiresAt: found?.expiresAt ?? expiresAt };
+    }
   }
   const lease: Lease = {
     key,

@@ -8,6 +8,7 @@ import { acquireLease } from '../../../shared/retention/lease';
 import { readMetadata } from '../../../shared/retention/metadata';
 import { planPrune } from '../../../shared/retention/plan';
 import { runPrune } from '../../../shared/retention/run';
+import { StorageError } from '../../../shared/storage/errors';
 import { MemoryStore } from '../../../shared/storage/memory-store';
 import { writeMetadata } from '../../support/metadata-writer';
 import { DAY, uuid } from '../../support/state-tree';
@@ -168,6 +169,39 @@ describe('runPrune on the in-memory store', () => {
     if (a.acquired) await a.lease.release();
     const d = await acquireLease(store, { dir: leaseDir, holder: 'd', ttlMs, now: slotEnd + 10 });
     expect(d.acquired).toBe(true);
+  });
+
+  it('takes a lease whose write landed though its answer was lost, and still refuses a lease held by another', async () => {
+    const store = new MemoryStore({ bucket: 'b' });
+    const leaseDir = 'logs/_reports/state-pruner/_lease/';
+    const lost = new StorageError('OSS_NETWORK', 'PutObject failed: connection reset', { operation: 'PutObject' });
+    // The object is stored, then the caller sees an error: what a reset after the server's write looks like.
+    const landedThenFailed = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name === 'put') {
+          return async (...args: Parameters<MemoryStore['put']>) => {
+            await target.put(...args);
+            throw lost;
+          };
+        }
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const a = await acquireLease(landedThenFailed, { dir: leaseDir, holder: 'a', ttlMs: 60_000, now: 1_000 });
+    expect(a.acquired).toBe(true);
+    if (a.acquired) await a.lease.release();
+    expect(await store.head(`${leaseDir}${Math.floor(1_000 / 60_000)}.json`)).toBeUndefined();
+    // Someone else's lease in the slot: the lost answer does not make it ours.
+    const b = await acquireLease(store, { dir: leaseDir, holder: 'b', ttlMs: 60_000, now: 1_000 });
+    const c = await acquireLease(landedThenFailed, { dir: leaseDir, holder: 'c', ttlMs: 60_000, now: 1_000 });
+    expect([b.acquired, c.acquired]).toEqual([true, false]);
+    // A write that failed without landing is an error, not a lease.
+    if (b.acquired) await b.lease.release();
+    store.failNext('PutObject');
+    await expect(acquireLease(store, { dir: leaseDir, holder: 'd', ttlMs: 60_000, now: 1_000 })).rejects.toMatchObject({
+      code: 'OSS_THROTTLED',
+    });
   });
 
   it('hands each namespace to its own invocation, which deletes its slice from the stored parts', async () => {
