@@ -95,7 +95,7 @@ function drive(
   // CATALOG_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every driver process there.
   const profile = process.env.CATALOG_BENCH_PROFILE_DIR;
   const flags = profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${mode}-${keyIndex}.cpuprofile`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${mode}-${key.split('/').at(-1)}.cpuprofile`]
     : [];
   const child = spawn(
     process.execPath,
