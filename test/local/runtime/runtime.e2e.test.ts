@@ -216,10 +216,10 @@ describe('invocations', () => {
   });
 
   it('runs one invocation per instance, scaling out when all are busy', async () => {
-    const started = Date.now();
     const results = await Promise.all([0, 1, 2].map(() => runtime.invoke('slow', { ms: 600 })));
-    // One after another would take at least 1800 ms; the margin covers two cold starts on a busy machine.
-    expect(Date.now() - started).toBeLessThan(1700);
+    for (const r of results) expect(r.error).toBeUndefined();
+    // Three instances for three invocations at once: one after another, the first would have served all.
+    // (A wall-clock bound on the whole would measure the machine's load as much as the scaling.)
     const instances = results.map((r) => (JSON.parse(r.payload.toString()) as { instance: string }).instance);
     expect(new Set(instances).size).toBe(3);
   });
