@@ -4,47 +4,23 @@
  * process (`bench/fixtures/catalog-driver.cjs`), so its peak RSS is the function's alone: the built
  * bundle `dist/artifact-catalog/index.js` handling one OSS event, against ali-oss `getStream` + hash.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildFunctions } from '../scripts/build';
 import { encodePath, v1Signature, v1StringToSign } from '../shared/storage/signing';
 import { writeBenchJar } from './catalog-jar';
 import { defineBenchmark, type Metric } from './harness';
+import { startOssServerProcess } from './oss-server-process';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = { accessKeyId: 'bench-key', accessKeySecret: 'bench-secret' };
 const BUCKET = 'flink-workspace';
 const MB = 1000 * 1000;
-
-async function startServer(dataDir: string): Promise<{ process: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'local/oss/main.ts')], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LOCAL_OSS_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      LOCAL_OSS_QUIET: 'true',
-      LOCAL_BUCKET: BUCKET,
-      LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId,
-      LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-    if (m) {
-      child.stdout!.resume();
-      return { process: child, port: Number(m[1]) };
-    }
-  }
-  throw new Error('the OSS server exited before listening');
-}
 
 /** Streams a file into the bucket as one PutObject. */
 function putFile(port: number, key: string, file: string): Promise<number> {
@@ -139,7 +115,7 @@ export default defineBenchmark({
   async run({ quick, log }) {
     await buildFunctions(['artifact-catalog']);
     const dir = await mkdtemp(join(tmpdir(), 'catalog-bench-'));
-    const server = await startServer(join(dir, 'data'));
+    const server = await startOssServerProcess({ dataDir: join(dir, 'data'), bucket: BUCKET, key: KEY });
     const metrics: Record<string, Metric> = {};
     const notes: string[] = [];
     try {
@@ -209,10 +185,7 @@ export default defineBenchmark({
         await rm(file);
       }
     } finally {
-      await new Promise<void>((resolve) => {
-        server.process.once('exit', () => resolve());
-        server.process.kill('SIGTERM');
-      });
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     }
     notes.push('requests counts the reads of the artifact (ranged GETs of 1 MiB blocks + 1 streaming GET)');

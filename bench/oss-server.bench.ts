@@ -5,63 +5,21 @@
  * written straight into the data directory) instead of a million PUTs; the restart that loads them is
  * timed too.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { seedBucketIndex } from '../local/oss/store/disk-index';
 import type { ObjectRecord } from '../local/oss/store/types';
 import { encodePath, formatQuery, v1Signature, v1StringToSign } from '../shared/storage/signing';
 import { defineBenchmark } from './harness';
+import { startOssServerProcess } from './oss-server-process';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = { accessKeyId: 'bench-key', accessKeySecret: 'bench-secret' };
 const BUCKET = 'flink-workspace';
 const MiB = 1024 * 1024;
-
-interface Child {
-  process: ChildProcess;
-  port: number;
-  startMs: number;
-}
-
-/** Starts `local/oss/main.ts` on `dataDir` and waits until it listens. */
-async function startServer(dataDir: string): Promise<Child> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'local/oss/main.ts')], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LOCAL_OSS_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      LOCAL_OSS_QUIET: 'true',
-      LOCAL_BUCKET: BUCKET,
-      LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId,
-      LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-    if (m) {
-      child.stdout!.resume();
-      return { process: child, port: Number(m[1]), startMs: performance.now() - started };
-    }
-  }
-  throw new Error('the OSS server exited before listening');
-}
-
-async function stopServer(child: Child): Promise<void> {
-  await new Promise<void>((resolve) => {
-    child.process.once('exit', () => resolve());
-    child.process.kill('SIGTERM');
-  });
-}
 
 /** Peak and current resident memory of a process in MiB (Linux /proc). */
 function memory(pid: number): { peak: number; now: number } {
@@ -192,8 +150,8 @@ export default defineBenchmark({
     const keyCount = ctx.quick ? 100_000 : 1_000_000;
     const dir = await mkdtemp(join(tmpdir(), 'oss-bench-'));
     try {
-      let server = await startServer(dir);
-      const idle = memory(server.process.pid!);
+      let server = await startOssServerProcess({ dataDir: dir, bucket: BUCKET, key: KEY });
+      const idle = memory(server.child.pid!);
       ctx.log(
         `server up in ${server.startMs.toFixed(0)} ms, ${idle.now.toFixed(0)} MiB resident; PUT ${objectBytes / MiB} MiB`,
       );
@@ -201,14 +159,14 @@ export default defineBenchmark({
       const status = await put(server.port, 'large/object.bin', objectBytes);
       if (status !== 200) throw new Error(`PUT answered ${status}`);
       const putSeconds = (performance.now() - t) / 1000;
-      const afterPut = memory(server.process.pid!);
+      const afterPut = memory(server.child.pid!);
       ctx.log(`PUT ${(objectBytes / MiB / putSeconds).toFixed(0)} MiB/s; GET`);
       t = performance.now();
       const got = await get(server.port, 'large/object.bin');
       if (got !== objectBytes) throw new Error(`GET returned ${got} bytes`);
       const getSeconds = (performance.now() - t) / 1000;
-      const afterGet = memory(server.process.pid!);
-      await stopServer(server);
+      const afterGet = memory(server.child.pid!);
+      await server.stop();
 
       ctx.log(`seeding ${keyCount} keys through the snapshot fast path`);
       const listDir = join(dir, 'list');
@@ -217,7 +175,7 @@ export default defineBenchmark({
         { name: BUCKET, created: Date.now(), storageClass: 'Standard', redundancy: 'LRS', acl: 'private' },
         records(keyCount),
       );
-      server = await startServer(listDir);
+      server = await startOssServerProcess({ dataDir: listDir, bucket: BUCKET, key: KEY });
       const loadMs = server.startMs;
       ctx.log(`restart with ${keyCount} keys took ${loadMs.toFixed(0)} ms; listing`);
       t = performance.now();
@@ -236,8 +194,8 @@ export default defineBenchmark({
       } while (token);
       const listSeconds = (performance.now() - t) / 1000;
       if (listed !== keyCount) throw new Error(`listed ${listed} of ${keyCount} keys`);
-      const afterList = memory(server.process.pid!);
-      await stopServer(server);
+      const afterList = memory(server.child.pid!);
+      await server.stop();
 
       return {
         metrics: {

@@ -6,12 +6,11 @@
  * days later, so every job is inactive and most of the bucket goes. Figures: the requests made next to the
  * minimum (list pages + delete batches + `_metadata` reads), wall time and the pruner's peak memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { seedBucketIndex } from '../local/oss/store/disk-index';
@@ -21,6 +20,7 @@ import { mapLimit } from '../shared/retention/collect';
 import { AliOssStore } from '../shared/storage';
 import { writeMetadata } from '../test/support/metadata-writer';
 import { defineBenchmark } from './harness';
+import { startOssServerProcess } from './oss-server-process';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = { accessKeyId: 'bench-key', accessKeySecret: 'bench-secret' };
@@ -86,30 +86,6 @@ function build(shape: Shape, now: number) {
   }
   records.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { records, metadata };
-}
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'local/oss/main.ts')], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LOCAL_OSS_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      LOCAL_OSS_QUIET: 'true',
-      LOCAL_BUCKET: BUCKET,
-      LOCAL_OSS_ACCESS_KEY_ID: KEY.accessKeyId,
-      LOCAL_OSS_ACCESS_KEY_SECRET: KEY.accessKeySecret,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-    if (m) {
-      child.stdout?.resume();
-      return { child, port: Number(m[1]) };
-    }
-  }
-  throw new Error('the OSS server exited before listening');
 }
 
 /**
@@ -184,7 +160,7 @@ export default defineBenchmark({
         { name: BUCKET, created: now, storageClass: 'Standard', redundancy: 'LRS', acl: 'private' },
         records,
       );
-      const server = await startServer(dir);
+      const server = await startOssServerProcess({ dataDir: dir, bucket: BUCKET, key: KEY });
       try {
         const config = loadConfig({
           OSS_BUCKET: BUCKET,
@@ -270,10 +246,7 @@ export default defineBenchmark({
           ],
         };
       } finally {
-        await new Promise<void>((resolve) => {
-          server.child.once('exit', () => resolve());
-          server.child.kill('SIGTERM');
-        });
+        await server.stop();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
