@@ -10,9 +10,9 @@ import {
   readBody,
 } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
+import { deleteInBatches } from './delete-batches';
 import { serviceEndpoint } from './endpoints';
 import { StorageError, toStorageError } from './errors';
-import { DELETE_BATCH_SIZE } from './limits';
 import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import type {
   ByteRange,
@@ -251,24 +251,12 @@ export class AliOssStore implements ObjectStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
-    const result: DeleteManyResult = { deleted: [], failed: [] };
-    for (let i = 0; i < keys.length; i += DELETE_BATCH_SIZE) {
-      const batch = keys.slice(i, i + DELETE_BATCH_SIZE);
-      try {
-        const { deleted } = await this.idempotent('DeleteMultipleObjects', undefined, (c) =>
-          c.deleteMulti([...batch], { quiet: false }),
-        );
-        const confirmed = new Set(deleted.map((d) => (typeof d === 'string' ? d : d.Key)));
-        for (const key of batch) {
-          if (confirmed.has(key)) result.deleted.push(key);
-          else result.failed.push({ key, code: 'OSS_NOT_CONFIRMED', message: 'OSS did not confirm the deletion' });
-        }
-      } catch (error) {
-        const e = toStorageError(error, 'DeleteMultipleObjects');
-        for (const key of batch) result.failed.push({ key, code: e.code, message: e.message });
-      }
-    }
-    return result;
+    return deleteInBatches(keys, async (batch) => {
+      const { deleted } = await this.idempotent('DeleteMultipleObjects', undefined, (c) =>
+        c.deleteMulti([...batch], { quiet: false }),
+      );
+      return deleted.map((d) => (typeof d === 'string' ? d : d.Key));
+    });
   }
 
   async getVersioning(): Promise<'Enabled' | 'Suspended' | undefined> {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { awaitsRestore, checkObjectKey, checkTags, readBody } from './attributes';
+import { deleteInBatches } from './delete-batches';
 import { ossAnswerError, type StorageError } from './errors';
-import { DELETE_BATCH_SIZE, MAX_PARTS, MIN_PART_SIZE } from './limits';
+import { MAX_PARTS, MIN_PART_SIZE } from './limits';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -213,22 +214,11 @@ export class MemoryStore implements ObjectStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
-    const result: DeleteManyResult = { deleted: [], failed: [] };
-    for (let i = 0; i < keys.length; i += DELETE_BATCH_SIZE) {
-      const batch = keys.slice(i, i + DELETE_BATCH_SIZE);
-      try {
-        this.enter('DeleteMultipleObjects');
-      } catch (error) {
-        const e = error as StorageError;
-        for (const key of batch) result.failed.push({ key, code: e.code, message: e.message });
-        continue;
-      }
-      for (const key of batch) {
-        this.remove(key);
-        result.deleted.push(key);
-      }
-    }
-    return result;
+    return deleteInBatches(keys, async (batch) => {
+      this.enter('DeleteMultipleObjects');
+      for (const key of batch) this.remove(key);
+      return batch;
+    });
   }
 
   async getTags(key: string): Promise<ObjectTags | undefined> {

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import type { OssConfig } from '../config';
 import { checkAddressable, checkTags, parseStorageClass, readBody } from './attributes';
 import type { CredentialsProvider } from './credentials';
+import { deleteInBatches } from './delete-batches';
 import { StorageError, toStorageError } from './errors';
-import { DELETE_BATCH_SIZE } from './limits';
 import { infoFrom, isNotFound, putHeaders, rangeHeaders, unquoteEtag } from './object-headers';
 import { type OssCall, OssHttpClient } from './oss-http/client';
 import { child, children, escapeXml, parseXml, textOf, type XmlNode } from './oss-http/xml';
@@ -185,48 +185,34 @@ export class OssHttpStore implements ObjectStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
-    const result: DeleteManyResult = { deleted: [], failed: [] };
-    for (let i = 0; i < keys.length; i += DELETE_BATCH_SIZE) {
-      const batch = keys.slice(i, i + DELETE_BATCH_SIZE);
+    return deleteInBatches(keys, async (batch) => {
       const body = Buffer.from(
         `<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>false</Quiet>${batch
           .map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`)
           .join('')}</Delete>`,
         'utf8',
       );
-      try {
-        const doc = await this.idempotent('DeleteMultipleObjects', undefined, () =>
-          this.xml({
-            method: 'POST',
-            key: '',
-            query: [
-              ['delete', ''],
-              ['encoding-type', 'url'],
-            ],
-            headers: {
-              'content-type': 'application/xml',
-              'content-md5': createHash('md5').update(body).digest('base64'),
-            },
-            body,
-          }),
-        );
-        const urlDecoded = textOf(doc, 'EncodingType') === 'url';
-        const confirmed = new Set(
-          children(doc, 'Deleted').map((d) => {
-            const key = textOf(d, 'Key') ?? '';
-            return urlDecoded ? decodeURIComponent(key) : key;
-          }),
-        );
-        for (const key of batch) {
-          if (confirmed.has(key)) result.deleted.push(key);
-          else result.failed.push({ key, code: 'OSS_NOT_CONFIRMED', message: 'OSS did not confirm the deletion' });
-        }
-      } catch (error) {
-        const e = toStorageError(error, 'DeleteMultipleObjects');
-        for (const key of batch) result.failed.push({ key, code: e.code, message: e.message });
-      }
-    }
-    return result;
+      const doc = await this.idempotent('DeleteMultipleObjects', undefined, () =>
+        this.xml({
+          method: 'POST',
+          key: '',
+          query: [
+            ['delete', ''],
+            ['encoding-type', 'url'],
+          ],
+          headers: {
+            'content-type': 'application/xml',
+            'content-md5': createHash('md5').update(body).digest('base64'),
+          },
+          body,
+        }),
+      );
+      const urlDecoded = textOf(doc, 'EncodingType') === 'url';
+      return children(doc, 'Deleted').map((d) => {
+        const key = textOf(d, 'Key') ?? '';
+        return urlDecoded ? decodeURIComponent(key) : key;
+      });
+    });
   }
 
   async getVersioning(): Promise<'Enabled' | 'Suspended' | undefined> {
