@@ -2,21 +2,13 @@
  * The page's client of the presign API (README, "The presign API"): same origin, bearer token, JSON in and
  * out; every failure becomes a PageError with a message for people.
  */
+
+// The API's own type: the page reads what the server writes, checked at compile time. (Type only: nothing
+// of the server's code reaches the page's bundle.)
+import type { ArtifactSummary } from '../artifacts';
 import { apiFailure, networkLost, PageError } from './messages';
 
-export interface ArtifactSummary {
-  key: string;
-  ossPath: string;
-  namespace: string;
-  name: string;
-  size: number;
-  etag: string;
-  lastModified: string;
-  status: 'pending' | 'valid' | 'warning' | 'invalid';
-  catalogedAt?: string;
-  findings?: { errors: number; warnings: number };
-  entryClass?: string;
-}
+export type { ArtifactSummary };
 
 /** The catalog record (findings listed), or the summary while `pending`. */
 export interface ArtifactDetail extends Omit<ArtifactSummary, 'findings'> {
