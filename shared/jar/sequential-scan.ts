@@ -63,7 +63,7 @@ export class SequentialScanner {
     const end = this.position + chunk.length;
     let progressed = true;
     while (progressed) {
-      progressed = this.activate(end);
+      progressed = this.activate(chunk, end);
       const still: typeof this.active = [];
       for (const a of this.active) {
         const from = a.capture.start + a.filled;
@@ -95,13 +95,17 @@ export class SequentialScanner {
     return start !== undefined && start < end;
   }
 
-  private activate(end: number): boolean {
+  private activate(chunk: Buffer, end: number): boolean {
     let any = false;
     for (let start = this.nextStart(); start !== undefined && start < end; start = this.nextStart()) {
       const c = this.take();
       any = true;
       if (c.start < this.position) c.done(undefined);
       else if (c.length === 0) c.done(Buffer.alloc(0));
+      // Most captures (a local header, a class's first bytes) lie inside one chunk: a view, no copy.
+      // Receivers use the bytes before the next chunk arrives, so the view never outlives its purpose.
+      else if (c.start + c.length <= end)
+        c.done(chunk.subarray(c.start - this.position, c.start - this.position + c.length));
       else this.active.push({ capture: c, buffer: Buffer.allocUnsafe(c.length), filled: 0 });
     }
     return any;
