@@ -98,10 +98,20 @@ function entryName(raw: RawEntry): string {
  */
 export async function readCentralDirectory(
   source: RandomAccessSource,
-  options: { deadline?: number; maxEntries?: number } = {},
+  options: {
+    deadline?: number;
+    maxEntries?: number;
+    /**
+     * Receives each entry as it is read, instead of the result's `entries` (then empty): a caller that
+     * keeps only what it needs of each entry does not hold tens of thousands of objects at once.
+     */
+    onEntry?: (entry: ZipEntryInfo) => void;
+  } = {},
 ): Promise<CentralDirectory> {
   const reader = new SourceReader(source);
   const entries: ZipEntryInfo[] = [];
+  const onEntry = options.onEntry ?? ((entry: ZipEntryInfo) => entries.push(entry));
+  let count = 0;
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const maxEntries = options.maxEntries ?? 2_000_000;
 
@@ -142,7 +152,8 @@ export async function readCentralDirectory(
           looping = false;
         };
         zip.on('entry', (raw: RawEntry) => {
-          entries.push({
+          count++;
+          onEntry({
             name: entryName(raw),
             compressionMethod: raw.compressionMethod,
             compressedSize: raw.compressedSize,
@@ -151,14 +162,11 @@ export async function readCentralDirectory(
             encrypted: (raw.generalPurposeBitFlag & 0x41) !== 0,
           });
           // The clock is read for the first entry and then every 1,024: cheap next to a budget in seconds.
-          if (entries.length % 1024 === 1 && Date.now() > deadline) {
+          if (count % 1024 === 1 && Date.now() > deadline) {
             zip.close();
-            return fail(
-              'timeout',
-              `the central directory was not read within the time budget (${entries.length} entries read)`,
-            );
+            return fail('timeout', `the central directory was not read within the time budget (${count} entries read)`);
           }
-          if (entries.length > maxEntries) {
+          if (count > maxEntries) {
             zip.close();
             return fail('corrupt', `more than ${maxEntries} entries`);
           }

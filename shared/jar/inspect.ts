@@ -14,6 +14,7 @@ import {
 import { inflatePrefix } from './inflate-prefix';
 import { parseManifest, parsePomProperties } from './manifest';
 import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
+import { StreamReadAhead } from './read-ahead';
 import { SequentialScanner } from './sequential-scan';
 
 /** A count with a few example names, so a finding can name what it is about without listing thousands. */
@@ -104,6 +105,8 @@ const CLASS_HEADER_INPUT = 2048;
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_POM_BYTES = 64 * 1024;
 const RATIO_MIN_BYTES = 1024 * 1024;
+/** Bytes of the stream read (and hashed) while the directory is still being read. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 function sample(): Sample {
   return { count: 0, examples: [] };
@@ -144,44 +147,47 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     nested: [],
   };
 
-  // The streaming GET starts now, so its round trip overlaps the ranged reads of the directory; its body
-  // waits (the socket pauses) until the pass below reads it.
-  const opening = Promise.resolve(options.openStream());
-  opening.catch(() => {}); // awaited below; until then a rejection must not count as unhandled
-  let directory: Awaited<ReturnType<typeof readCentralDirectory>>;
-  try {
-    directory = await readCentralDirectory(await withCentralDirectory(source), { deadline: options.deadline });
-  } catch (error) {
-    opening.then(close, () => {});
-    throw error;
-  }
-  if (!directory.ok) {
-    if (directory.reason === 'timeout') facts.timedOut = true;
-    else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
-    else facts.directory = directory.reason;
-    facts.directoryMessage = directory.message;
-  }
-
-  // What the pass reads, one row per entry in directory order: the entry, how many bytes of its data, and
-  // what for. Captures are made from these rows only as the stream reaches each entry.
-  const wanted: ZipEntryInfo[] = [];
-  const wantedBytes: number[] = [];
-  const wantedFor: Want[] = [];
+  // The streaming GET starts now, so its round trip and first megabytes overlap the ranged reads of the
+  // directory: what arrives before the plan below exists is hashed and held (a few MiB at most); then
+  // the socket pauses until the pass reads on.
+  const hash = createHash('sha256');
+  const stream = new StreamReadAhead(
+    Promise.resolve(options.openStream()),
+    source.size,
+    (bytes) => hash.update(bytes),
+    READ_AHEAD_BYTES,
+  );
+  // What the pass reads, one row per wanted entry in directory order, kept as columns: a JAR of 50,000
+  // classes must not hold 50,000 entry objects through the whole pass. Captures are made from these rows
+  // only as the stream reaches each entry; the rare manifest, pom or nested JAR keeps its whole entry.
+  const rowName: string[] = [];
+  const rowOffset: number[] = [];
+  const rowMethod: number[] = [];
+  const rowBytes: number[] = [];
+  const rowFor: Want[] = [];
+  const rowEntry = new Map<number, ZipEntryInfo>();
   const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
   const readData = (entry: ZipEntryInfo, length: number, purpose: Want) => {
-    wanted.push(entry);
-    wantedBytes.push(length);
-    wantedFor.push(purpose);
+    if (purpose !== Want.ClassHeader) rowEntry.set(rowName.length, entry);
+    rowName.push(entry.name);
+    rowOffset.push(entry.localHeaderOffset);
+    rowMethod.push(entry.compressionMethod);
+    rowBytes.push(length);
+    rowFor.push(purpose);
   };
-  const use = (purpose: Want, entry: ZipEntryInfo, data: Buffer): void => {
-    const name = entry.name;
+  const use = (row: number, data: Buffer): void => {
+    const purpose = rowFor[row] as Want;
+    const name = rowName[row] as string;
     if (purpose === Want.ClassHeader) {
-      const header = classHeader(entry, data);
+      const header = classHeader(rowMethod[row] as number, data);
       if (header === undefined) return;
       const s = facts.classMajors.get(header) ?? sample();
       facts.classMajors.set(header, s);
       note(s, name);
-    } else if (purpose === Want.Manifest) {
+      return;
+    }
+    const entry = rowEntry.get(row) as ZipEntryInfo;
+    if (purpose === Want.Manifest) {
       const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
       if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
       else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
@@ -192,7 +198,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     } else nestedQueue.push({ path: name, entry, data });
   };
 
-  for (const entry of directory.entries) {
+  const plan = (entry: ZipEntryInfo): void => {
     const name = entry.name;
     facts.entries++;
     if (facts.names.has(name)) note(facts.duplicates, name);
@@ -212,11 +218,11 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     if (isFlinkRuntimeClass(name)) note(facts.flinkClasses, name);
     if (entry.encrypted) {
       note(facts.encrypted, name);
-      continue;
+      return;
     }
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
       note(facts.unsupportedMethods, `${name} (method ${entry.compressionMethod})`);
-      continue;
+      return;
     }
     if (isCheckedClass(name)) {
       const want = entry.compressionMethod === 0 ? 8 : CLASS_HEADER_INPUT;
@@ -237,49 +243,60 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
         readData(entry, entry.compressedSize, Want.NestedJar);
       }
     }
+  };
+
+  let directory: Awaited<ReturnType<typeof readCentralDirectory>>;
+  try {
+    directory = await readCentralDirectory(await withCentralDirectory(source), {
+      deadline: options.deadline,
+      onEntry: plan,
+    });
+  } catch (error) {
+    stream.close();
+    throw error;
+  }
+  if (!directory.ok) {
+    if (directory.reason === 'timeout') facts.timedOut = true;
+    else if (/strong encryption/i.test(directory.message)) facts.directory = 'strong-encryption';
+    else facts.directory = directory.reason;
+    facts.directoryMessage = directory.message;
   }
 
   // In the order of the local headers (the directory's order is usually that, but need not be).
-  const order = Uint32Array.from(wanted.keys()).sort(
-    (a, b) => (wanted[a] as ZipEntryInfo).localHeaderOffset - (wanted[b] as ZipEntryInfo).localHeaderOffset || a - b,
+  const order = Uint32Array.from(rowOffset.keys()).sort(
+    (a, b) => (rowOffset[a] as number) - (rowOffset[b] as number) || a - b,
   );
   const scanner: SequentialScanner = new SequentialScanner({
     count: order.length,
-    startOf: (i) => (wanted[order[i] as number] as ZipEntryInfo).localHeaderOffset,
+    startOf: (i) => rowOffset[order[i] as number] as number,
     // First the local header (its name and extra field lengths say where the data starts), then the data.
     captureAt: (i) => {
       const row = order[i] as number;
-      const entry = wanted[row] as ZipEntryInfo;
+      const offset = rowOffset[row] as number;
       return {
-        start: entry.localHeaderOffset,
+        start: offset,
         length: 30,
         done: (header) => {
           if (header?.readUInt32LE(0) !== 0x04034b50) {
-            note(facts.corruptEntries, `${entry.name} (no local header at offset ${entry.localHeaderOffset})`);
+            note(facts.corruptEntries, `${rowName[row]} (no local header at offset ${offset})`);
             return;
           }
-          const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+          const start = offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
           scanner.add({
             start,
-            length: Math.min(wantedBytes[row] as number, Math.max(0, source.size - start)),
+            length: Math.min(rowBytes[row] as number, Math.max(0, source.size - start)),
             done: (data) => {
-              if (!data) note(facts.corruptEntries, `${entry.name} (data past the end of the file)`);
-              else use(wantedFor[row] as Want, entry, data);
+              if (!data) note(facts.corruptEntries, `${rowName[row]} (data past the end of the file)`);
+              else use(row, data);
             },
           });
         },
       };
     },
   });
-  const hash = createHash('sha256');
-  let read = 0;
-  const stream = await opening;
   try {
-    for await (const chunk of stream) {
-      const bytes = read + chunk.length > source.size ? chunk.subarray(0, source.size - read) : chunk;
-      hash.update(bytes);
+    for await (const bytes of stream.chunks()) {
       scanner.push(bytes);
-      read += bytes.length;
       while (nestedQueue.length > 0) {
         const item = nestedQueue.shift() as (typeof nestedQueue)[number];
         facts.nested.push(
@@ -290,21 +307,16 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
         facts.timedOut = true;
         break;
       }
-      if (read >= source.size) break;
     }
   } finally {
-    close(stream);
+    stream.close();
   }
   scanner.end();
   if (!facts.timedOut) {
-    if (read < source.size) facts.truncated = true;
+    if (stream.read < source.size) facts.truncated = true;
     else facts.sha256 = hash.digest('hex');
   }
   return facts;
-}
-
-function close(stream: AsyncIterable<Buffer> | Iterable<Buffer>): void {
-  (stream as { destroy?: () => void }).destroy?.();
 }
 
 async function inspectNested(
@@ -337,9 +349,9 @@ function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undef
 }
 
 /** The class-file major version (bytes 6–7 after the magic `CAFEBABE`), or `undefined` when unreadable. */
-function classHeader(entry: ZipEntryInfo, data: Buffer): number | undefined {
+function classHeader(compressionMethod: number, data: Buffer): number | undefined {
   // Only the first 8 bytes matter: inflate just those, from the start of the stream.
-  const head = entry.compressionMethod === 8 ? inflatePrefix(data, 8) : data;
+  const head = compressionMethod === 8 ? inflatePrefix(data, 8) : data;
   if (!head || head.length < 8 || head.readUInt32BE(0) !== 0xcafebabe) return undefined;
   return head.readUInt16BE(6);
 }
