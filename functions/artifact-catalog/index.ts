@@ -34,7 +34,12 @@ const catalog = new ArtifactCatalog({
 /** FC 3.0 entry point: OSS events, timer events and `{"reconcile":true}`. */
 export const handler = eventHandler(runtime, parseCatalogEvent, async (event, invocation) => {
   try {
-    return await handleCatalogEvent(event, { catalog, store, layout, bucket: config.oss.bucket }, invocation);
+    const flushAudit = trail && (() => trail.flush(invocation.requestId));
+    return await handleCatalogEvent(
+      event,
+      { catalog, store, layout, bucket: config.oss.bucket, ...(flushAudit && { flushAudit }) },
+      invocation,
+    );
   } finally {
     await trail?.flush(invocation.requestId);
   }

@@ -46,6 +46,8 @@ export interface CatalogEventDeps {
   store: ObjectStore;
   layout: BucketLayout;
   bucket: string;
+  /** Writes the invocation's audit events so far (the handler still flushes whatever comes after). */
+  flushAudit?: () => Promise<unknown>;
 }
 
 /** One OSS record's outcome, as the invocation returns it (and the local stack shows it). */
@@ -82,7 +84,8 @@ export async function handleCatalogEvent(
 
   const records: RecordOutcome[] = [];
   let failure: unknown;
-  for (const record of event.event.events) {
+  const events = event.event.events;
+  for (const [index, record] of events.entries()) {
     const key = record.oss.object.key;
     const eventName = record.eventName;
     try {
@@ -90,7 +93,10 @@ export async function handleCatalogEvent(
         logger.warn('event for another bucket ignored', { bucket: record.oss.bucket.name, key });
         records.push({ eventName, key, result: 'ignored' });
       } else if (eventName.startsWith('ObjectCreated:')) {
-        records.push({ eventName, key, result: (await deps.catalog.catalog(key, { deadline })).result });
+        // The last artifact of the invocation flushes the audit trail while its record is written.
+        const alongsideRecord = index === events.length - 1 ? deps.flushAudit : undefined;
+        const outcome = await deps.catalog.catalog(key, { deadline, ...(alongsideRecord && { alongsideRecord }) });
+        records.push({ eventName, key, result: outcome.result });
       } else if (eventName.startsWith('ObjectRemoved:')) {
         records.push({ eventName, key, result: await deps.catalog.remove(key) });
       } else {

@@ -171,6 +171,53 @@ describe('audit trail', () => {
   });
 });
 
+describe('audit flush alongside the record', () => {
+  it('the last event of an invocation flushes the trail while its record is written, verdict included', async () => {
+    const t = setup();
+    const recorded: string[] = [];
+    const catalog = new ArtifactCatalog({
+      store: t.store,
+      layout: t.layout,
+      policy: TEST_POLICY,
+      logger: t.invocation.logger,
+      toolVersion: 'test',
+      audit: { record: (event, fields) => recorded.push(`${event} ${fields.key}`) },
+    });
+    // The record's PUT is held until the flush has started: the two must be in flight together.
+    const recordKey = t.layout.catalogKeyFor(KEY);
+    let releaseRecord!: () => void;
+    const recordHeld = new Promise<void>((resolve) => (releaseRecord = resolve));
+    const put = t.store.put.bind(t.store);
+    t.store.put = async (key, body, options) => {
+      if (key === recordKey) await recordHeld;
+      return put(key, body, options);
+    };
+    const flushed: string[][] = [];
+    const flushAudit = async () => {
+      flushed.push([...recorded]);
+      expect(await t.store.head(recordKey)).toBeUndefined(); // the record is not written yet
+      releaseRecord();
+    };
+    const other = 'artifacts/namespaces/team-a/other.jar';
+    await t.store.put(KEY, jobJar());
+    await t.store.put(other, jobJar());
+    const event = parseCatalogEvent(
+      JSON.stringify({
+        events: [other, KEY].map((key) => ({
+          eventName: 'ObjectCreated:PutObject',
+          eventTime: '2026-01-01T00:00:00Z',
+          oss: { bucket: { name: BUCKET }, object: { key } },
+        })),
+      }),
+    );
+    const out = await handleCatalogEvent(event, { ...t.deps, catalog, flushAudit }, t.invocation);
+    expect(out).toMatchObject({ records: [{ result: 'catalogued' }, { result: 'catalogued' }] });
+    // Once, for the last artifact, with both verdicts in the trail.
+    expect(flushed).toEqual([[`artifact.judged ${other}`, `artifact.judged ${KEY}`]]);
+    expect((await t.record(KEY))?.status).toBe('valid');
+  });
+});
+
 describe('parseCatalogEvent', () => {
   it('tells OSS, timer and manual reconcile events apart and refuses anything else', () => {
     expect(parseCatalogEvent('{"reconcile":true}')).toEqual({ kind: 'reconcile', restart: false });
