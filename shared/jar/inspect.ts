@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
+import { NameSet } from '../names/name-set';
+import { PackedNames } from '../names/packed-names';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
 import {
   isCheckedClass,
@@ -70,8 +72,11 @@ export interface JarFacts {
   manifest?: Record<string, string>;
   /** Class-file major version → classes with it. */
   classMajors: Map<number, Sample>;
-  /** Names of every entry, for looking up the entry class. */
-  names: Set<string>;
+  /**
+   * Names of every entry, for looking up the entry class: by hash (`NameSet`), so a 50,000-entry JAR
+   * holds no 50,000 strings; a false yes comes about once in 2^64 lookups.
+   */
+  names: { has(name: string): boolean };
   embedded: EmbeddedModule[];
   signatureFiles: string[];
   /** Logging piece → the first entry that shows it. */
@@ -124,6 +129,7 @@ function note(s: Sample, example: string): void {
  * size of the outer one. Malformed bytes end in facts that say so; only storage failures reject.
  */
 export async function inspectJar(source: RandomAccessSource, options: InspectOptions): Promise<JarFacts> {
+  const names = new NameSet();
   const facts: JarFacts = {
     size: source.size,
     directory: 'ok',
@@ -139,7 +145,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     declaredUncompressed: 0,
     manifestPresent: false,
     classMajors: new Map(),
-    names: new Set(),
+    names,
     embedded: [],
     signatureFiles: [],
     logging: new Map(),
@@ -160,7 +166,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   // What the pass reads, one row per wanted entry in directory order, kept as columns: a JAR of 50,000
   // classes must not hold 50,000 entry objects through the whole pass. Captures are made from these rows
   // only as the stream reaches each entry; the rare manifest, pom or nested JAR keeps its whole entry.
-  const rowName: string[] = [];
+  const rowName = new PackedNames();
   const rowOffset: number[] = [];
   const rowMethod: number[] = [];
   const rowBytes: number[] = [];
@@ -168,8 +174,8 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   const rowEntry = new Map<number, ZipEntryInfo>();
   const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
   const readData = (entry: ZipEntryInfo, length: number, purpose: Want) => {
-    if (purpose !== Want.ClassHeader) rowEntry.set(rowName.length, entry);
-    rowName.push(entry.name);
+    if (purpose !== Want.ClassHeader) rowEntry.set(rowName.size, entry);
+    rowName.add(entry.name);
     rowOffset.push(entry.localHeaderOffset);
     rowMethod.push(entry.compressionMethod);
     rowBytes.push(length);
@@ -177,15 +183,17 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   };
   const use = (row: number, data: Buffer): void => {
     const purpose = rowFor[row] as Want;
-    const name = rowName[row] as string;
     if (purpose === Want.ClassHeader) {
       const header = classHeader(rowMethod[row] as number, data);
       if (header === undefined) return;
       const s = facts.classMajors.get(header) ?? sample();
       facts.classMajors.set(header, s);
-      note(s, name);
+      // Only the first few names of each version are kept as examples: only those are decoded.
+      if (s.examples.length < EXAMPLES) note(s, rowName.get(row));
+      else s.count++;
       return;
     }
+    const name = rowName.get(row);
     const entry = rowEntry.get(row) as ZipEntryInfo;
     if (purpose === Want.Manifest) {
       const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
@@ -201,8 +209,8 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   const plan = (entry: ZipEntryInfo): void => {
     const name = entry.name;
     facts.entries++;
-    if (facts.names.has(name)) note(facts.duplicates, name);
-    facts.names.add(name);
+    if (names.has(name)) note(facts.duplicates, name);
+    else names.add(name, '');
     const unsafe = unsafePathReason(name);
     if (unsafe) note(facts.unsafePaths, `${name} (${unsafe})`);
     facts.declaredUncompressed += entry.uncompressedSize;
@@ -278,7 +286,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
         length: 30,
         done: (header) => {
           if (header?.readUInt32LE(0) !== 0x04034b50) {
-            note(facts.corruptEntries, `${rowName[row]} (no local header at offset ${offset})`);
+            note(facts.corruptEntries, `${rowName.get(row)} (no local header at offset ${offset})`);
             return;
           }
           const start = offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
@@ -286,7 +294,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
             start,
             length: Math.min(rowBytes[row] as number, Math.max(0, source.size - start)),
             done: (data) => {
-              if (!data) note(facts.corruptEntries, `${rowName[row]} (data past the end of the file)`);
+              if (!data) note(facts.corruptEntries, `${rowName.get(row)} (data past the end of the file)`);
               else use(row, data);
             },
           });

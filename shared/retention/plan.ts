@@ -2,6 +2,8 @@
  * The pruning decision: listing, `_metadata` contents, policy and time in; every key to delete with
  * its reason out. Pure and deterministic. The rules and why each is safe are in docs/state-pruner.md §4.
  */
+
+import { fingerprint, NameSet } from '../names/name-set';
 import {
   type CheckpointDir,
   type Discovery,
@@ -16,7 +18,6 @@ import {
 } from './discovery';
 import { ListingIndex } from './listing-index';
 import type { MetadataReadResult, StateReference, UnreadableMetadata } from './metadata';
-import { fingerprint, NameSet } from './name-set';
 
 export interface PrunePolicy {
   keepCheckpoints: number;

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NameSet } from '../../../shared/names/name-set';
 import { DeletedLog } from '../../../shared/retention/deleted-log';
 import { ownedPrefixes } from '../../../shared/retention/discovery';
 import { ListingIndex } from '../../../shared/retention/listing-index';
-import { NameSet } from '../../../shared/retention/name-set';
 import type { PlannedDeletion } from '../../../shared/retention/plan';
 import { MemoryStore } from '../../../shared/storage/memory-store';
 

@@ -1,10 +1,12 @@
 /**
- * The set of file names kept `_metadata` name, stored as two independent 32-bit hashes per name in an
- * open-addressing table: about 12 bytes a name instead of a string and a map entry, so a bucket whose kept
- * checkpoints name millions of files still fits the function's memory (docs/state-pruner.md §4.5).
+ * A set of names stored as two independent 32-bit hashes per name in an open-addressing table: about 12
+ * bytes a name instead of a string and a map entry. The pruner holds the file names kept `_metadata` name
+ * in it, so a bucket whose kept checkpoints name millions of files still fits the function's memory
+ * (docs/state-pruner.md §4.5); the JAR inspection holds every entry name of a JAR in it.
  *
- * Safe by construction: the set is only ever asked "is this name referenced?", and a collision can only
- * answer yes for a name nobody references. A yes keeps a file; nothing is ever deleted because of a hash.
+ * A pair of hashes collides about once in 2^64: the set may answer yes for a name never added, never no
+ * for one that was. The pruner only asks "is this name referenced?", so a yes keeps a file; nothing is
+ * ever deleted because of a hash.
  */
 
 /** FNV-1a over the UTF-16 code units. */
