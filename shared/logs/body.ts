@@ -5,7 +5,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
 import { arrayObjects, type ScannedObject, scanObject, WantedFields } from './json-scan';
-import { MESSAGE_FIELDS, READ_FIELDS } from './normalize';
+import { MESSAGE_FIELDS, READ_FIELDS, TEXT_LEVEL_CHARS } from './normalize';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
 export type RawRecord =
@@ -144,7 +144,8 @@ export function readBody(
   return { format, items: lineItems(bytes, format === 'text') };
 }
 
-const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
+// The message's text is read only for its level: only its first TEXT_LEVEL_CHARS are decoded.
+const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS, TEXT_LEVEL_CHARS);
 
 function* arrayItems(bytes: Buffer, objects: Array<{ start: number; end: number }>): Generator<BodyItem> {
   for (const { start, end } of objects) {

@@ -33,6 +33,10 @@ export interface MemberSpan {
 
 /** A scanned object: its wanted members decoded, and where the located ones are. */
 export interface ScannedObject {
+  /**
+   * The wanted members, decoded; a located member's string holds only its first `locatedPrefix`
+   * characters when the fields say so (its whole value is at its span).
+   */
   values: Record<string, unknown>;
   spans: Record<string, MemberSpan>;
 }
@@ -45,7 +49,15 @@ export class WantedFields {
   private readonly byLength: Array<Array<{ name: string; bytes: Buffer }>> = [];
   readonly located: ReadonlySet<string>;
 
-  constructor(names: Iterable<string>, located: Iterable<string>) {
+  /**
+   * `names` are decoded, `located` are also located; a located string is decoded only up to its first
+   * `locatedPrefix` UTF-16 units (all of it by default).
+   */
+  constructor(
+    names: Iterable<string>,
+    located: Iterable<string>,
+    readonly locatedPrefix = Number.POSITIVE_INFINITY,
+  ) {
     for (const name of names) {
       const bytes = Buffer.from(name, 'utf8');
       const same = this.byLength[bytes.byteLength] ?? [];
@@ -111,8 +123,12 @@ export function scanObject(bytes: Buffer, start: number, end: number, wanted: Wa
       const c = bytes[i];
       if (c !== COMMA && c !== CLOSE_BRACE) return undefined;
       if (name !== undefined) {
-        values[name] = decodeValue(bytes, valueStart, valueEnd, valueEscaped);
-        if (wanted.located.has(name))
+        const located = wanted.located.has(name);
+        values[name] =
+          located && bytes[valueStart] === QUOTE
+            ? stringPrefix(bytes, valueStart, valueEnd, valueEscaped, wanted.locatedPrefix)
+            : decodeValue(bytes, valueStart, valueEnd, valueEscaped);
+        if (located)
           spans[name] =
             c === COMMA
               ? { cutStart: keyStart, cutEnd: i + 1, valueStart, valueEnd }
@@ -316,6 +332,17 @@ function isDigit(c: number | undefined): boolean {
 
 function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46));
+}
+
+/**
+ * The first `units` UTF-16 units of the JSON string `bytes[start, end)`. Without escapes, 4 bytes per
+ * unit always hold them (a sequence a cut splits decodes past them), so a long value is not decoded whole.
+ */
+function stringPrefix(bytes: Buffer, start: number, end: number, escaped: boolean, units: number): string {
+  const text = escaped
+    ? (decodeValue(bytes, start, end, true) as string)
+    : bytes.toString('utf8', start + 1, Math.min(end - 1, start + 1 + 4 * units));
+  return text.length > units ? text.slice(0, units) : text;
 }
 
 /** A scanned JSON value, as `JSON.parse` gives it. */

@@ -87,9 +87,10 @@ export function normalizeScanned(
   receivedUs: number,
 ): { tsUs: number; ownTime: boolean; levelJson: string; message: MemberSpan | undefined; messageJson: string } {
   const n = normalizeFields(scan.values, receivedUs);
+  // A string message is a located member: its span is always there, and its value in `values` is only
+  // its first TEXT_LEVEL_CHARS characters (enough for `textLevel`); the line copies it from the bytes.
   const message = n.field === undefined ? undefined : scan.spans[n.field];
-  const messageJson = message || n.field === undefined ? n.messageJson : JSON.stringify(n.message);
-  return { tsUs: n.tsUs, ownTime: n.ownTime, levelJson: n.levelJson, message, messageJson };
+  return { tsUs: n.tsUs, ownTime: n.ownTime, levelJson: n.levelJson, message, messageJson: n.messageJson };
 }
 
 /**
@@ -287,9 +288,12 @@ function levelName(raw: unknown): string | undefined {
 // Flink's log4j pattern "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p …" and most others put the level early.
 const TEXT_LEVEL_RE = /(?:^|[\s[|])(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE)(?=[\s\]|:]|$)/;
 
-/** The level of a text line when it names one in its first 80 characters. */
+/** How much of a message the level is looked for in (UTF-16 units). */
+export const TEXT_LEVEL_CHARS = 80;
+
+/** The level of a text line when it names one in its first `TEXT_LEVEL_CHARS` characters. */
 export function textLevel(text: string): string | undefined {
-  const m = TEXT_LEVEL_RE.exec(text.length > 80 ? text.slice(0, 80) : text);
+  const m = TEXT_LEVEL_RE.exec(text.length > TEXT_LEVEL_CHARS ? text.slice(0, TEXT_LEVEL_CHARS) : text);
   return m ? TEXT_LEVELS[m[1]!] : undefined;
 }
 

@@ -94,6 +94,23 @@ describe('scanObject against JSON.parse', () => {
     );
   });
 
+  it('decodes a located string only as far as asked: its first characters, exactly as JSON.parse has them', () => {
+    fc.assert(
+      fc.property(record, fc.integer(), fc.integer({ min: 1, max: 12 }), (r, seed, prefix) => {
+        const text = serialize(r, random(seed));
+        const short = new WantedFields(READ_FIELDS, MESSAGE_FIELDS, prefix);
+        const scan = scanObject(Buffer.from(text), 0, Buffer.byteLength(text), short);
+        const parsed = JSON.parse(text) as Record<string, unknown>;
+        for (const field of READ_FIELDS) {
+          const whole = parsed[field];
+          const located = (MESSAGE_FIELDS as readonly string[]).includes(field);
+          expect(scan!.values[field]).toEqual(located && typeof whole === 'string' ? whole.slice(0, prefix) : whole);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('accepts nothing JSON.parse refuses, nor invalid UTF-8 (bytes changed, cut or added)', () => {
     fc.assert(
       fc.property(
