@@ -285,6 +285,7 @@ function eventCases(store: OssHttpStore): RouteCase[] {
 }
 
 const run = promisify(execFile);
+let profiles = 0;
 
 /** One fresh process: ms from its start to the answer. Asynchronous: the OSS server runs in this process. */
 async function probe(
@@ -292,7 +293,21 @@ async function probe(
   env: Record<string, string>,
   request?: Invocation | 'connect',
 ): Promise<{ ms: number; cpuMs: number; status: number }> {
-  const args = [join(ROOT, 'bench/fixtures/first-request-probe.cjs'), bundle];
+  // FIRST_REQUEST_PROFILE_DIR=<dir> writes a CPU profile of every probe process there.
+  const profileDir = process.env.FIRST_REQUEST_PROFILE_DIR;
+  const name =
+    request === undefined || request === 'connect'
+      ? (request ?? 'bare')
+      : 'event' in request
+        ? `event-${bundle.split('/').at(-2)}`
+        : `${request.method}${request.path.replace(/[^a-z0-9]+/gi, '-')}`;
+  const args = [
+    ...(profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${++profiles}.cpuprofile`]
+      : []),
+    join(ROOT, 'bench/fixtures/first-request-probe.cjs'),
+    bundle,
+  ];
   if (request === 'connect') args.push('connect');
   else if (request === undefined) args.push('bare');
   else if ('event' in request) args.push('event', JSON.stringify(request.event));

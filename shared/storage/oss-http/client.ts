@@ -21,6 +21,7 @@ import {
   v4SigningKey,
   v4StringToSign,
 } from '../signing/v4';
+import { ConnectAddress, type Resolve4 } from './connect-address';
 import { child, parseXml, textOf } from './xml';
 
 /** One OSS request: the object key ("" for the bucket), query pairs, lowercase headers, an optional body. */
@@ -71,6 +72,8 @@ export interface OssHttpClientOptions {
   credentials: CredentialsProvider;
   /** Socket inactivity limit per request, in ms (default 60 000). */
   timeoutMs?: number;
+  /** How the endpoint's host name is resolved to the address connected to (default: the system's DNS). */
+  resolve4?: Resolve4;
 }
 
 // Error documents are small; a misbehaving proxy's page is not read whole.
@@ -96,6 +99,7 @@ export class OssHttpClient {
   private readonly port: number | undefined;
   private readonly timeoutMs: number;
   private transport: Promise<{ request: typeof import('node:http').request; agent: Agent }> | undefined;
+  private readonly address: ConnectAddress;
 
   constructor(private readonly options: OssHttpClientOptions) {
     this.bucket = options.config.bucket;
@@ -105,6 +109,7 @@ export class OssHttpClient {
     this.hostname = url.hostname.replace(/^\[|\]$/g, '');
     this.port = url.port === '' ? undefined : Number(url.port);
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.address = new ConnectAddress(this.hostname, options.resolve4 ? { resolve4: options.resolve4 } : {});
   }
 
   /** Sends a request and reads the whole answer; an OSS error answer rejects with `OssResponseError`. */
@@ -124,15 +129,23 @@ export class OssHttpClient {
 
   private async send(call: OssCall, replay = true): Promise<IncomingMessage> {
     const { request, agent } = await this.loadTransport();
+    const address = await this.address.get();
     const query = call.query ?? [];
     const headers = this.sign(call, query);
     const search = query.length > 0 ? `?${formatQuery(query)}` : '';
     const key = encodePath(call.key);
     const path = this.base.style === 'path' ? `/${this.bucket}/${key}` : `/${key}`;
-    const options: RequestOptions = {
+    // Connected by address (connect-address.ts), the request still names its host: in Host, which also
+    // carries the bucket of a virtual-hosted request, and in TLS's server name and certificate check.
+    if (this.address.isSubstitute(address))
+      headers.host = this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`;
+    const options: RequestOptions & { servername?: string } = {
       method: call.method,
-      hostname: this.hostname,
+      hostname: address,
       ...(this.port !== undefined && { port: this.port }),
+      // Given, so the agent does not work it out from Host with `net.isIP` (the test connect-address.ts
+      // avoids); only TLS uses it.
+      servername: this.base.protocol === 'https:' ? this.hostname : '',
       path: `${path}${search}`,
       headers,
       agent,

@@ -42,6 +42,53 @@ function client(port: number, timeoutMs?: number): OssHttpClient {
 }
 
 describe('OssHttpClient', () => {
+  it('connects to the address the endpoint name resolves to, naming the host in Host', async () => {
+    let seen: IncomingMessage | undefined;
+    const port = await serve((req, res) => {
+      seen = req;
+      res.writeHead(200).end();
+    });
+    const config = loadConfig({
+      OSS_BUCKET: 'bkt',
+      OSS_REGION: 'cn-hangzhou',
+      OSS_ENDPOINT: `http://oss-cn-hangzhou-internal.aliyuncs.com:${port}`,
+    });
+    const asked: string[] = [];
+    const named = new OssHttpClient({
+      config: config.oss,
+      credentials: () => ({ accessKeyId: 'AK', accessKeySecret: 'SK' }),
+      resolve4: async (hostname) => {
+        asked.push(hostname);
+        return [{ address: '127.0.0.1', ttl: 60 }];
+      },
+    });
+    await named.request({ method: 'HEAD', key: 'a.jar' });
+    await named.request({ method: 'HEAD', key: 'b.jar' });
+    // With a port the endpoint is a custom domain (the bucket is implied by the host, as for a virtual host).
+    expect(asked).toEqual(['oss-cn-hangzhou-internal.aliyuncs.com']); // resolved once, the address kept
+    expect(seen?.headers.host).toBe(`oss-cn-hangzhou-internal.aliyuncs.com:${port}`);
+    expect(seen?.url).toBe('/b.jar');
+  });
+
+  it('connects by name when the name does not resolve', async () => {
+    const port = await serve((_req, res) => res.writeHead(200).end());
+    const config = loadConfig({
+      OSS_BUCKET: 'bkt',
+      OSS_REGION: 'cn-hangzhou',
+      OSS_ENDPOINT: `http://no-such-host.invalid:${port}`,
+      OSS_PATH_STYLE: 'true',
+    });
+    // The client then asks Node's own lookup, which fails for this name as it would have anyway.
+    const byName = new OssHttpClient({
+      config: config.oss,
+      credentials: () => ({ accessKeyId: 'AK', accessKeySecret: 'SK' }),
+      resolve4: async () => {
+        throw Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' });
+      },
+    });
+    await expect(byName.request({ method: 'HEAD', key: 'a.jar' })).rejects.toMatchObject({ code: 'ENOTFOUND' });
+  });
+
   it('signs in header form with the security token and addresses the bucket in the path', async () => {
     let seen: IncomingMessage | undefined;
     const port = await serve((req, res) => {
