@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { handleCatalogEvent, parseCatalogEvent } from '../../../shared/catalog/events';
 import { reconcileCatalog } from '../../../shared/catalog/reconcile';
 import { parseCatalogRecord } from '../../../shared/catalog/record';
-import { ArtifactCatalog } from '../../../shared/catalog/service';
+import { ArtifactCatalog, type CatalogDeps } from '../../../shared/catalog/service';
 import { BucketLayout } from '../../../shared/layout';
 import { createLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/storage/memory-store';
@@ -18,6 +18,9 @@ function setup(root = '') {
   const lines: Array<Record<string, unknown>> = [];
   const logger = createLogger({}, { write: (l) => lines.push(JSON.parse(l)) });
   const catalog = new ArtifactCatalog({ store, layout, policy: TEST_POLICY, logger, toolVersion: 'test' });
+  /** A catalog over the same store whose audit events go to `record`. */
+  const auditedCatalog = (record: NonNullable<CatalogDeps['audit']>['record']) =>
+    new ArtifactCatalog({ store, layout, policy: TEST_POLICY, logger, toolVersion: 'test', audit: { record } });
   const invocation = { deadline: Date.now() + 60_000, logger };
   const deps = { catalog, store, layout, bucket: BUCKET };
   const ossEvent = (eventName: string, key: string, bucket = BUCKET) =>
@@ -26,11 +29,22 @@ function setup(root = '') {
         events: [{ eventName, eventTime: '2026-01-01T00:00:00Z', oss: { bucket: { name: bucket }, object: { key } } }],
       }),
     );
+  /** One invocation carrying an ObjectCreated record for each key, in order. */
+  const createdEvents = (keys: string[]) =>
+    parseCatalogEvent(
+      JSON.stringify({
+        events: keys.map((key) => ({
+          eventName: 'ObjectCreated:PutObject',
+          eventTime: '2026-01-01T00:00:00Z',
+          oss: { bucket: { name: BUCKET }, object: { key } },
+        })),
+      }),
+    );
   const record = async (key: string) => {
     const bytes = await store.getBuffer(layout.catalogKeyFor(key));
     return bytes && parseCatalogRecord(bytes.toString('utf8'));
   };
-  return { store, layout, catalog, invocation, deps, ossEvent, record, lines, clock };
+  return { store, layout, catalog, auditedCatalog, invocation, deps, ossEvent, createdEvents, record, lines, clock };
 }
 
 const KEY = 'artifacts/namespaces/team-a/job.jar';
@@ -110,15 +124,7 @@ describe('OSS events', () => {
     const other = 'artifacts/namespaces/team-a/other.jar';
     await t.store.put(KEY, jobJar());
     await t.store.put(other, jobJar());
-    const event = parseCatalogEvent(
-      JSON.stringify({
-        events: [KEY, other].map((key) => ({
-          eventName: 'ObjectCreated:PutObject',
-          eventTime: '2026-01-01T00:00:00Z',
-          oss: { bucket: { name: BUCKET }, object: { key } },
-        })),
-      }),
-    );
+    const event = t.createdEvents([KEY, other]);
     t.store.failNext('HeadObject');
     await expect(handleCatalogEvent(event, t.deps, t.invocation)).rejects.toMatchObject({ code: 'OSS_THROTTLED' });
     expect(await t.record(KEY)).toBeUndefined();
@@ -141,14 +147,7 @@ describe('audit trail', () => {
   it('records each verdict with its findings and each record removal, and nothing for a repeated event', async () => {
     const t = setup();
     const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
-    const catalog = new ArtifactCatalog({
-      store: t.store,
-      layout: t.layout,
-      policy: TEST_POLICY,
-      logger: t.invocation.logger,
-      toolVersion: 'test',
-      audit: { record: (event, fields) => events.push({ event, fields }) },
-    });
+    const catalog = t.auditedCatalog((event, fields) => events.push({ event, fields }));
     const deps = { ...t.deps, catalog };
     const { etag } = await t.store.put(KEY, Buffer.from('PK\u0003\u0004 truncated'));
     await handleCatalogEvent(t.ossEvent('ObjectCreated:PutObject', KEY), deps, t.invocation);
@@ -175,14 +174,7 @@ describe('audit flush alongside the record', () => {
   it('the last event of an invocation flushes the trail while its record is written, verdict included', async () => {
     const t = setup();
     const recorded: string[] = [];
-    const catalog = new ArtifactCatalog({
-      store: t.store,
-      layout: t.layout,
-      policy: TEST_POLICY,
-      logger: t.invocation.logger,
-      toolVersion: 'test',
-      audit: { record: (event, fields) => recorded.push(`${event} ${fields.key}`) },
-    });
+    const catalog = t.auditedCatalog((event, fields) => recorded.push(`${event} ${fields.key}`));
     // The record's PUT is held until the flush has started: the two must be in flight together.
     const recordKey = t.layout.catalogKeyFor(KEY);
     let releaseRecord!: () => void;
@@ -201,15 +193,7 @@ describe('audit flush alongside the record', () => {
     const other = 'artifacts/namespaces/team-a/other.jar';
     await t.store.put(KEY, jobJar());
     await t.store.put(other, jobJar());
-    const event = parseCatalogEvent(
-      JSON.stringify({
-        events: [other, KEY].map((key) => ({
-          eventName: 'ObjectCreated:PutObject',
-          eventTime: '2026-01-01T00:00:00Z',
-          oss: { bucket: { name: BUCKET }, object: { key } },
-        })),
-      }),
-    );
+    const event = t.createdEvents([other, KEY]);
     const out = await handleCatalogEvent(event, { ...t.deps, catalog, flushAudit }, t.invocation);
     expect(out).toMatchObject({ records: [{ result: 'catalogued' }, { result: 'catalogued' }] });
     // Once, for the last artifact, with both verdicts in the trail.
