@@ -4,8 +4,8 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
+import { MESSAGE_FIELDS, READ_FIELDS, TEXT_LEVEL_CHARS } from './fields';
 import { arrayObjects, type ScannedObject, scanObject, WantedFields } from './json-scan';
-import { MESSAGE_FIELDS, READ_FIELDS, TEXT_LEVEL_CHARS } from './normalize';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
 export type RawRecord =

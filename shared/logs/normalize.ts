@@ -9,21 +9,9 @@
  * normalising and nothing is stored twice.
  */
 import type { RawRecord } from './body';
+import { TEXT_LEVEL_CHARS } from './fields';
 import type { MemberSpan, ScannedObject } from './json-scan';
 import type { LogLabels } from './labels';
-
-/** Fields holding a record's own time, in the order they are tried. */
-export const TIMESTAMP_FIELDS = ['@timestamp', 'timestamp', 'time', 'date', 'ts', 'timeMillis', 'instant'] as const;
-/** Fields holding a record's level. */
-export const LEVEL_FIELDS = ['level', 'severity', 'levelname', 'log.level', 'lvl', 'loglevel'] as const;
-/** Fields holding a record's message (`log` is Fluent Bit's tail and Docker's). */
-export const MESSAGE_FIELDS = ['message', 'msg', 'log', 'MESSAGE', 'short_message', '@message'] as const;
-/** Every top-level field normalisation reads. */
-export const READ_FIELDS: ReadonlySet<string> = new Set<string>([
-  ...TIMESTAMP_FIELDS,
-  ...LEVEL_FIELDS,
-  ...MESSAGE_FIELDS,
-]);
 
 // Accepted record times: 1971 up to 2200. Anything else is a number that is not a time (a count, an id).
 const MIN_US = 31_536_000_000_000;
@@ -287,9 +275,6 @@ function levelName(raw: unknown): string | undefined {
 
 // Flink's log4j pattern "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p …" and most others put the level early.
 const TEXT_LEVEL_RE = /(?:^|[\s[|])(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE)(?=[\s\]|:]|$)/;
-
-/** How much of a message the level is looked for in (UTF-16 units). */
-export const TEXT_LEVEL_CHARS = 80;
 
 /** The level of a text line when it names one in its first `TEXT_LEVEL_CHARS` characters. */
 export function textLevel(text: string): string | undefined {

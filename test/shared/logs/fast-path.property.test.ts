@@ -8,16 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prepareBatch } from '../../../shared/logs/batch';
+import { MESSAGE_FIELDS, READ_FIELDS } from '../../../shared/logs/fields';
 import { scanObject, WantedFields } from '../../../shared/logs/json-scan';
 import { LogKeys } from '../../../shared/logs/keys';
-import {
-  formatMicros,
-  MESSAGE_FIELDS,
-  READ_FIELDS,
-  recordLevel,
-  recordTime,
-  textLevel,
-} from '../../../shared/logs/normalize';
+import { formatMicros, recordLevel, recordTime, textLevel } from '../../../shared/logs/normalize';
 
 const wanted = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
 
