@@ -10,6 +10,7 @@ import { createFunctionRuntime, eventHandler } from '../../shared/fc/runtime';
 import { BucketLayout } from '../../shared/layout';
 import { auditTrailFor } from '../../shared/logs/audit';
 import { recordPruneAudit } from '../../shared/retention/audit';
+import type { PruneReport } from '../../shared/retention/report';
 import { parsePruneEvent } from '../../shared/retention/request';
 import { runPrune } from '../../shared/retention/run';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
@@ -47,13 +48,16 @@ export const handler = eventHandler(runtime, parsePruneEvent, async ({ trigger, 
       runId: invocation.requestId.replace(/[^A-Za-z0-9._-]/g, '_'),
       deadline: invocation.deadline,
       ...(fanOut ? { fanOut } : {}),
+      // The run's audit events are written while its report is.
+      ...(trail && {
+        alongsideReport: (finished: PruneReport, key: string) => {
+          recordPruneAudit(trail, finished, key);
+          return trail.flush(invocation.requestId);
+        },
+      }),
     },
     request,
   );
-  if (trail) {
-    recordPruneAudit(trail, report, reportKey);
-    await trail.flush(invocation.requestId);
-  }
   return {
     outcome: report.outcome,
     dryRun: report.dryRun,

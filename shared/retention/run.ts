@@ -77,6 +77,11 @@ export interface PruneRunDeps {
   batching?: { size: number; filesHeld: number };
   /** Invokes this function asynchronously, for fan-out per namespace. */
   fanOut?: { invoker: FunctionInvoker; functionName: string };
+  /**
+   * Work run at the same time as the report's write, given the finished report: the invocation's audit
+   * trail, which would otherwise cost one more round trip after the report.
+   */
+  alongsideReport?: (report: PruneReport, reportKey: string) => Promise<unknown>;
 }
 
 export interface PruneRunResult {
@@ -188,11 +193,10 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
       ...(failure ? { error: describeError(failure) } : {}),
       ...(fannedOut ? { fannedOut } : {}),
     });
-    try {
-      await deps.store.put(reportKey, JSON.stringify(report), { contentType: 'application/json' });
-    } catch (error) {
-      log.error('report not written', { error: describeError(error), reportKey });
-    }
+    const written = deps.store
+      .put(reportKey, JSON.stringify(report), { contentType: 'application/json' })
+      .catch((error: unknown) => log.error('report not written', { error: describeError(error), reportKey }));
+    await Promise.all([written, deps.alongsideReport?.(report, reportKey)]);
     try {
       await lease?.release();
     } catch (error) {

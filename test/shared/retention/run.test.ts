@@ -7,6 +7,7 @@ import { acquireLease } from '../../../shared/retention/lease';
 import type { PruneReport } from '../../../shared/retention/report';
 import { type PruneRunDeps, runPrune } from '../../../shared/retention/run';
 import { AliOssStore } from '../../../shared/storage';
+import type { ObjectStore } from '../../../shared/storage/port';
 import { writeMetadata } from '../../support/metadata-writer';
 import { DAY, uuid } from '../../support/state-tree';
 
@@ -138,6 +139,33 @@ describe('runPrune against the local OSS server', () => {
     expect(report.owners.map((o) => o.owner).sort()).toEqual(['team-a/deployments/d1', 'team-b/deployments/d2']);
     expect(report.totals.requests.deleteBatches).toBe(2); // all _metadata, then the rest
     expect(result.summary).toMatch(/deleted 26 objects/);
+  });
+
+  it('hands the finished report to alongsideReport while the report itself is being written', async () => {
+    // The report's PUT is held until alongsideReport has run: the two must be in flight together.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding: ObjectStore = Object.create(store);
+    holding.put = async (key, body, options) => {
+      if (key.startsWith('logs/_reports/')) await held;
+      return store.put(key, body, options);
+    };
+    let seen: { report: PruneReport; key: string } | undefined;
+    const result = await runPrune(
+      deps(
+        { dryRun: true },
+        {
+          store: holding,
+          alongsideReport: async (report, key) => {
+            seen = { report, key };
+            release();
+          },
+        },
+      ),
+    );
+    expect(seen?.key).toBe(result.reportKey);
+    expect(seen?.report).toBe(result.report);
+    expect((await storedReport(result.reportKey)).runId).toBe(result.report.runId);
   });
 
   it('is a dry run unless PRUNE_DRY_RUN=false, and an event can only ask for a dry run', async () => {
