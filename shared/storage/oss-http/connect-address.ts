@@ -6,17 +6,18 @@
  * regular expression: about 13 ms of CPU in every fresh process (measured on Node 20), a fifth of the
  * first-request budget of a function. Connecting to an IPv4 literal skips that test. So the name is
  * resolved here, with the DNS resolver (`dns.Resolver#resolve4`, which reads /etc/resolv.conf as the
- * system resolver does, not /etc/hosts), the address is kept for the record's TTL, and the request carries
- * the real name in `Host` (and in TLS's server name). `localhost` is loopback by definition (RFC 6761).
- * Whenever resolving fails (no A record, a name only /etc/hosts knows, a resolver that does not answer),
- * the client connects by name as before: this only ever saves time, it never loses a request.
+ * system resolver does, not /etc/hosts), the address is used for the record's TTL (at most a minute, then
+ * looked up again while the known one serves), and the request carries the real name in `Host` (and in
+ * TLS's server name). `localhost` is loopback by definition (RFC 6761). When resolving fails (no A record,
+ * a name only /etc/hosts knows, a resolver that does not answer), the client connects by name from then
+ * on, as it did before: this only ever saves time, it never loses a request.
  */
 import type { Resolver } from 'node:dns';
 
 const IPV4_LITERAL = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const LOCALHOST = /(?:^|\.)localhost\.?$/i;
 
-/** Longest an address is reused, whatever its TTL says; a failed resolution is retried after this too. */
+/** Longest an address is used before it is looked up again, whatever its TTL says. */
 const MAX_REUSE_MS = 60_000;
 
 /** Resolves IPv4 addresses with their TTLs (`dns.Resolver#resolve4` with `{ ttl: true }`). */
@@ -46,14 +47,17 @@ export class ConnectAddress {
     else if (hostname.includes(':')) this.cached = { address: hostname, until: Number.POSITIVE_INFINITY };
   }
 
-  /** The address to connect to now; concurrent callers share one resolution. */
+  /**
+   * The address to connect to now. Only the first call waits for the resolver (concurrent callers share
+   * it); once the TTL has passed, the known address is still used while a new one is looked up.
+   */
   get(): Promise<string> | string {
     const cached = this.cached;
-    if (cached && cached.until > this.now()) return cached.address;
-    this.pending ??= this.resolve().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    if (cached) {
+      if (cached.until <= this.now()) this.refresh();
+      return cached.address;
+    }
+    return this.refresh();
   }
 
   /** Whether `address` stands for the host name (so the request must name the host itself). */
@@ -61,21 +65,30 @@ export class ConnectAddress {
     return address !== this.hostname;
   }
 
+  private refresh(): Promise<string> {
+    this.pending ??= this.resolve().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
   private async resolve(): Promise<string> {
-    let address = this.hostname;
-    let ttlMs = MAX_REUSE_MS;
     try {
       const records = await this.resolve4(this.hostname);
       const first = records[0];
       if (first && IPV4_LITERAL.test(first.address)) {
-        address = first.address;
-        ttlMs = Math.min(MAX_REUSE_MS, Math.max(0, first.ttl) * 1000);
+        const ttlMs = Math.min(MAX_REUSE_MS, Math.max(0, first.ttl) * 1000);
+        this.cached = { address: first.address, until: this.now() + ttlMs };
+        return first.address;
       }
     } catch {
-      // Connect by name: Node's own lookup (getaddrinfo) decides, as it would have without this.
+      // Below: connect by name.
     }
-    this.cached = { address, until: this.now() + ttlMs };
-    return address;
+    // A name DNS does not give an IPv4 address for (or a resolver that does not answer) is connected to
+    // by name for the rest of the process, by Node's own lookup, as it would have been without this: no
+    // request ever waits for this resolver again.
+    this.cached = { address: this.hostname, until: Number.POSITIVE_INFINITY };
+    return this.hostname;
   }
 }
 

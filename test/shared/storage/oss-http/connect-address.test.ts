@@ -14,6 +14,8 @@ function scripted(answers: Array<Array<{ address: string; ttl: number }> | Error
   return { resolve4, calls };
 }
 
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('ConnectAddress', () => {
   it('connects to IPv4 and IPv6 literals as they are and to localhost names on loopback, asking no resolver', async () => {
     const { resolve4, calls } = scripted([]);
@@ -25,7 +27,7 @@ describe('ConnectAddress', () => {
     expect(calls).toEqual([]);
   });
 
-  it('resolves a name once for concurrent callers and keeps the address for its TTL, at most a minute', async () => {
+  it('resolves a name once for concurrent callers, then looks it up again past its TTL (a minute at most) without waiting', async () => {
     let now = 1_000_000;
     const { resolve4, calls } = scripted([
       [{ address: '100.118.1.2', ttl: 30 }],
@@ -36,33 +38,45 @@ describe('ConnectAddress', () => {
     expect(await Promise.all([a.get(), a.get(), a.get()])).toEqual(['100.118.1.2', '100.118.1.2', '100.118.1.2']);
     expect(a.isSubstitute('100.118.1.2')).toBe(true);
     now += 29_000;
-    expect(await a.get()).toBe('100.118.1.2');
-    now += 2_000; // past the 30 s TTL
-    expect(await a.get()).toBe('100.118.1.3');
+    expect(a.get()).toBe('100.118.1.2');
+    now += 2_000; // past the 30 s TTL: the known address now, the new one once looked up
+    expect(a.get()).toBe('100.118.1.2');
+    await settle();
+    expect(a.get()).toBe('100.118.1.3');
     now += 59_000;
-    expect(await a.get()).toBe('100.118.1.3');
-    now += 2_000; // an hour's TTL is still reused for a minute only
-    expect(await a.get()).toBe('100.118.1.4');
+    expect(a.get()).toBe('100.118.1.3');
+    now += 2_000; // an hour's TTL is still used for a minute only
+    a.get();
+    await settle();
+    expect(a.get()).toBe('100.118.1.4');
     expect(calls).toHaveLength(3);
   });
 
-  it('falls back to the name when resolving fails or finds no IPv4 address, and tries again later', async () => {
-    let now = 0;
-    const { resolve4, calls } = scripted([
-      Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' }),
+  it('connects by name for good once DNS has no IPv4 address for it or does not answer', async () => {
+    for (const answer of [
+      Object.assign(new Error('queryA ETIMEOUT'), { code: 'ETIMEOUT' }),
       [],
-      [{ address: 'not-an-address', ttl: 60 }],
-      [{ address: '100.118.1.2', ttl: 60 }],
-    ]);
-    const a = new ConnectAddress('only-in-etc-hosts', { resolve4, now: () => now });
-    expect(await a.get()).toBe('only-in-etc-hosts');
-    expect(a.isSubstitute('only-in-etc-hosts')).toBe(false);
-    expect(await a.get()).toBe('only-in-etc-hosts'); // not asked again at once
-    for (let i = 0; i < 3; i++) {
-      now += 61_000;
-      await a.get();
+      [{ address: 'x', ttl: 9 }],
+    ]) {
+      let now = 0;
+      const { resolve4, calls } = scripted([answer as Array<{ address: string; ttl: number }> | Error]);
+      const a = new ConnectAddress('only-in-etc-hosts', { resolve4, now: () => now });
+      expect(await a.get()).toBe('only-in-etc-hosts');
+      expect(a.isSubstitute('only-in-etc-hosts')).toBe(false);
+      now += 24 * 3_600_000;
+      expect(await a.get()).toBe('only-in-etc-hosts');
+      expect(calls).toHaveLength(1); // never asked again: no request waits for that resolver twice
     }
+  });
+
+  it('connects by name from then on when a later lookup fails', async () => {
+    let now = 0;
+    const { resolve4 } = scripted([[{ address: '100.118.1.2', ttl: 1 }], new Error('queryA ESERVFAIL')]);
+    const a = new ConnectAddress('oss-cn-hangzhou-internal.aliyuncs.com', { resolve4, now: () => now });
     expect(await a.get()).toBe('100.118.1.2');
-    expect(calls).toHaveLength(4);
+    now += 2_000;
+    a.get();
+    await settle();
+    expect(a.get()).toBe('oss-cn-hangzhou-internal.aliyuncs.com');
   });
 });
