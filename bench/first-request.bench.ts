@@ -303,7 +303,12 @@ async function probe(
         : `${request.method}${request.path.replace(/[^a-z0-9]+/gi, '-')}`;
   const args = [
     ...(profileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${++profiles}.cpuprofile`]
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-interval=100',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${name}-${++profiles}.cpuprofile`,
+        ]
       : []),
     join(ROOT, 'bench/fixtures/first-request-probe.cjs'),
     bundle,
