@@ -49,12 +49,24 @@ export async function acquireLease(store: ObjectStore, options: LeaseOptions): P
     expiresAt,
     release: () => store.delete(key),
   };
-  for (const neighbour of [slot - 1, slot + 1]) {
-    const other = await readLease(store, `${options.dir}${neighbour}.json`);
-    if (other && other.expiresAt > options.now) {
-      await lease.release();
-      return { acquired: false, heldBy: other.holder, expiresAt: other.expiresAt };
+  let live: { holder: string; expiresAt: number } | undefined;
+  try {
+    for (const neighbour of [slot - 1, slot + 1]) {
+      const other = await readLease(store, `${options.dir}${neighbour}.json`);
+      if (other && other.expiresAt > options.now) {
+        live = other;
+        break;
+      }
     }
+  } catch (error) {
+    // The neighbours could not be read, so this run does not go on: its lease must not stay behind and
+    // block the next runs until it expires.
+    await lease.release().catch(() => undefined);
+    throw error;
+  }
+  if (live) {
+    await lease.release();
+    return { acquired: false, heldBy: live.holder, expiresAt: live.expiresAt };
   }
   return { acquired: true, lease };
 }

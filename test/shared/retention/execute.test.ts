@@ -204,6 +204,18 @@ describe('runPrune on the in-memory store', () => {
     });
   });
 
+  it('a run that cannot read the neighbouring leases gives its own back instead of blocking the next runs', async () => {
+    const store = new MemoryStore({ bucket: 'b' });
+    const leaseDir = 'logs/_reports/state-pruner/_lease/';
+    store.failNext('GetObject');
+    await expect(acquireLease(store, { dir: leaseDir, holder: 'a', ttlMs: 60_000, now: 1_000 })).rejects.toMatchObject({
+      code: 'OSS_THROTTLED',
+    });
+    expect(await store.head(`${leaseDir}${Math.floor(1_000 / 60_000)}.json`)).toBeUndefined();
+    const b = await acquireLease(store, { dir: leaseDir, holder: 'b', ttlMs: 60_000, now: 2_000 });
+    expect(b.acquired).toBe(true);
+  });
+
   it('hands each namespace to its own invocation, which deletes its slice from the stored parts', async () => {
     const { store, set, now } = clockedStore();
     for (const ns of ['ns-a', 'ns-b']) {

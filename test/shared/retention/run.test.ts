@@ -234,9 +234,13 @@ describe('runPrune against the local OSS server', () => {
       const left = await allKeys();
       for (const k of expected) expect(left.has(k), `${k} after faults on ${op}`).toBe(true);
     }
-    await runPrune(deps());
+    const final = await runPrune(deps());
     const left = await allKeys();
-    expect([...left].filter((k) => !k.startsWith('logs/')).sort()).toEqual([...expected].sort());
+    const { outcome, warnings, error } = final.report;
+    expect(
+      [...left].filter((k) => !k.startsWith('logs/')).sort(),
+      `final run: ${JSON.stringify({ outcome, warnings, error })}`,
+    ).toEqual([...expected].sort());
   });
 
   it('stops everything while one _metadata is unreadable, and reports which', async () => {
