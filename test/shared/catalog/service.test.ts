@@ -58,6 +58,11 @@ describe('OSS events', () => {
     expect(await t.record(KEY)).toMatchObject({ etag, status: 'valid', namespace: 'team-a', name: 'job.jar' });
     expect(await t.store.getTags(KEY)).toEqual({ 'artifact-status': 'valid' });
     expect(await t.store.getBuffer(t.layout.sbomKeyFor(KEY))).toBeDefined();
+    // The log line says how many reads the artifact took and how long the verdict and the whole event did.
+    const done = t.lines.find((l) => l['msg'] === 'artifact catalogued');
+    expect(done).toMatchObject({ key: KEY, etag, status: 'valid', requests: expect.any(Number) });
+    expect(done?.['validateMs']).toBeGreaterThanOrEqual(0);
+    expect(done?.['ms']).toBeGreaterThanOrEqual(done?.['validateMs'] as number);
     const before = await t.store.head(t.layout.catalogKeyFor(KEY));
     t.clock.setTime(t.clock.getTime() + 60_000);
     const again = await handleCatalogEvent(t.ossEvent('ObjectCreated:PutObject', KEY), t.deps, t.invocation);
