@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { NameSet } from '../names/name-set';
+import { fingerprint, NameSet } from '../names/name-set';
 import { PackedNames } from '../names/packed-names';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
 import {
@@ -209,8 +209,9 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   const plan = (entry: ZipEntryInfo): void => {
     const name = entry.name;
     facts.entries++;
-    if (names.has(name)) note(facts.duplicates, name);
-    else names.add(name, '');
+    const print = fingerprint(name);
+    if (names.hasFingerprint(print)) note(facts.duplicates, name);
+    else names.addFingerprint(print, '');
     const unsafe = unsafePathReason(name);
     if (unsafe) note(facts.unsafePaths, `${name} (${unsafe})`);
     facts.declaredUncompressed += entry.uncompressedSize;
