@@ -4,8 +4,9 @@
  * for a native stream, its 32 KiB window and a 16 KiB output buffer per call, which made the check cost
  * more than the SHA-256 of the whole JAR; general-purpose JavaScript inflaters build full lookup tables
  * per block and were slower still. This decoder walks the canonical Huffman codes bit by bit (the
- * approach of zlib's reference decoder `puff`), keeps its tables in module-level arrays, and stops as
- * soon as it has the bytes asked for: a few microseconds per class.
+ * approach of zlib's reference decoder `puff`), except the code-length code, which describes up to 316
+ * lengths per class and is decoded through a 128-entry table; it keeps its tables in module-level arrays,
+ * and stops as soon as it has the bytes asked for: a few microseconds per class.
  */
 
 /** The input ended before the bytes asked for (not an error: the caller passes only a window). */
@@ -97,6 +98,8 @@ class Bits {
   position = 0;
   private buffer = 0;
   private count = 0;
+  /** Zero bits `lookup` appended past the end of the input: in `count`, but not to be taken. */
+  private phantom = 0;
 
   constructor(private readonly input: Uint8Array) {}
 
@@ -107,15 +110,34 @@ class Bits {
       buffer |= (this.input[this.position++] as number) << this.count;
       this.count += 8;
     }
+    if (n > this.count - this.phantom) throw OUT_OF_INPUT;
     this.buffer = buffer >>> n;
     this.count -= n;
     return buffer & ((1 << n) - 1);
+  }
+
+  /** Decodes one symbol with a table of `CL_BITS`-bit entries (`fillTable`): one step, not one per bit. */
+  lookup(table: Uint8Array): number {
+    let buffer = this.buffer;
+    while (this.count < CL_BITS) {
+      if (this.position < this.input.length) buffer |= (this.input[this.position++] as number) << this.count;
+      else this.phantom += 8;
+      this.count += 8;
+    }
+    const entry = table[buffer & ((1 << CL_BITS) - 1)] as number;
+    const length = entry & 7;
+    if (length === 0) throw INVALID;
+    if (length > this.count - this.phantom) throw OUT_OF_INPUT;
+    this.buffer = buffer >>> length;
+    this.count -= length;
+    return entry >> 3;
   }
 
   /** Drops the bits left in the current byte (stored blocks start on a byte boundary). */
   align(): void {
     this.buffer = 0;
     this.count = 0;
+    this.phantom = 0;
   }
 
   decode(h: Huffman): number {
@@ -197,6 +219,31 @@ export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefin
   return out.subarray(0, written);
 }
 
+/** The code-length code's longest codes (3-bit lengths, so at most 7 bits). */
+const CL_BITS = 7;
+const CL_TABLE = new Uint8Array(1 << CL_BITS);
+
+/**
+ * Fills `table` for the (complete) code `h`: indexed by the next `CL_BITS` bits as the stream holds them
+ * (least significant first), each entry is `symbol << 3 | code length`. Every class starts with a dynamic
+ * block whose up to 316 code lengths are read with this code, so it is worth a table.
+ */
+function fillTable(h: Huffman, table: Uint8Array): void {
+  table.fill(0); // a code with no symbols at all leaves every entry empty: INVALID when looked up
+  let code = 0;
+  let index = 0;
+  for (let len = 1; len <= CL_BITS; len++) {
+    for (let k = 0; k < (h.count[len] as number); k++, code++) {
+      const symbol = h.symbol[index++] as number;
+      // Huffman codes are sent most significant bit first: reversed, they index the table.
+      let reversed = 0;
+      for (let b = 0; b < len; b++) reversed |= ((code >> b) & 1) << (len - 1 - b);
+      for (let fill = reversed; fill < table.length; fill += 1 << len) table[fill] = (symbol << 3) | len;
+    }
+    code <<= 1;
+  }
+}
+
 /** Reads a dynamic block's code descriptions into `dynamicLengths` and `dynamicDistances`. */
 function readDynamicCodes(bits: Bits): void {
   const nlen = bits.take(5) + 257;
@@ -206,9 +253,10 @@ function readDynamicCodes(bits: Bits): void {
   const lengths = LENGTHS;
   for (let i = 0; i < 19; i++) lengths[CODE_LENGTH_ORDER[i] as number] = i < ncode ? bits.take(3) : 0;
   if (build(codeLengthCode, lengths, 0, 19) !== 0) throw INVALID;
+  fillTable(codeLengthCode, CL_TABLE);
   let index = 0;
   while (index < nlen + ndist) {
-    const symbol = bits.decode(codeLengthCode);
+    const symbol = bits.lookup(CL_TABLE);
     if (symbol < 16) {
       lengths[index++] = symbol;
       continue;

@@ -109,6 +109,14 @@ describe('inflatePrefix', () => {
     // A fixed block whose first code is a back-reference (length 3, distance 1): nothing to refer to yet.
     expect(() => inflateRawSync(fixedBlock('0000001', '00000'))).toThrow(/distance too far back/);
     expect(inflatePrefix(fixedBlock('0000001', '00000'), 8)).toBeUndefined();
+    // A dynamic block whose code-length code has no codes at all (every length 0), also right after a
+    // valid dynamic block has filled the decoder's tables: nothing left over from it may decode.
+    expect(() => inflateRawSync(Buffer.from([0x05, 0, 0, 0]))).toThrow();
+    const text = Array.from({ length: 3000 }, (_, i) => String.fromCharCode(97 + ((i * i * 7919) % 26))).join('');
+    const dynamic = deflateRawSync(Buffer.from(text), { level: 9 });
+    expect((dynamic[0]! >> 1) & 3).toBe(2); // a dynamic block
+    expect(inflatePrefix(dynamic, 8)?.toString()).toBe(text.slice(0, 8));
+    expect(inflatePrefix(Buffer.from([0x05, 0, 0, 0]), 8)).toBeUndefined();
     // The same after one literal 'a' (8-bit code 0x30 + 0x61) repeats it.
     const literalA = (0x30 + 0x61).toString(2).padStart(8, '0');
     expect(inflatePrefix(fixedBlock(literalA, '0000001', '00000'), 8)?.toString()).toBe('aaaa');
