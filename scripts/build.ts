@@ -71,7 +71,7 @@ export async function bundleFunction(
   name: string,
   entry: string,
   outDir: string,
-  options: { sideBundles?: boolean } = {},
+  options: { sideBundles?: boolean; workers?: readonly string[] } = {},
 ): Promise<BundleResult> {
   const started = performance.now();
   await rm(outDir, { recursive: true, force: true });
@@ -93,6 +93,15 @@ export async function bundleFunction(
     logLevel: 'warning',
     alias: { 'proxy-agent': join(ROOT, 'scripts/build-stubs/proxy-agent.cjs') },
   } as const;
+  // Worker threads of the function (`<name>.ts` beside its entry), each bundled beside `index.js`.
+  for (const worker of options.workers ?? []) {
+    await build({
+      ...common,
+      entryPoints: [join(dirname(entry), `${worker}.ts`)],
+      outfile: join(outDir, `${worker}.js`),
+      banner: { js: '"use strict";' },
+    });
+  }
   const result = await build({
     ...common,
     entryPoints: [entry],
@@ -128,7 +137,9 @@ export async function buildFunctions(
     throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
   return Promise.all(
     names.map(async (n) => {
-      const result = await bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n));
+      const result = await bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n), {
+        workers: FUNCTION_WORKERS[n] ?? [],
+      });
       for (const [file, make] of Object.entries(FUNCTION_ASSETS[n] ?? {})) {
         await mkdir(dirname(join(outRoot, n, file)), { recursive: true });
         await writeFile(join(outRoot, n, file), await make());
@@ -137,6 +148,11 @@ export async function buildFunctions(
     }),
   );
 }
+
+/** Worker-thread entries of a function, `functions/<name>/<worker>.ts`, bundled as `<worker>.js`. */
+const FUNCTION_WORKERS: Record<string, readonly string[]> = {
+  'log-shipper': ['intake-worker'],
+};
 
 /** Files a function reads beside its bundle, built with it: kept out of the bundle so cold starts never parse them. */
 const FUNCTION_ASSETS: Record<string, Record<string, () => Promise<string>>> = {

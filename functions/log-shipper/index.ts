@@ -4,12 +4,14 @@
  * FC plumbing (credentials, request ids, deadline, errors) `shared/fc/runtime`.
  */
 
+import { join } from 'node:path';
 import { loadConfigAtColdStart } from '../../shared/fc/cold-start';
 import { parseTimerEvent } from '../../shared/fc/parse';
 import { createFunctionRuntime, httpHandler, timerHandler } from '../../shared/fc/runtime';
 import type { FcHandler } from '../../shared/fc/types';
 import { compactLogs } from '../../shared/logs/compaction';
 import { createLogsApp } from '../../shared/logs/http/app';
+import { IntakeThreads } from '../../shared/logs/intake-threads';
 import { LogKeys } from '../../shared/logs/keys';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
 
@@ -24,6 +26,12 @@ if (config.api.tokens.length === 0) logger.warn('API_TOKENS is empty: every POST
 const store = new OssHttpStore({ config: config.oss, credentials });
 const keys = new LogKeys(config.oss.rootDirectory);
 
+// Beside this bundle; the workers start with the first batch large enough to share.
+const threads =
+  config.logs.intakeThreads > 1
+    ? new IntakeThreads(join(__dirname, 'intake-worker.js'), config.logs.intakeThreads - 1)
+    : undefined;
+
 const http = httpHandler(
   runtime,
   createLogsApp({
@@ -32,6 +40,7 @@ const http = httpHandler(
     keys,
     logger,
     version: __PACK_VERSION__,
+    threads,
   }),
 );
 

@@ -166,5 +166,6 @@ function readLogs(r: EnvReader): LogsConfig {
       3 * 86_400_000,
     ),
     auditTrail: r.optional('AUDIT_TRAIL', parseBoolean, true),
+    intakeThreads: r.optional('LOGS_INTAKE_THREADS', (v) => parseInteger(v, { min: 1, max: 16 }), 1),
   };
 }

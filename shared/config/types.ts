@@ -84,6 +84,8 @@ export interface LogsConfig {
   compactLookbackMs: number;
   /** Functions write their audit events under `logs/_audit/` (`AUDIT_TRAIL`). */
   auditTrail: boolean;
+  /** Threads that encode one large batch: the instance's vCPUs (`LOGS_INTAKE_THREADS`). */
+  intakeThreads: number;
 }
 
 /** The whole validated configuration, read once at cold start. */

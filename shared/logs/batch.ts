@@ -4,11 +4,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createGzip, type Gzip, gzipSync } from 'node:zlib';
-import { readBody } from './body';
+import { bodyFormat, readBody, readLines } from './body';
+import { CHUNK_BYTES, encodeContext, encodeItems, LineChunks, writersIn } from './encode';
 import { LogIntakeError, type RecordProblem } from './errors';
 import { type LogKeys, type ObjectKind, type Partition, partitionOf } from './keys';
 import type { LogLabels } from './labels';
-import { formatMicros, labelsJson, normalizeRecord, normalizeScanned } from './normalize';
+import { labelsJson } from './normalize';
+import { type EncodedSlice, encodeSlice, type SliceEncoder, sliceLines } from './slices';
 
 /** zlib level 1: the fastest that still compresses log text ~10×; compaction recompresses smaller later. */
 export const INTAKE_GZIP_LEVEL = 1;
@@ -48,6 +50,8 @@ export interface PrepareOptions {
   receivedAt: Date;
   keys: LogKeys;
   idempotencyKey?: string;
+  /** Worker threads that encode slices of a large NDJSON or text body alongside this thread. */
+  threads?: SliceEncoder | undefined;
 }
 
 /**
@@ -61,46 +65,48 @@ export interface PrepareOptions {
  */
 export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
   const labels = labelsJson(o.labels);
-  // What every line has between the message and the record.
-  const middle = Buffer.from(`,"labels":${labels},"record":`, 'utf8');
-  const receivedUs = o.receivedAt.getTime() * 1000;
+  const ctx = encodeContext(labels, o.receivedAt.getTime() * 1000);
   const groups = new Map<number, PartitionWriter>();
   const chunks = new ChunkPool();
-  const problems: RecordProblem[] = [];
-  let allOwnTime = true;
-  let count = 0;
-  let lastHour = Number.NaN;
-  let lastGroup: PartitionWriter | undefined;
+  const writerFor = writersIn(groups, () => new PartitionWriter(chunks));
   try {
-    for (const item of readBody(o.body, o.contentType, o.format).items) {
-      if (!('kind' in item)) {
-        problems.push(item);
-        continue;
-      }
-      // One branch per kind, no closure per record.
-      const scanned = item.kind === 'scanned' ? normalizeScanned(item.scan, receivedUs) : undefined;
-      const built = item.kind === 'scanned' ? undefined : normalizeRecord(item, labels, receivedUs);
-      const tsUs = scanned ? scanned.tsUs : built!.tsUs;
-      count++;
-      if (!(scanned ? scanned.ownTime : built!.ownTime)) allOwnTime = false;
-      const hour = Math.floor(tsUs / 3_600_000_000);
-      if (hour !== lastHour) {
-        lastHour = hour;
-        lastGroup = groups.get(hour);
-        if (!lastGroup) {
-          lastGroup = new PartitionWriter(chunks);
-          groups.set(hour, lastGroup);
-        }
-      }
-      const full =
-        item.kind === 'scanned' ? lastGroup!.pushScanned(scanned!, middle, item) : lastGroup!.push(built!.line);
-      if (full) await full;
+    const format = bodyFormat(o.body, o.contentType, o.format);
+    const text = format === 'text';
+    const threads = o.threads;
+    // A JSON array is one value: it is read here whole. Lines can be cut anywhere between them.
+    const slices =
+      threads && threads.size > 0 && format !== 'json' && o.body.byteLength >= PARALLEL_MIN_BYTES
+        ? sliceLines(o.body, threads.size + 1, MAIN_SHARE / (threads.size + MAIN_SHARE))
+        : [o.body];
+    const elsewhere = slices.slice(1).map((bytes) => {
+      const job = { bytes, text, labels, receivedUs: ctx.receivedUs };
+      // A failed worker costs time, not the batch: its slice is encoded here.
+      return threads!.encode(job).catch(() => encodeSlice(job));
+    });
+    const lines = { count: 0 };
+    const items =
+      slices.length === 1 ? readBody(o.body, o.contentType, o.format).items : readLines(slices[0]!, text, lines);
+    const own = await encodeItems(items, ctx, writerFor);
+    // Hashed while the workers finish their slices.
+    const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');
+    const { problems } = own;
+    let { count, allOwnTime } = own;
+    let lineOffset = lines.count;
+    const received: EncodedSlice[] = [];
+    for (const pending of elsewhere) {
+      const slice = await pending;
+      received.push(slice);
+      for (const p of slice.problems) problems.push(p.line === undefined ? p : { ...p, line: p.line + lineOffset });
+      lineOffset += slice.lines;
+      count += slice.count;
+      allOwnTime &&= slice.allOwnTime;
+      for (const h of slice.hours) writerFor(h.hour).append(h.chunks, h.count);
     }
     if (problems.length > 0 && !o.partial) throw refusal(problems, count);
-    const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');
     const { kind, name } = objectName(o, allOwnTime && count > 0, fingerprint);
     const hours = [...groups].sort((a, b) => a[0] - b[0]);
     const bodies = await Promise.all(hours.map(([, writer]) => writer.finish()));
+    for (const slice of received) slice.release?.();
     const objects = hours.map(([hour, writer], i): BatchObject => {
       const partition = partitionOf(o.labels.namespace, o.labels.deployment, hour * 3_600_000);
       return { partition, key: o.keys.objectKey(partition, name), body: bodies[i]!, records: writer.count };
@@ -112,11 +118,14 @@ export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
   }
 }
 
+/** Below this, a batch is encoded on the main thread alone: a worker's round trip would cost more. */
+const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+
 /**
- * Output is written and compressed in chunks of this size: each write to zlib's stream costs the main
- * thread a round trip, so chunks are large.
+ * The main thread's slice, against one worker's 1: it also hashes the body and feeds zlib, so it takes
+ * less.
  */
-const CHUNK_BYTES = 1024 * 1024;
+const MAIN_SHARE = 0.85;
 
 /** Chunks a batch allocates before it waits for zlib to hand one back: parsing runs ahead of compression. */
 const POOLED_CHUNKS = 4;
@@ -168,58 +177,20 @@ class ChunkPool {
  * stream (level 1, on the threadpool); a partition that never fills a chunk is compressed once at the end,
  * so a batch spread over many hours does not hold a zlib stream per hour.
  */
-class PartitionWriter {
-  count = 0;
-  private chunk: Buffer | undefined;
-  private length = 0;
+class PartitionWriter extends LineChunks {
   private gzip: Gzip | undefined;
   private compressed: Promise<Buffer> | undefined;
 
-  constructor(private readonly pool: ChunkPool) {}
-
-  /** Adds one line; returns a promise to wait for when a chunk went to compression (the event loop turns). */
-  push(line: string): Promise<void> | undefined {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const worst = line.length * 3 + 1;
-    this.count++;
-    if (this.chunk && this.length + worst <= this.chunk.byteLength) {
-      this.length += this.chunk.write(line, this.length, 'utf8');
-      this.chunk[this.length++] = 0x0a;
-      return undefined;
-    }
-    return this.pushSlow(line, worst);
+  constructor(private readonly pool: ChunkPool) {
+    super();
   }
 
-  /**
-   * Adds a scanned NDJSON object's line: `head`, the message's JSON moved from the record's bytes, `middle`
-   * (labels), then the record's bytes without the message member: bytes copied, not decoded and encoded.
-   */
-  pushScanned(n: ScannedLine, middle: Buffer, r: ScannedBytes): Promise<void> | undefined {
-    const worst = HEAD_BYTES + (n.levelJson.length + n.messageJson.length) * 3 + middle.byteLength + (r.end - r.start);
-    if (!this.chunk || this.length + worst > this.chunk.byteLength) {
-      const bytes = Buffer.allocUnsafe(worst);
-      const end = writeScanned(bytes, 0, n, middle, r);
-      return this.push(bytes.toString('utf8', 0, end - 1));
-    }
-    this.count++;
-    this.length = writeScanned(this.chunk, this.length, n, middle, r);
-    return undefined;
-  }
-
-  private async pushSlow(line: string, worst: number): Promise<void> {
-    if (this.chunk) this.send();
-    if (worst > CHUNK_BYTES) {
-      // A line longer than a chunk (up to the batch limit) goes to zlib on its own.
-      this.stream().write(Buffer.from(`${line}\n`, 'utf8'));
-      await turn();
-      return;
-    }
-    const taken = this.pool.take();
-    this.chunk = taken instanceof Promise ? await taken : taken;
-    this.length = this.chunk.write(line, 0, 'utf8');
-    this.chunk[this.length++] = 0x0a;
-    // Let finished compressions hand their chunks back and the next queued chunk start.
-    await turn();
+  /** Lines a worker encoded, after the lines written so far. */
+  append(chunks: Uint8Array[], count: number): void {
+    this.sendCurrent();
+    this.count += count;
+    const gzip = this.stream();
+    for (const chunk of chunks) gzip.write(chunk);
   }
 
   /** The compressed object. */
@@ -231,7 +202,7 @@ class PartitionWriter {
       this.drop();
       return body;
     }
-    if (this.chunk) this.send();
+    this.sendCurrent();
     this.gzip.end();
     return this.compressed!;
   }
@@ -242,16 +213,22 @@ class PartitionWriter {
     this.drop();
   }
 
+  protected take(): Buffer | Promise<Buffer> {
+    return this.pool.take();
+  }
+
+  protected send(chunk: Buffer, length: number): void {
+    this.pool.inFlight++;
+    this.stream().write(chunk.subarray(0, length), () => this.pool.done(chunk));
+  }
+
+  protected sendLong(line: Buffer): void {
+    this.stream().write(line);
+  }
+
   private drop(): void {
     if (this.chunk) this.pool.give(this.chunk);
     this.chunk = undefined;
-  }
-
-  private send(): void {
-    const chunk = this.chunk!;
-    this.chunk = undefined;
-    this.pool.inFlight++;
-    this.stream().write(chunk.subarray(0, this.length), () => this.pool.done(chunk));
   }
 
   private stream(): Gzip {
@@ -268,75 +245,6 @@ class PartitionWriter {
     }
     return this.gzip;
   }
-}
-
-type ScannedLine = ReturnType<typeof normalizeScanned>;
-type ScannedBytes = { bytes: Buffer; start: number; end: number };
-
-const TS_OPEN = Buffer.from('{"ts":"');
-const LEVEL_OPEN = Buffer.from('","level":');
-const MESSAGE_OPEN = Buffer.from(',"message":');
-// The fixed parts of a line, its time (27 bytes), the closing brace and the newline.
-const HEAD_BYTES = TS_OPEN.byteLength + 27 + LEVEL_OPEN.byteLength + MESSAGE_OPEN.byteLength + 2;
-
-/**
- * Writes a scanned object's line and its newline at `at`; returns where it ends. Nothing of it becomes a
- * string: the time is written digit by digit under its second's cached text, the rest is copied.
- */
-function writeScanned(out: Buffer, at: number, n: ScannedLine, middle: Buffer, r: ScannedBytes): number {
-  at = copy(TS_OPEN, 0, TS_OPEN.byteLength, out, at);
-  at = writeMicros(out, at, n.tsUs);
-  at = copy(LEVEL_OPEN, 0, LEVEL_OPEN.byteLength, out, at);
-  at += out.write(n.levelJson, at, 'utf8');
-  at = copy(MESSAGE_OPEN, 0, MESSAGE_OPEN.byteLength, out, at);
-  const m = n.message;
-  if (m) {
-    at = copy(r.bytes, m.valueStart, m.valueEnd, out, at);
-    at = copy(middle, 0, middle.byteLength, out, at);
-    at = copy(r.bytes, r.start, m.cutStart, out, at);
-    at = copy(r.bytes, m.cutEnd, r.end, out, at);
-  } else {
-    at += out.write(n.messageJson, at, 'utf8');
-    at = copy(middle, 0, middle.byteLength, out, at);
-    at = copy(r.bytes, r.start, r.end, out, at);
-  }
-  out[at++] = 0x7d; // }
-  out[at++] = 0x0a;
-  return at;
-}
-
-/** `formatMicros(us)` written as bytes at `at`: `2026-12-01T23:01:47.123456Z`. */
-function writeMicros(out: Buffer, at: number, us: number): number {
-  const second = Math.floor(us / 1_000_000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedSecondText = Buffer.from(formatMicros(second * 1_000_000).slice(0, 20), 'latin1');
-  }
-  at = copy(cachedSecondText, 0, cachedSecondText.byteLength, out, at);
-  let fraction = (us - second * 1_000_000) | 0;
-  for (let i = 5; i >= 0; i--) {
-    out[at + i] = 0x30 + (fraction % 10);
-    fraction = (fraction / 10) | 0;
-  }
-  out[at + 6] = 0x5a; // Z
-  return at + 7;
-}
-
-let cachedSecond = Number.NaN;
-let cachedSecondText = Buffer.alloc(0);
-
-/**
- * Copies `from[start, end)` to `to` at `at`. `Buffer#copy` allocates a view per call, so runs shorter than
- * about 40 bytes (measured) are copied faster byte by byte.
- */
-function copy(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
-  if (end - start > 40) return at + from.copy(to, at, start, end);
-  for (let i = start; i < end; i++) to[at++] = from[i]!;
-  return at;
-}
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Most bad lines listed in an error; the count says how many there were. */

@@ -4,7 +4,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { LogIntakeError, type RecordProblem } from './errors';
-import { MESSAGE_FIELDS, READ_FIELDS, TEXT_LEVEL_CHARS } from './fields';
+import { MESSAGE_FIELDS, READ_FIELDS } from './fields';
 import { arrayObjects, type ScannedObject, scanObject, WantedFields } from './json-scan';
 
 /** One record of a batch as sent: a JSON object (with its exact text) or a line of text. */
@@ -132,7 +132,7 @@ export function readBody(
   contentType: string | undefined,
   explicit: string | null | undefined,
 ): { format: BodyFormat; items: Iterable<BodyItem> } {
-  const format = detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
+  const format = bodyFormat(bytes, contentType, explicit);
   if (format === 'json') {
     // An array of objects is read in place like NDJSON lines; anything else (or anything invalid) is
     // parsed whole, which words the refusal.
@@ -141,11 +141,16 @@ export function readBody(
     const parsed = parseJsonArray(bytes.toString('utf8'));
     return { format, items: [...parsed.records, ...parsed.problems] };
   }
-  return { format, items: lineItems(bytes, format === 'text') };
+  return { format, items: readLines(bytes, format === 'text') };
 }
 
-// The message's text is read only for its level: only its first TEXT_LEVEL_CHARS are decoded.
-const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS, TEXT_LEVEL_CHARS);
+/** The format of a decoded body (`detectFormat` on its start). */
+export function bodyFormat(bytes: Buffer, contentType: string | undefined, explicit: string | null | undefined) {
+  return detectFormat(bytes.toString('utf8', 0, Math.min(bytes.byteLength, 4096)), contentType, explicit);
+}
+
+// A message's text is read from its bytes, only for its level (normalizeScanned): none of it is decoded here.
+const WANTED = new WantedFields(READ_FIELDS, MESSAGE_FIELDS, 0);
 
 function* arrayItems(bytes: Buffer, objects: Array<{ start: number; end: number }>): Generator<BodyItem> {
   for (const { start, end } of objects) {
@@ -159,13 +164,18 @@ function* arrayItems(bytes: Buffer, objects: Array<{ start: number; end: number 
   }
 }
 
-function* lineItems(bytes: Buffer, text: boolean): Generator<BodyItem> {
+/**
+ * The items of an NDJSON or text body (or a slice of one that starts at a line), numbered from line 1 of
+ * `bytes`. `lines`, when given, holds the number of lines read so far (all of them once the items are).
+ */
+export function* readLines(bytes: Buffer, text: boolean, lines?: { count: number }): Generator<BodyItem> {
   let line = 0;
   let at = 0;
   while (at < bytes.byteLength) {
     let stop = bytes.indexOf(0x0a, at);
     if (stop === -1) stop = bytes.byteLength;
     line++;
+    if (lines) lines.count = line;
     const start = at;
     const end = stop > start && bytes[stop - 1] === 0x0d ? stop - 1 : stop;
     at = stop + 1;

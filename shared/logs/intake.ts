@@ -11,6 +11,7 @@ import { decodeBody } from './body';
 import { LogIntakeError, type RecordProblem } from './errors';
 import type { LogKeys, ObjectKind } from './keys';
 import type { LogLabels } from './labels';
+import type { SliceEncoder } from './slices';
 
 export interface IntakeRequest {
   labels: LogLabels;
@@ -41,6 +42,8 @@ export interface IntakeOptions {
   /** Largest batch, as received and decoded. */
   maxBatchBytes: number;
   encryption?: Encryption | undefined;
+  /** Worker threads that encode slices of large batches. */
+  threads?: SliceEncoder | undefined;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
@@ -72,6 +75,7 @@ export async function shipBatch(req: IntakeRequest, o: IntakeOptions): Promise<I
     partial: req.partial,
     receivedAt: req.receivedAt,
     keys: o.keys,
+    threads: o.threads,
     ...(req.idempotencyKey !== undefined && { idempotencyKey: req.idempotencyKey }),
   });
   const options: PutOptions = {

@@ -29,6 +29,8 @@ export interface MemberSpan {
   cutEnd: number;
   valueStart: number;
   valueEnd: number;
+  /** The value is a string with an escape in it (its bytes are not its text). */
+  escaped: boolean;
 }
 
 /** A scanned object: its wanted members decoded, and where the located ones are. */
@@ -128,13 +130,15 @@ export function scanObject(bytes: Buffer, start: number, end: number, wanted: Wa
           located && bytes[valueStart] === QUOTE
             ? stringPrefix(bytes, valueStart, valueEnd, valueEscaped, wanted.locatedPrefix)
             : decodeValue(bytes, valueStart, valueEnd, valueEscaped);
-        if (located)
+        if (located) {
+          const escaped = valueEscaped && bytes[valueStart] === QUOTE;
           spans[name] =
             c === COMMA
-              ? { cutStart: keyStart, cutEnd: i + 1, valueStart, valueEnd }
+              ? { cutStart: keyStart, cutEnd: i + 1, valueStart, valueEnd, escaped }
               : previousComma >= 0
-                ? { cutStart: previousComma, cutEnd: valueEnd, valueStart, valueEnd }
-                : { cutStart: keyStart, cutEnd: valueEnd, valueStart, valueEnd };
+                ? { cutStart: previousComma, cutEnd: valueEnd, valueStart, valueEnd, escaped }
+                : { cutStart: keyStart, cutEnd: valueEnd, valueStart, valueEnd, escaped };
+        }
       }
       if (c === CLOSE_BRACE) {
         i++;
@@ -339,6 +343,7 @@ function isHex(c: number | undefined): boolean {
  * unit always hold them (a sequence a cut splits decodes past them), so a long value is not decoded whole.
  */
 function stringPrefix(bytes: Buffer, start: number, end: number, escaped: boolean, units: number): string {
+  if (units === 0) return '';
   const text = escaped
     ? (decodeValue(bytes, start, end, true) as string)
     : bytes.toString('utf8', start + 1, Math.min(end - 1, start + 1 + 4 * units));
@@ -349,7 +354,36 @@ function stringPrefix(bytes: Buffer, start: number, end: number, escaped: boolea
 function decodeValue(bytes: Buffer, start: number, end: number, escaped: boolean): unknown {
   const c = bytes[start]!;
   if (c === QUOTE && !escaped) return bytes.toString('utf8', start + 1, end - 1);
-  // JSON numbers are a subset of what Number() reads, with the same rounding.
-  if (c === MINUS || isDigit(c)) return Number(bytes.toString('latin1', start, end));
+  if (c === MINUS || isDigit(c)) return numberAt(bytes, start, end);
   return JSON.parse(bytes.toString('utf8', start, end));
+}
+
+/** 10^0 … 10^22: every one exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The scanned JSON number `bytes[start, end)`, as `Number()` reads it. Without an exponent and with its
+ * digits below 2^53 (epoch times, counts) it is computed here: the digits and the power of ten are then
+ * exact doubles, so their quotient is the correctly rounded value, which is what `Number()` gives.
+ * Anything else goes to `Number()`.
+ */
+function numberAt(bytes: Buffer, start: number, end: number): number {
+  let i = start;
+  const negative = bytes[i] === MINUS;
+  if (negative) i++;
+  let mantissa = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === DOT) fraction = 0;
+    else if (c >= 0x30 && c <= 0x39) {
+      // Exact while below 2^53; past it, it never comes back below (checked after the loop).
+      mantissa = mantissa * 10 + (c - 0x30);
+      if (fraction >= 0) fraction++;
+    } else break; // an exponent
+  }
+  // JSON numbers are a subset of what Number() reads, with the same rounding.
+  if (i < end || mantissa >= 2 ** 53 || fraction > 22) return Number(bytes.toString('latin1', start, end));
+  const value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction]! : mantissa;
+  return negative ? -value : value;
 }

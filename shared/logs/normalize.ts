@@ -72,13 +72,49 @@ export function normalizeRecord(record: RawRecord, labels: string, receivedUs: n
  */
 export function normalizeScanned(
   scan: ScannedObject,
+  bytes: Buffer,
   receivedUs: number,
 ): { tsUs: number; ownTime: boolean; levelJson: string; message: MemberSpan | undefined; messageJson: string } {
-  const n = normalizeFields(scan.values, receivedUs);
-  // A string message is a located member: its span is always there, and its value in `values` is only
-  // its first TEXT_LEVEL_CHARS characters (enough for `textLevel`); the line copies it from the bytes.
-  const message = n.field === undefined ? undefined : scan.spans[n.field];
-  return { tsUs: n.tsUs, ownTime: n.ownTime, levelJson: n.levelJson, message, messageJson: n.messageJson };
+  const v = scan.values;
+  const from = messageField(v);
+  // A string message is a located member: its span is always there, and its text is read from the bytes.
+  const span = from === undefined || typeof v[from] !== 'string' ? undefined : scan.spans[from];
+  if (span === undefined) {
+    const n = normalizeFields(v, receivedUs);
+    return { tsUs: n.tsUs, ownTime: n.ownTime, levelJson: n.levelJson, message: undefined, messageJson: n.messageJson };
+  }
+  const own = recordTime(v);
+  // A collector tailing a log4j file sends the whole line as `log`: its level is in the text.
+  const level = recordLevel(v) ?? spanTextLevel(bytes, span);
+  return {
+    tsUs: own ?? receivedUs,
+    ownTime: own !== undefined,
+    levelJson: level === undefined ? 'null' : (LEVEL_JSON[level] ?? JSON.stringify(level)),
+    message: span,
+    messageJson: '',
+  };
+}
+
+/**
+ * `textLevel` of the JSON string at `span`. When the first `TEXT_LEVEL_CHARS` bytes of its text are ASCII
+ * with no escape, they are its first characters, read where they are; any other is decoded first.
+ */
+export function spanTextLevel(bytes: Buffer, span: MemberSpan): string | undefined {
+  const start = span.valueStart + 1;
+  const end = span.valueEnd - 1;
+  const stop = Math.min(end, start + TEXT_LEVEL_CHARS);
+  let i = start;
+  while (i < stop) {
+    const b = bytes[i]!;
+    if (b >= 0x80 || b === 0x5c) break; // non-ASCII, or a backslash
+    i++;
+  }
+  if (i === stop) return asciiTextLevel(bytes, start, stop);
+  if (!span.escaped) {
+    // Up to 4 bytes per UTF-16 unit: enough bytes for the characters looked at.
+    return textLevel(bytes.toString('utf8', start, Math.min(end, start + 4 * TEXT_LEVEL_CHARS)));
+  }
+  return textLevel(JSON.parse(bytes.toString('utf8', span.valueStart, span.valueEnd)) as string);
 }
 
 /**
@@ -186,7 +222,7 @@ function utcMicros(text: string): number | undefined {
   for (let i = 20; i < n - 1; i++) {
     const d = text.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return undefined;
-    if (i < 26) us += d * 10 ** (25 - i);
+    if (i < 26) us += d * FRACTION_DIGIT_US[i - 20]!;
   }
   if (!text.startsWith(cachedSecond) || cachedSecond === '') {
     const ms = textMicros(`${text.slice(0, 19)}Z`);
@@ -197,6 +233,9 @@ function utcMicros(text: string): number | undefined {
   const result = cachedSecondUs + us;
   return result <= MAX_US ? result : undefined;
 }
+
+/** µs of each fraction digit after the second's dot (digits past the sixth are cut). */
+const FRACTION_DIGIT_US = [100_000, 10_000, 1000, 100, 10, 1];
 
 let cachedSecond = '';
 let cachedSecondUs = 0;
@@ -282,6 +321,41 @@ export function textLevel(text: string): string | undefined {
   return m ? TEXT_LEVELS[m[1]!] : undefined;
 }
 
+/**
+ * `textLevel` of the ASCII text `bytes[start, stop)`, without making it a string: the leftmost level word
+ * that starts the text or follows white space, `[` or `|`, and ends it or precedes white space, `]`, `|` or
+ * `:`.
+ */
+function asciiTextLevel(bytes: Buffer, start: number, stop: number): string | undefined {
+  for (let s = start; s < stop; s++) {
+    const c = bytes[s]!;
+    // Every level word starts with one of these capitals.
+    if (c < 0x44 || c > 0x57 || LEVEL_WORDS[c - 0x44] === undefined) continue;
+    if (s > start && !isLevelBefore(bytes[s - 1]!)) continue;
+    for (const word of LEVEL_WORDS[c - 0x44]!) {
+      const e = s + word.bytes.byteLength;
+      if (e > stop || (e < stop && !isLevelAfter(bytes[e]!))) continue;
+      let k = 1;
+      while (k < word.bytes.byteLength && bytes[s + k] === word.bytes[k]) k++;
+      if (k === word.bytes.byteLength) return word.level;
+    }
+  }
+  return undefined;
+}
+
+/** ASCII white space as `\s` has it: tab, newline, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function isLevelBefore(c: number): boolean {
+  return isAsciiSpace(c) || c === 0x5b || c === 0x7c; // [ |
+}
+
+function isLevelAfter(c: number): boolean {
+  return isAsciiSpace(c) || c === 0x5d || c === 0x7c || c === 0x3a; // ] | :
+}
+
 // The words TEXT_LEVEL_RE finds, as `levelName` names them.
 const TEXT_LEVELS: Record<string, string> = {
   TRACE: 'trace',
@@ -293,6 +367,13 @@ const TEXT_LEVELS: Record<string, string> = {
   FATAL: 'fatal',
   SEVERE: 'error',
 };
+
+/** The level words by their first letter (index: letter - "D"), as bytes. */
+const LEVEL_WORDS: Array<Array<{ bytes: Buffer; level: string }> | undefined> = [];
+for (const [word, level] of Object.entries(TEXT_LEVELS)) {
+  const at = word.charCodeAt(0) - 0x44;
+  LEVEL_WORDS[at] = [...(LEVEL_WORDS[at] ?? []), { bytes: Buffer.from(word, 'latin1'), level }];
+}
 
 /** The record's message: the first string message field, or the field as JSON when it is not a string. */
 export function recordMessage(v: Record<string, unknown>): string | undefined {
@@ -322,12 +403,12 @@ function messageField(v: Record<string, unknown>): string | undefined {
  * nested object or inside a string is never taken for it. The cut takes one adjacent comma with it, so the
  * text left is still a JSON object.
  */
-export function stringMember(text: string, field: string, expected: string): MemberSpan | undefined {
+export function stringMember(text: string, field: string, expected: string): Omit<MemberSpan, 'escaped'> | undefined {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipSpace(text, i + 1);
   let previousComma = -1;
-  let found: MemberSpan | undefined;
+  let found: Omit<MemberSpan, 'escaped'> | undefined;
   while (text.charCodeAt(i) === QUOTE) {
     const keyStart = i;
     const keyEnd = stringEnd(text, i);

@@ -17,6 +17,7 @@ import { LogIntakeError, type RecordProblem } from '../errors';
 import { shipBatch } from '../intake';
 import type { LogKeys } from '../keys';
 import { parseLabels } from '../labels';
+import type { SliceEncoder } from '../slices';
 
 export interface LogsAppDeps {
   config: Pick<Config, 'api' | 'logs' | 'oss'>;
@@ -25,6 +26,8 @@ export interface LogsAppDeps {
   logger: Logger;
   version?: string;
   now?: () => Date;
+  /** Worker threads for large batches (`LOGS_INTAKE_THREADS` above 1). */
+  threads?: SliceEncoder | undefined;
 }
 
 type Handler = (req: HttpRequest, log: Logger) => Promise<HttpResponse> | HttpResponse;
@@ -60,6 +63,7 @@ export function createLogsApp(deps: LogsAppDeps): HttpApp {
           keys: deps.keys,
           maxBatchBytes: deps.config.logs.maxBatchBytes,
           encryption: deps.config.oss.encryption,
+          threads: deps.threads,
         },
       );
       log.info('batch stored', {

@@ -96,6 +96,24 @@ describe('log-shipper on the local stack', () => {
     );
   });
 
+  it('encodes a large batch on both vCPUs of its instance (s.yaml) and stores every record in order', async () => {
+    // 20,000 events (~5.6 MB): over the size from which the intake shares a batch with its worker thread.
+    const body = vectorNdjson(20_000);
+    const lines = body.trimEnd().split('\n');
+    lines[15_000] = '{"message": "cut';
+    const res = await fetch(`${url}/v1/logs?namespace=default&deployment=large&partial=true`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      body: gzipSync(lines.join('\n')),
+    });
+    expect(res.status).toBe(200);
+    // The bad line is named by its line in the whole body, though a worker thread read it.
+    expect(await res.json()).toMatchObject({ accepted: 19_999, rejected: [{ line: 15_001 }] });
+    const records = await recordsUnder('logs/_shipped/namespace=default/deployment=large/');
+    const expected = lines.filter((_, i) => i !== 15_000).map((l) => JSON.parse(l).message);
+    expect(records.map((r) => r.message)).toEqual(expected);
+  });
+
   it('refuses a batch without a token (401) and one with a bad line (400 naming the line)', async () => {
     const unauth = await fetch(`${url}/v1/logs?namespace=default&deployment=x`, { method: 'POST', body: '{}' });
     expect(unauth.status).toBe(401);

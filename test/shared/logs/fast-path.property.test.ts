@@ -11,7 +11,7 @@ import { prepareBatch } from '../../../shared/logs/batch';
 import { MESSAGE_FIELDS, READ_FIELDS } from '../../../shared/logs/fields';
 import { scanObject, WantedFields } from '../../../shared/logs/json-scan';
 import { LogKeys } from '../../../shared/logs/keys';
-import { formatMicros, recordLevel, recordTime, textLevel } from '../../../shared/logs/normalize';
+import { formatMicros, recordLevel, recordTime, spanTextLevel, textLevel } from '../../../shared/logs/normalize';
 
 const wanted = new WantedFields(READ_FIELDS, MESSAGE_FIELDS);
 
@@ -159,6 +159,60 @@ describe('scanObject against JSON.parse', () => {
     }
     expect(scanObject(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]), 0, 10, wanted)).toBe(
       undefined,
+    );
+  });
+});
+
+describe('reading from the bytes what decoding would give', () => {
+  const noText = new WantedFields(READ_FIELDS, MESSAGE_FIELDS, 0);
+  const word = fc.constantFrom('INFO', 'WARN', 'WARNING', 'ERROR', 'DEBUG', 'TRACE', 'FATAL', 'SEVERE', 'INF', 'WARNS');
+  const piece = fc.oneof(
+    word,
+    fc.constantFrom(' ', '[', ']', '|', ':', '\t', '\n', '\u00a0', 'é', '😀', 'x', '-', '2025-12-01 23:01:47,123 '),
+    fc.string({ maxLength: 3 }),
+    // A level word around the 80th character, where the window ends.
+    fc.tuple(fc.integer({ min: 70, max: 84 }), word).map(([n, w]) => `${'a '.repeat(n).slice(0, n)}${w}`),
+  );
+  const message = fc.array(piece, { maxLength: 30 }).map((p) => p.join(''));
+
+  it('finds the level in a message where textLevel finds it in the decoded text', () => {
+    fc.assert(
+      fc.property(message, fc.integer(), (text, seed) => {
+        const bytes = Buffer.from(`{"log":${serialize(text, random(seed))},"stream":"stdout"}`);
+        const scan = scanObject(bytes, 0, bytes.byteLength, noText);
+        expect(spanTextLevel(bytes, scan!.spans.log!)).toBe(textLevel(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads every JSON number as Number() does, to the sign of zero', () => {
+    const digits = (min: number, max: number) =>
+      fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
+    const number = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+      fc
+        .tuple(
+          fc.boolean(),
+          fc.oneof(
+            fc.constant('0'),
+            fc.tuple(fc.integer({ min: 1, max: 9 }), digits(0, 20)).map(([a, b]) => `${a}${b}`),
+          ),
+          fc.option(digits(1, 26)),
+          fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'e-'), digits(1, 3)).map(([e, d]) => e + d)),
+        )
+        .map(
+          ([negative, whole, fraction, exponent]) =>
+            `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent ?? ''}`,
+        ),
+    );
+    fc.assert(
+      fc.property(number, (text) => {
+        const bytes = Buffer.from(`{"date":${text}}`);
+        const scan = scanObject(bytes, 0, bytes.byteLength, wanted);
+        expect(Object.is(scan!.values.date, Number(text)), text).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });
