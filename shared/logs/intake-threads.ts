@@ -7,7 +7,7 @@
  * with its answer, and the chunks it filled go back to it once zlib has compressed them. Fresh pages cost
  * more to fill than the lines cost to encode.
  */
-import { type MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { CHUNK_BYTES } from './encode';
 import { type EncodedSlice, encodeSlice, type SliceEncoder, type SliceJob, transferablesOf } from './slices';
 
@@ -31,6 +31,8 @@ interface Running {
   input: ArrayBuffer | undefined;
 }
 
+let threadsModule: typeof import('node:worker_threads') | undefined;
+
 /** Chunks a worker keeps for reuse between slices (MiB). */
 const WORKER_SPARE_CHUNKS = 32;
 
@@ -48,7 +50,9 @@ export class IntakeThreads implements SliceEncoder {
   }
 
   /** Encodes one slice on the least busy worker. */
-  encode(job: SliceJob): Promise<EncodedSlice> {
+  async encode(job: SliceJob): Promise<EncodedSlice> {
+    // Loaded with the first large batch: requiring it costs a cold start several ms that most never use.
+    threadsModule ??= await import('node:worker_threads');
     let slot = 0;
     for (let i = 1; i < this.size; i++) if ((this.workers[i]?.busy ?? 0) < (this.workers[slot]?.busy ?? 0)) slot = i;
     const entry = this.workers[slot] ?? this.start(slot);
@@ -75,7 +79,7 @@ export class IntakeThreads implements SliceEncoder {
   }
 
   private start(slot: number): Running {
-    const worker = new Worker(this.file);
+    const worker = new threadsModule!.Worker(this.file);
     const entry: Running = { worker, busy: 0, input: undefined };
     this.workers[slot] = entry;
     worker.unref();
