@@ -83,9 +83,11 @@ export async function prepareBatch(o: PrepareOptions): Promise<PreparedBatch> {
       // A failed worker costs time, not the batch: its slice is encoded here.
       return threads!.encode(job).catch(() => encodeSlice(job));
     });
+    // Awaited below; if this thread's slice throws first, a later failure there is nobody's to crash on.
+    for (const pending of elsewhere) pending.catch(() => {});
     const lines = { count: 0 };
     const items =
-      slices.length === 1 ? readBody(o.body, o.contentType, o.format).items : readLines(slices[0]!, text, lines);
+      slices.length === 1 ? readBody(o.body, o.contentType, format).items : readLines(slices[0]!, text, lines);
     const own = await encodeItems(items, ctx, writerFor);
     // Hashed while the workers finish their slices.
     const fingerprint = createHash('sha256').update(labels).update('\0').update(o.body).digest('hex');

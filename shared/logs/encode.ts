@@ -5,7 +5,7 @@
  */
 import type { BodyItem } from './body';
 import type { RecordProblem } from './errors';
-import { formatMicros, normalizeRecord, normalizeScanned } from './normalize';
+import { formatMicros, LEVEL_JSON, normalizeRecord, normalizeScanned } from './normalize';
 
 /**
  * Output is written in chunks of this size: each write to zlib's stream costs the main thread a round
@@ -167,12 +167,7 @@ const TS_OPEN = Buffer.from('{"ts":"');
 const LEVEL_OPEN = Buffer.from('","level":');
 const MESSAGE_OPEN = Buffer.from(',"message":');
 // The usual levels' JSON as bytes: writing a string costs a call into the encoder.
-const LEVEL_BYTES = new Map(
-  ['null', ...['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => `"${l}"`)].map((j) => [
-    j,
-    Buffer.from(j),
-  ]),
-);
+const LEVEL_BYTES = new Map(['null', ...Object.values(LEVEL_JSON)].map((json) => [json, Buffer.from(json)]));
 // The fixed parts of a line, its time (27 bytes), the closing brace and the newline.
 const HEAD_BYTES = TS_OPEN.byteLength + 27 + LEVEL_OPEN.byteLength + MESSAGE_OPEN.byteLength + 2;
 

@@ -3,9 +3,9 @@
  * instance with more than one vCPU uses them (docs/log-shipper.md §3). Workers start on first use and
  * are replaced when one fails; a slice whose worker failed is encoded by the caller instead.
  *
- * Memory crosses threads by transfer, never by copy, and is reused: a worker's input buffer comes back
- * with its answer, and the chunks it filled go back to it once zlib has compressed them. Fresh pages cost
- * more to fill than the lines cost to encode.
+ * A slice is copied once, into its worker's input buffer; everything else moves by transfer, and is
+ * reused: the input buffer comes back with the worker's answer, and the chunks it filled go back to it
+ * once zlib has compressed them. Fresh pages cost more to fill than the lines cost to encode.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { CHUNK_BYTES } from './encode';

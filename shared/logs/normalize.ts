@@ -89,7 +89,7 @@ export function normalizeScanned(
   return {
     tsUs: own ?? receivedUs,
     ownTime: own !== undefined,
-    levelJson: level === undefined ? 'null' : (LEVEL_JSON[level] ?? JSON.stringify(level)),
+    levelJson: levelJsonOf(level),
     message: span,
     messageJson: '',
   };
@@ -144,14 +144,20 @@ function normalizeFields(
   return {
     tsUs,
     ownTime: own !== undefined,
-    levelJson: level === undefined ? 'null' : (LEVEL_JSON[level] ?? JSON.stringify(level)),
+    levelJson: levelJsonOf(level),
     field,
     message,
     messageJson: field !== undefined ? '' : message === undefined ? 'null' : JSON.stringify(message),
   };
 }
 
-const LEVEL_JSON: Record<string, string> = {
+/** The `level` of a line, as JSON. */
+function levelJsonOf(level: string | undefined): string {
+  return level === undefined ? 'null' : (LEVEL_JSON[level] ?? JSON.stringify(level));
+}
+
+/** The JSON of the levels records are normalised to. */
+export const LEVEL_JSON: Record<string, string> = {
   trace: '"trace"',
   debug: '"debug"',
   info: '"info"',

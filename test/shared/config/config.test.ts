@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c.oss)).toBe(true);
   });
 
+  it('reads LOGS_INTAKE_THREADS: one thread unless set, at most 16', () => {
+    expect(loadConfig(minimal).logs.intakeThreads).toBe(1);
+    expect(loadConfig({ ...minimal, LOGS_INTAKE_THREADS: '2' }).logs.intakeThreads).toBe(2);
+    for (const bad of ['0', '17', '1.5', 'two'])
+      expect(problemsOf({ ...minimal, LOGS_INTAKE_THREADS: bad })).toHaveProperty('LOGS_INTAKE_THREADS');
+  });
+
   it('accepts the oss- prefixed region and normalises the root directory', () => {
     const c = loadConfig({ ...minimal, OSS_REGION: 'oss-cn-shanghai', OSS_ROOT_DIRECTORY: '/team/ws' });
     expect(c.oss.region).toBe('cn-shanghai');
