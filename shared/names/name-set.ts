@@ -9,38 +9,30 @@
  * ever deleted because of a hash.
  */
 
-/** FNV-1a over the UTF-16 code units. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** A second, unrelated hash (Murmur3-style mixing with another seed), so a pair collides about once in 2^64. */
-function murmurish(s: string): number {
-  let h = 0x9747b28c;
-  for (let i = 0; i < s.length; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= s.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** A name's fingerprint: the two hashes, the second never 0 (0 marks an empty slot). */
+/**
+ * A name's fingerprint: FNV-1a and a Murmur3-style hash with another seed, both over the UTF-16 code
+ * units, so a pair collides about once in 2^64; the second is never 0 (0 marks an empty slot). One loop
+ * computes both: in a fresh instance this runs in the interpreter, where each pass over the name costs.
+ */
 export function fingerprint(name: string): [number, number] {
-  return [fnv1a(name), murmurish(name) || 1];
+  let f = 0x811c9dc5;
+  let m = 0x9747b28c;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    f = Math.imul(f ^ c, 0x01000193);
+    let k = Math.imul(c, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    m ^= Math.imul(k, 0x1b873593);
+    m = (m << 13) | (m >>> 19);
+    m = (Math.imul(m, 5) + 0xe6546b64) | 0;
+  }
+  m ^= name.length;
+  m ^= m >>> 16;
+  m = Math.imul(m, 0x85ebca6b);
+  m ^= m >>> 13;
+  m = Math.imul(m, 0xc2b2ae35);
+  m ^= m >>> 16;
+  return [f >>> 0, m >>> 0 || 1];
 }
 
 /** Names (by fingerprint), each with the unit that named it first, for the report's "named by …". */

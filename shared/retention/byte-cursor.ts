@@ -93,7 +93,9 @@ export class ByteCursor {
 export function decodeModifiedUtf8(b: Uint8Array, base: number): string {
   let out = '';
   let ascii = true;
-  for (const x of b) {
+  // An index, not for-of: until the function is optimised, each step of an iterator allocates its result.
+  for (let i = 0; i < b.length; i++) {
+    const x = b[i] as number;
     if (x === 0 || x >= 0x80) {
       ascii = false;
       break;

@@ -34,8 +34,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
 
 /**
  * Lists everything under `prefixes` into `into`, page by page, holding no page longer than it takes to
- * copy it. Each prefix is first split with a delimiter, down to `splitDepth` levels, so that namespaces
- * and deployments are listed side by side; the leaves are listed flat.
+ * copy it. A prefix larger than one page is split with a delimiter, down to `splitDepth` levels, so that
+ * namespaces and deployments are listed side by side; the leaves are listed flat.
  */
 export async function listPrefixes(
   store: ObjectStore,
@@ -53,7 +53,27 @@ export async function listPrefixes(
       ...(storageClass && storageClass !== 'Standard' ? { storageClass } : {}),
     });
   };
-  let level = [...new Set(prefixes)];
+  // Each prefix is first listed flat. One that fits in a page (the areas of most workspaces) is then
+  // done in one round trip instead of one per split level; a larger one is listed split, as below, and
+  // the two pages read to find that out are dropped: two requests in a listing of thousands.
+  const large = await mapLimit([...new Set(prefixes)], options.concurrency, async (prefix) => {
+    const pages = store.list({ prefix })[Symbol.asyncIterator]();
+    const first = await pages.next();
+    if (stats) stats.listRequests++;
+    // Asking for the next page costs a request only when there is one.
+    const more = !first.done && !(await pages.next()).done;
+    if (more) {
+      if (stats) stats.listRequests++;
+      await pages.return?.();
+      return prefix;
+    }
+    if (!first.done) {
+      for (const o of first.value.objects) take(o);
+      options.onPage?.(first.value.objects.length);
+    }
+    return undefined;
+  });
+  let level = large.filter((p): p is string => p !== undefined);
   for (let depth = options.splitDepth ?? 3; depth > 0 && level.length > 0; depth--) {
     const found = await mapLimit(level, options.concurrency, async (prefix) => {
       const subs: string[] = [];

@@ -104,7 +104,7 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
   let plan: PlanSummary | undefined;
   let execution: RunExecution | undefined;
   let lease: Lease | undefined;
-  let warnings: BucketWarning[] = [];
+  let warningsRead: Promise<BucketWarning[]> | undefined;
   let fannedOut: string[] | undefined;
   let failure: unknown;
   const reportKey = deps.layout.reportKey(TOOL, new Date(startedAt), deps.runId);
@@ -140,7 +140,8 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
       }
       lease = got.lease;
     }
-    warnings = await readWarnings(deps, prefixes);
+    // Only the report needs them: read while the bucket is listed, not before.
+    warningsRead = readWarnings(deps, prefixes);
 
     if (request.executePlan) {
       plan = await executeStoredPlan(deps.store, request.executePlan, startedAt, stream);
@@ -172,6 +173,7 @@ export async function runPrune(deps: PruneRunDeps, request: PruneRequest = {}): 
   return result;
 
   async function finish(): Promise<PruneRunResult> {
+    const warnings = (await warningsRead) ?? [];
     await deletedLog.flush();
     for (const e of deletedLog.errors) log.error('a part of the deleted-keys list was not written', { error: e });
     if (!fannedOut && (plan || stream.result.batches > 0))
@@ -265,6 +267,9 @@ async function assessBucket(
 ): Promise<BucketAssessment> {
   const assessment = newAssessment();
   const owners = [...groups.owners.values()];
+  // PRUNE_CONCURRENCY reads in flight in all: lanes left over when there are fewer owners go to each
+  // owner's own `_metadata` files.
+  const perOwner = Math.max(1, Math.floor(deps.settings.concurrency / Math.max(1, owners.length)));
   const ready = new Map<number, () => void>();
   let next = 0;
   const commit = () => {
@@ -280,7 +285,7 @@ async function assessBucket(
       // Only the keys wait for the reads: the owner's objects are looked at again once they are done, so
       // that nothing of them outlives this owner.
       const keys = metadataKeys(discover(index.objectsOf(dirs), ctx.prefixes));
-      const metadata = await readAllMetadata(deps.store, keys, { concurrency: 1, stats });
+      const metadata = await readAllMetadata(deps.store, keys, { concurrency: perOwner, stats });
       // A _metadata gone since the listing was a checkpoint Flink itself subsumed: not a reason to stop.
       for (const [key, r] of metadata) if (!r.readable && r.code === 'METADATA_GONE') index.remove(key);
       ready.set(i, () =>
