@@ -23,8 +23,10 @@ import { defineBenchmark, type Metric, summarize } from './harness';
  * its first connection to the bucket). Then the first event of the other functions the same way: an OSS
  * event for the catalog, a timer for the pruner, a batch for the log shipper. Each sample is a new `node`
  * process against the local OSS server. `FIRST_REQUEST_SAMPLES` sets the processes per case (default 7,
- * 3 with --quick); `FIRST_REQUEST_BUNDLE` measures another build of presign-api (an earlier commit's, to
- * compare) instead of building this tree.
+ * 3 with --quick); `FIRST_REQUEST_CASES=<text>` only the cases whose name contains it.
+ * `FIRST_REQUEST_BASELINE=<dist dir of another build>` (say, an earlier commit's) also runs that build's
+ * bundle for every sample, right after this one, and reports the median of the paired differences: on a
+ * busy machine a slow moment then weighs on both sides of a difference, not on one figure.
  */
 
 const BUCKET = 'bench-first';
@@ -292,7 +294,7 @@ async function probe(
   bundle: string,
   env: Record<string, string>,
   request?: Invocation | 'connect',
-): Promise<{ ms: number; cpuMs: number; status: number }> {
+): Promise<{ ms: number; cpuMs: number; status: number; startedMs?: number; loadedMs?: number }> {
   // FIRST_REQUEST_PROFILE_DIR=<dir> writes a CPU profile of every probe process there.
   const profileDir = process.env.FIRST_REQUEST_PROFILE_DIR;
   const name =
@@ -325,6 +327,8 @@ async function probe(
     ms: number;
     cpuMs: number;
     status: number;
+    startedMs?: number;
+    loadedMs?: number;
     body?: string;
   };
   if (typeof request === 'object' && parsed.status >= 300)
@@ -340,11 +344,10 @@ export default defineBenchmark({
     "every presign-api route's first request, and the other functions' first event, in a fresh process over bare node (local OSS server)",
   async run({ quick, log }) {
     const samples = Number(process.env.FIRST_REQUEST_SAMPLES) || (quick ? 3 : 7);
-    // FIRST_REQUEST_BUNDLE measures another build (say, of an earlier commit) against the same routes.
     log(`building ${FUNCTIONS.join(', ')}`);
     const built = await buildFunctions([...FUNCTIONS]);
     const bundles = new Map(FUNCTIONS.map((fn, i) => [fn, built[i]!.file]));
-    if (process.env.FIRST_REQUEST_BUNDLE) bundles.set('presign-api', process.env.FIRST_REQUEST_BUNDLE);
+    const baselineDir = process.env.FIRST_REQUEST_BASELINE;
     const bundle = bundles.get('presign-api')!;
     const server = await startOssServer({ port: 0, accessKeys: [ROOT_KEY], buckets: [BUCKET] });
     try {
@@ -358,13 +361,27 @@ export default defineBenchmark({
       await upload(app, 'existing.jar', 4096);
       const config = loadConfig(baseEnv);
       const store = new OssHttpStore({ config: config.oss, credentials: () => ROOT_KEY });
+      // FIRST_REQUEST_CASES=<text> measures only the cases whose name contains it (say, "pruner").
+      const only = process.env.FIRST_REQUEST_CASES;
       const cases: RouteCase[] = [
         ...routes(app).map((route) => ({ ...route, fn: 'presign-api' as const })),
         ...eventCases(store),
-      ];
+      ].filter((c) => !only || c.name.includes(only));
       const bare = { wall: [] as number[], cpu: [] as number[] };
       const floor = { wall: [] as number[], cpu: [] as number[] };
-      const byRoute = new Map(cases.map((c) => [c.name, { wall: [] as number[], cpu: [] as number[] }]));
+      const byRoute = new Map(
+        cases.map((c) => [
+          c.name,
+          {
+            wall: [] as number[],
+            cpu: [] as number[],
+            load: [] as number[],
+            answer: [] as number[],
+            // Paired differences to the baseline, by which build went first.
+            delta: [[], []] as [number[], number[]],
+          },
+        ]),
+      );
       log(`${samples} fresh processes per route, ${cases.length} routes, interleaved with bare node`);
       for (let i = 0; i < samples; i++) {
         const f = await probe(bundle, env, 'connect');
@@ -375,14 +392,29 @@ export default defineBenchmark({
           const b = await probe(bundle, env);
           bare.wall.push(b.ms);
           bare.cpu.push(b.cpuMs);
-          const { ms, cpuMs, status } = await probe(
+          // With a baseline, the two builds take turns going first: the order of two probes moves their times.
+          const baselineFirst = baselineDir !== undefined && i % 2 === 1;
+          const other = baselineDir
+            ? async () => {
+                // The same case once more, on the other build: new state where a sample consumes it.
+                const again = await route.prepare(i + samples);
+                return probe(join(baselineDir, route.fn, 'index.js'), { ...env, PROBE_FUNCTION: route.fn }, again);
+              }
+            : undefined;
+          const before = baselineFirst ? await other?.() : undefined;
+          const { ms, cpuMs, status, startedMs, loadedMs } = await probe(
             bundles.get(route.fn)!,
             { ...env, PROBE_FUNCTION: route.fn },
             request,
           );
           if (status !== route.status) throw new Error(`${route.name} answered ${status}, expected ${route.status}`);
-          byRoute.get(route.name)!.wall.push(ms);
-          byRoute.get(route.name)!.cpu.push(cpuMs);
+          const of = byRoute.get(route.name)!;
+          of.wall.push(ms);
+          of.cpu.push(cpuMs);
+          of.load.push(loadedMs! - startedMs!);
+          of.answer.push(ms - loadedMs!);
+          const after = other && !baselineFirst ? await other() : before;
+          if (after) of.delta[baselineFirst ? 1 : 0].push(ms - after.ms);
         }
       }
       const bareMs = summarize(bare.wall).p50;
@@ -400,25 +432,46 @@ export default defineBenchmark({
           label: `wall; CPU +${round(summarize(floor.cpu).p50 - bareCpu)} ms; no bundle, plain node:http to the OSS endpoint`,
         },
       };
-      const routesOut: Array<{ fn: FunctionName; route: string; addedMs: number; addedCpuMs: number; p50Ms: number }> =
-        [];
+      const routesOut: Array<{
+        fn: FunctionName;
+        route: string;
+        addedMs: number;
+        addedCpuMs: number;
+        p50Ms: number;
+        loadMs: number;
+        answerMs: number;
+      }> = [];
       for (const route of cases) {
         const samplesOf = byRoute.get(route.name)!;
         const ms = summarize(samplesOf.wall).p50;
         const cpu = summarize(samplesOf.cpu).p50;
+        const load = summarize(samplesOf.load).p50;
+        const answer = summarize(samplesOf.answer).p50;
         routesOut.push({
           fn: route.fn,
           route: route.name,
           addedMs: round(ms - bareMs),
           addedCpuMs: round(cpu - bareCpu),
           p50Ms: round(ms),
+          loadMs: round(load),
+          answerMs: round(answer),
         });
         metrics[`${route.name} +ms`] = {
           value: round(ms - bareMs),
           unit: 'ms',
           better: 'lower',
-          label: `wall; CPU +${round(cpu - bareCpu)} ms`,
+          label: `wall; CPU +${round(cpu - bareCpu)} ms; loading ${round(load)} ms, answering ${round(answer)} ms`,
         };
+        if (baselineDir) {
+          // Each order's median, averaged: whatever going first or second does to a probe cancels out.
+          const [first, second] = samplesOf.delta;
+          metrics[`${route.name} vs baseline`] = {
+            value: round((summarize(first).p50 + summarize(second).p50) / 2),
+            unit: 'ms',
+            better: 'lower',
+            label: `paired differences, this build minus ${baselineDir} (${first.length + second.length} pairs)`,
+          };
+        }
       }
       const worstOf = (fns: FunctionName[]) =>
         Math.max(...routesOut.filter((r) => fns.includes(r.fn)).map((r) => r.addedMs));
