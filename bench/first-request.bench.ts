@@ -293,12 +293,12 @@ let profiles = 0;
 async function probe(
   bundle: string,
   env: Record<string, string>,
-  request?: Invocation | 'connect',
+  request?: Invocation | 'connect' | 'connect-address',
 ): Promise<{ ms: number; cpuMs: number; status: number; startedMs?: number; loadedMs?: number }> {
   // FIRST_REQUEST_PROFILE_DIR=<dir> writes a CPU profile of every probe process there.
   const profileDir = process.env.FIRST_REQUEST_PROFILE_DIR;
   const name =
-    request === undefined || request === 'connect'
+    request === undefined || typeof request === 'string'
       ? (request ?? 'bare')
       : 'event' in request
         ? `event-${bundle.split('/').at(-2)}`
@@ -315,7 +315,7 @@ async function probe(
     join(ROOT, 'bench/fixtures/first-request-probe.cjs'),
     bundle,
   ];
-  if (request === 'connect') args.push('connect');
+  if (typeof request === 'string') args.push(request);
   else if (request === undefined) args.push('bare');
   else if ('event' in request) args.push('event', JSON.stringify(request.event));
   else args.push('request', JSON.stringify(request));
@@ -369,6 +369,7 @@ export default defineBenchmark({
       ].filter((c) => !only || c.name.includes(only));
       const bare = { wall: [] as number[], cpu: [] as number[] };
       const floor = { wall: [] as number[], cpu: [] as number[] };
+      const floorByAddress = { wall: [] as number[], cpu: [] as number[] };
       const byRoute = new Map(
         cases.map((c) => [
           c.name,
@@ -387,6 +388,9 @@ export default defineBenchmark({
         const f = await probe(bundle, env, 'connect');
         floor.wall.push(f.ms);
         floor.cpu.push(f.cpuMs);
+        const a = await probe(bundle, env, 'connect-address');
+        floorByAddress.wall.push(a.ms);
+        floorByAddress.cpu.push(a.cpuMs);
         for (const route of cases) {
           const request = await route.prepare(i);
           const b = await probe(bundle, env);
@@ -430,6 +434,11 @@ export default defineBenchmark({
           value: round(summarize(floor.wall).p50 - bareMs),
           unit: 'ms',
           label: `wall; CPU +${round(summarize(floor.cpu).p50 - bareCpu)} ms; no bundle, plain node:http to the OSS endpoint`,
+        },
+        'floor: one HTTP request by address +ms': {
+          value: round(summarize(floorByAddress.wall).p50 - bareMs),
+          unit: 'ms',
+          label: `wall; CPU +${round(summarize(floorByAddress.cpu).p50 - bareCpu)} ms; the same with the name resolved, as the functions' client connects`,
         },
       };
       const routesOut: Array<{
@@ -493,7 +502,8 @@ export default defineBenchmark({
         notes: [
           'Each sample: a fresh node process loads dist/<function>, runs its initializer if it exports one, answers one FC event (HTTP, OSS or timer); time from process start. "+ms" = p50 of that minus p50 of bare node.',
           'The bucket is the local OSS server in this process, reached by host name (localhost) as FC reaches OSS by name; context.credentials are STS keys.',
-          'The floor is bare node making one plain node:http request to the same endpoint by host name: what any code that touches the bucket pays in a fresh process, whatever its bundle.',
+          "The floor is bare node making one plain node:http request to the same endpoint by host name: what any code that touches the bucket pays in a fresh process, whatever its bundle. By address, the same request to the resolved address with the TLS server name given, as the functions' client connects: Node then skips compiling its IPv6 pattern.",
+          'Loading is require() of the bundle plus its initializer; answering is the handler until it returns. With FIRST_REQUEST_BASELINE, "vs baseline" averages the median paired difference of each order (this build first, the other first).',
           'CPU +ms is the probe process CPU time (user + system) over bare node: the figure to compare on a busy machine, where wall time mostly measures waiting for a core.',
         ],
       };
