@@ -32,6 +32,8 @@ import { defineBenchmark, type Metric, summarize } from './harness';
 const BUCKET = 'bench-first';
 const ROOT_KEY = { accessKeyId: 'bench-first-key', accessKeySecret: 'bench-first-secret' };
 const PART = 100 * 1024;
+/** The namespace `GET /v1/artifacts` lists: three artifacts, the same in every sample. */
+const LISTED = 'bench-listed';
 
 const FUNCTIONS = ['presign-api', 'artifact-catalog', 'state-pruner', 'log-shipper'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
@@ -101,8 +103,8 @@ async function call(app: HttpApp, method: string, path: string, body?: unknown):
 }
 
 /** Puts an artifact through a presigned URL, as a user would. */
-async function upload(app: HttpApp, name: string, size: number): Promise<void> {
-  const signed = await call(app, 'POST', '/v1/uploads', { namespace: 'bench', name, size });
+async function upload(app: HttpApp, name: string, size: number, namespace = 'bench'): Promise<void> {
+  const signed = await call(app, 'POST', '/v1/uploads', { namespace, name, size });
   const res = await fetch(signed['url'] as string, {
     method: 'PUT',
     headers: signed['headers'] as Record<string, string>,
@@ -195,7 +197,8 @@ function routes(app: HttpApp): Array<Omit<RouteCase, 'fn'>> {
     {
       name: 'GET /v1/artifacts',
       status: 200,
-      prepare: async () => ({ method: 'GET', path: '/v1/artifacts', query: { namespace: 'bench' } }),
+      // A namespace of its own: `bench` gains artifacts sample after sample, and each listed one is a read.
+      prepare: async () => ({ method: 'GET', path: '/v1/artifacts', query: { namespace: LISTED } }),
     },
     {
       name: 'GET /v1/artifacts/{ns}/{name}',
@@ -359,6 +362,7 @@ export default defineBenchmark({
       };
       const app = setupApp(baseEnv);
       await upload(app, 'existing.jar', 4096);
+      for (const n of [1, 2, 3]) await upload(app, `job-${n}.jar`, 4096, LISTED);
       const config = loadConfig(baseEnv);
       const store = new OssHttpStore({ config: config.oss, credentials: () => ROOT_KEY });
       // FIRST_REQUEST_CASES=<text> measures only the cases whose name contains it (say, "pruner").
