@@ -23,12 +23,12 @@
  * Each line: `{"ts","function","requestId","event",…fields}`. `npm run logs -- query --audit <fn>` reads them.
  */
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import type { Config } from '../config';
 import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import { redact } from '../log/redact';
 import type { ObjectStore, PutOptions } from '../storage/port';
+import { gzipStored } from './gzip-stored';
 import { LogKeys } from './keys';
 import { formatMicros } from './normalize';
 
@@ -84,7 +84,7 @@ export class AuditTrail {
       .replace(/\.\d+Z$/, 'Z');
     const key = this.o.keys.auditKey(this.o.fn, at, `${stamp}-${randomBytes(6).toString('hex')}`);
     try {
-      await this.o.put(key, gzipSync(Buffer.from(`${lines.join('\n')}\n`), { level: 6 }), {
+      await this.o.put(key, await gzip(Buffer.from(`${lines.join('\n')}\n`)), {
         contentType: 'application/gzip',
         forbidOverwrite: true,
         meta: { records: String(events.length) },
@@ -119,4 +119,14 @@ export function auditTrailFor(
     logger,
     encryption: config.oss.encryption,
   });
+}
+
+/** Objects up to this size are written uncompressed inside their gzip container (`gzip-stored.ts`). */
+export const STORED_MAX_BYTES = 16 * 1024;
+
+/** The object's body: stored when small, through zlib (loaded then, not at cold start) when larger. */
+async function gzip(body: Buffer): Promise<Buffer> {
+  if (body.length <= STORED_MAX_BYTES) return gzipStored(body);
+  const { gzipSync } = await import('node:zlib');
+  return gzipSync(body, { level: 6 });
 }

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
-import { AuditTrail, auditTrailFor } from '../../../shared/logs/audit';
+import { AuditTrail, auditTrailFor, STORED_MAX_BYTES } from '../../../shared/logs/audit';
 import { LogKeys } from '../../../shared/logs/keys';
 import { MemoryStore } from '../../../shared/storage/memory-store';
 
@@ -85,6 +85,23 @@ describe('AuditTrail', () => {
     for (const secret of ['SIGVALUE', 'AKID123', 'STSVALUE', 'BEARERVALUE', 'SKVALUE', 'TOKVALUE'])
       expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
+  });
+
+  it('stores a small object uncompressed in its gzip container and compresses a large one', async () => {
+    for (const events of [2, 2000]) {
+      const store = new MemoryStore();
+      const t = trail(store);
+      for (let i = 0; i < events; i++)
+        t.record('state.deleted', { key: `flink-jobs/namespaces/a/chk-${i}/f`, size: i });
+      await t.flush('req-1');
+      const [listed] = (await objects(store)).map((o) => o.key);
+      const body = (await store.getBuffer(listed!))!;
+      const text = gunzipSync(body);
+      expect(text.toString('utf8').trimEnd().split('\n')).toHaveLength(events);
+      if (text.length <= STORED_MAX_BYTES) expect(body.length).toBe(text.length + 10 + 5 + 8);
+      else expect(body.length).toBeLessThan(text.length / 4);
+      expect(text.length <= STORED_MAX_BYTES).toBe(events === 2);
+    }
   });
 
   it('does nothing when nothing was recorded', async () => {
