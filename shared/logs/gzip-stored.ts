@@ -6,28 +6,9 @@
  * RFC 1951 stored blocks (§3.2.4), each at most 65,535 bytes.
  */
 
+import { crc32 } from '../crc32';
+
 const BLOCK_MAX = 0xffff;
-
-let crcTable: Int32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, reflected 0xEDB88320), the checksum in a gzip trailer. */
-export function crc32(data: Uint8Array): number {
-  crcTable ??= makeCrcTable();
-  const table = crcTable;
-  let c = -1;
-  for (let i = 0; i < data.length; i++) c = (table[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
-
-function makeCrcTable(): Int32Array {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-}
 
 /** `data` as one gzip member of stored deflate blocks. */
 export function gzipStored(data: Uint8Array): Buffer {

@@ -3,6 +3,7 @@
  * looks for (an unsafe name, an encrypted flag, a duplicate, a lying size) — things no ZIP library writes.
  */
 import { deflateRawSync } from 'node:zlib';
+import { crc32 } from '../../shared/crc32';
 
 export interface ZipEntrySpec {
   name: string;
@@ -24,22 +25,7 @@ export interface ZipEntrySpec {
   dataDescriptor?: boolean;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ZIP polynomial). */
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 /** A ZIP file with the given entries, in order. */
 export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
