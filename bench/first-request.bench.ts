@@ -25,8 +25,9 @@ import { defineBenchmark, type Metric, summarize } from './harness';
  * process against the local OSS server. `FIRST_REQUEST_SAMPLES` sets the processes per case (default 7,
  * 3 with --quick); `FIRST_REQUEST_CASES=<text>` only the cases whose name contains it.
  * `FIRST_REQUEST_BASELINE=<dist dir of another build>` (say, an earlier commit's) also runs that build's
- * bundle for every sample, right after this one, and reports the median of the paired differences: on a
- * busy machine a slow moment then weighs on both sides of a difference, not on one figure.
+ * bundle in every sample, the two builds taking turns going first, and reports the paired difference
+ * (each order's median, averaged): on a busy machine a slow moment then weighs on both sides of a
+ * difference, not on one figure.
  */
 
 const BUCKET = 'bench-first';
@@ -478,8 +479,9 @@ export default defineBenchmark({
         if (baselineDir) {
           // Each order's median, averaged: whatever going first or second does to a probe cancels out.
           const [first, second] = samplesOf.delta;
+          const medians = [first, second].filter((d) => d.length > 0).map((d) => summarize(d).p50);
           metrics[`${route.name} vs baseline`] = {
-            value: round((summarize(first).p50 + summarize(second).p50) / 2),
+            value: round(medians.reduce((sum, m) => sum + m, 0) / medians.length),
             unit: 'ms',
             better: 'lower',
             label: `paired differences, this build minus ${baselineDir} (${first.length + second.length} pairs)`,
