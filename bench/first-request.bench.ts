@@ -23,7 +23,7 @@ import { defineBenchmark, type Metric, summarize } from './harness';
  * its first connection to the bucket). Then the first event of the other functions the same way: an OSS
  * event for the catalog, a timer for the pruner, a batch for the log shipper. Each sample is a new `node`
  * process against the local OSS server. `FIRST_REQUEST_SAMPLES` sets the processes per case (default 7,
- * 3 with --quick); `FIRST_REQUEST_CASES=<text>` only the cases whose name contains it.
+ * 3 with --quick); `FIRST_REQUEST_CASES=<text>[,<text>…]` only the cases whose name contains one of them.
  * `FIRST_REQUEST_BASELINE=<dist dir of another build>` (say, an earlier commit's) also runs that build's
  * bundle in every sample, the two builds taking turns going first, and reports the paired difference
  * (each order's median, averaged): on a busy machine a slow moment then weighs on both sides of a
@@ -366,12 +366,17 @@ export default defineBenchmark({
       for (const n of [1, 2, 3]) await upload(app, `job-${n}.jar`, 4096, LISTED);
       const config = loadConfig(baseEnv);
       const store = new OssHttpStore({ config: config.oss, credentials: () => ROOT_KEY });
-      // FIRST_REQUEST_CASES=<text> measures only the cases whose name contains it (say, "pruner").
-      const only = process.env.FIRST_REQUEST_CASES;
-      const cases: RouteCase[] = [
+      // FIRST_REQUEST_CASES=<text>[,<text>…] measures only the cases whose name contains one of them.
+      const only = process.env.FIRST_REQUEST_CASES?.split(',').filter(Boolean);
+      const all: RouteCase[] = [
         ...routes(app).map((route) => ({ ...route, fn: 'presign-api' as const })),
         ...eventCases(store),
-      ].filter((c) => !only || c.name.includes(only));
+      ];
+      const cases = all.filter((c) => !only?.length || only.some((text) => c.name.includes(text)));
+      if (cases.length === 0)
+        throw new Error(
+          `FIRST_REQUEST_CASES=${process.env.FIRST_REQUEST_CASES} matches no case; the cases are: ${all.map((c) => c.name).join('; ')}`,
+        );
       const bare = { wall: [] as number[], cpu: [] as number[] };
       const floor = { wall: [] as number[], cpu: [] as number[] };
       const floorByAddress = { wall: [] as number[], cpu: [] as number[] };
