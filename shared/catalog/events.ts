@@ -95,7 +95,11 @@ export async function handleCatalogEvent(
       } else if (eventName.startsWith('ObjectCreated:')) {
         // The last artifact of the invocation flushes the audit trail while its record is written.
         const alongsideRecord = index === events.length - 1 ? deps.flushAudit : undefined;
-        const outcome = await deps.catalog.catalog(key, { deadline, ...(alongsideRecord && { alongsideRecord }) });
+        const outcome = await deps.catalog.catalog(key, {
+          deadline,
+          sizeHint: record.oss.object.size,
+          ...(alongsideRecord && { alongsideRecord }),
+        });
         records.push({ eventName, key, result: outcome.result });
       } else if (eventName.startsWith('ObjectRemoved:')) {
         records.push({ eventName, key, result: await deps.catalog.remove(key) });

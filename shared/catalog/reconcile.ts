@@ -84,6 +84,7 @@ export async function reconcileCatalog(deps: {
               // The first artifact of a run has the whole budget: a timeout verdict then is deserved.
               const outcome = await catalog.catalog(object.key, {
                 deadline: deadline - reserve / 2,
+                sizeHint: object.size,
                 deferOnTimeout: !first,
               });
               if (outcome.result === 'deferred') return await stop();

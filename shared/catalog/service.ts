@@ -5,7 +5,7 @@ import { analyzeArtifact, artifactKindOf } from './analyze';
 import type { CatalogPolicy } from './checks';
 import { CATALOG_SCHEMA_VERSION, type CatalogRecord, parseCatalogRecord, statusOf } from './record';
 import { buildSbom } from './sbom';
-import { ArtifactMovedError, artifactReader } from './store-source';
+import { ArtifactMovedError, artifactReader, heldArtifactReader, readFirst } from './store-source';
 
 /** The object tag that carries the verdict, so the OSS console shows it beside the file. */
 export const STATUS_TAG = 'artifact-status';
@@ -27,6 +27,11 @@ export interface CatalogOptions {
   deadline: number;
   /** Return `deferred` (reconcile retries later) instead of writing a timeout verdict. */
   deferOnTimeout?: boolean;
+  /**
+   * The size the OSS event or the listing gave: a small artifact is then read whole by the first request
+   * (`WHOLE_READ_MAX_BYTES`). Only a hint: the size that counts is the one read.
+   */
+  sizeHint?: number;
   /**
    * Work run at the same time as the record's write, after the verdict is in the audit trail: the
    * invocation's audit flush, which would otherwise cost one more round trip after the record.
@@ -64,15 +69,17 @@ export class ArtifactCatalog {
     if (!ref) return { result: 'ignored' };
     const started = performance.now();
     const recordKey = layout.catalogKeyFor(key);
-    // Both reads at once: one round trip instead of two before the artifact's own reads can start.
-    const [info, existing] = await Promise.all([store.head(key), this.readRecord(recordKey)]);
-    if (!info) {
+    // Both reads at once: one round trip instead of two before the artifact's own reads can start (or,
+    // for a small artifact read whole, before the verdict).
+    const [first, existing] = await Promise.all([readFirst(store, key, options.sizeHint), this.readRecord(recordKey)]);
+    if (!first) {
       logger.info('artifact vanished before it was catalogued', { key });
       return { result: 'vanished' };
     }
+    const { info } = first;
     if (existing?.etag === info.etag) return { result: 'unchanged' };
 
-    const reader = artifactReader(store, info);
+    const reader = first.bytes ? heldArtifactReader(first.bytes) : artifactReader(store, info);
     let analysis: Awaited<ReturnType<typeof analyzeArtifact>>;
     try {
       analysis = await analyzeArtifact({

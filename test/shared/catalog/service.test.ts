@@ -71,6 +71,47 @@ describe('OSS events', () => {
     expect(await t.store.head(t.layout.catalogKeyFor(KEY))).toEqual(before);
   });
 
+  it('an event that gives a small size: the JAR is read whole with the first request, for the same record', async () => {
+    const t = setup();
+    const other = 'artifacts/namespaces/team-a/same.jar';
+    const jar = jobJar();
+    await t.store.put(KEY, jar);
+    await t.store.put(other, jar);
+    const reads: string[] = [];
+    const { get, head } = t.store;
+    t.store.get = (key, options) => {
+      if (key === KEY) reads.push(options?.range ? `get ${options.range.start}-${options.range.end ?? ''}` : 'get');
+      return get.call(t.store, key, options);
+    };
+    t.store.head = (key) => {
+      if (key === KEY) reads.push('head');
+      return head.call(t.store, key);
+    };
+    const sized = parseCatalogEvent(
+      JSON.stringify({
+        events: [
+          {
+            eventName: 'ObjectCreated:PutObject',
+            eventTime: '2026-01-01T00:00:00Z',
+            oss: { bucket: { name: BUCKET }, object: { key: KEY, size: jar.length } },
+          },
+        ],
+      }),
+    );
+    expect(await handleCatalogEvent(sized, t.deps, t.invocation)).toMatchObject({
+      records: [{ result: 'catalogued' }],
+    });
+    // One read of the bytes, then the HEAD that checks the artifact was not overwritten meanwhile.
+    expect(reads).toEqual(['get 0-1048575', 'head']);
+    expect(t.lines.find((l) => l['msg'] === 'artifact catalogued' && l['key'] === KEY)).toMatchObject({ requests: 1 });
+    // Without the size, the same bytes give the same record through the ranged reads and the stream.
+    await handleCatalogEvent(t.ossEvent('ObjectCreated:PutObject', other), t.deps, t.invocation);
+    const { key: _a, ossPath: _b, name: _c, catalogedAt: _d, ...whole } = (await t.record(KEY))!;
+    const { key: _e, ossPath: _f, name: _g, catalogedAt: _h, ...ranged } = (await t.record(other))!;
+    expect(whole).toEqual(ranged);
+    expect(whole.status).toBe('valid');
+  });
+
   it('re-validates a new ETag; honours OSS_ROOT_DIRECTORY; ignores keys outside the artifact areas', async () => {
     const t = setup('team-x/');
     const key = `team-x/${KEY}`;
