@@ -1,6 +1,9 @@
 /**
- * Bundles every `functions/<name>/index.ts` into `dist/<name>/index.js`: CommonJS for the FC 3.0
- * nodejs20 runtime, minified, with a source map, nothing left external. Run with `npm run build`.
+ * Bundles every `functions/<name>/index.ts` into `dist/<name>/`: CommonJS for the FC 3.0 nodejs20
+ * runtime, minified, with a source map, nothing left external. The function is `app.js`; FC's handler
+ * `index.handler` is a small entry, `index.js`, that runs it with the V8 code cache `app.cache` a
+ * training run writes beside it (`shared/fc/code-cache.ts`, `scripts/code-cache/train.ts`). Run with
+ * `npm run build`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -8,7 +11,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
+import { BUNDLE_FILE } from '../shared/fc/code-cache';
 import { ARTIFACTS_PAGE_FILE, buildArtifactsPage } from './artifacts-page';
+import { writeCodeCaches } from './code-cache/train';
 
 /**
  * Packages a cold start should not parse: SDKs that cost tens of milliseconds to load (ali-oss drags in
@@ -51,9 +56,13 @@ export const DIST_DIR = join(ROOT, 'dist');
 
 export interface BundleResult {
   name: string;
+  /** The entry FC loads (`index.js`). */
   file: string;
+  /** Size of the function's bundle (`app.js`). */
   bytes: number;
   gzipBytes: number;
+  /** Size of its code cache (`app.cache`); 0 when none was written. */
+  codeCacheBytes: number;
   ms: number;
 }
 
@@ -67,8 +76,9 @@ export function functionNames(): string[] {
 }
 
 /**
- * Bundles one entry file into `<outDir>/index.js` with the same settings as the deployed functions.
- * Tests use it for fixture functions, so the local runtime always loads real bundles.
+ * Bundles one entry file into `<outDir>/app.js`, behind the entry `<outDir>/index.js`, with the same
+ * settings as the deployed functions; no code cache (`buildFunctions` trains those). Tests use it for
+ * fixture functions, so the local runtime always loads real bundles.
  */
 export async function bundleFunction(
   name: string,
@@ -80,6 +90,7 @@ export async function bundleFunction(
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, 'index.js');
+  const app = join(outDir, BUNDLE_FILE);
   const used = new Set<string>();
   const common = {
     bundle: true,
@@ -108,7 +119,7 @@ export async function bundleFunction(
   const result = await build({
     ...common,
     entryPoints: [entry],
-    outfile: file,
+    outfile: app,
     plugins: options.sideBundles === false ? [] : [sideBundles(used)],
     banner: { js: '"use strict";' },
     define: { __PACK_VERSION__: JSON.stringify(packageVersion()) },
@@ -120,14 +131,26 @@ export async function bundleFunction(
       outfile: join(outDir, sideBundleFile(sdk)),
     });
   }
+  // The entry FC loads: compiled from source at every cold start, so it is only the loader.
+  await build({
+    ...common,
+    sourcemap: false,
+    metafile: false,
+    stdin: {
+      contents: `require(${JSON.stringify(join(ROOT, 'shared/fc/code-cache.ts'))}).runBundle(__dirname, module, require);`,
+      resolveDir: ROOT,
+      loader: 'js',
+    },
+    outfile: file,
+  });
   await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
   // Beside the function folder, not in it: the folder is what gets deployed.
   const metaDir = join(dirname(outDir), '.meta');
   await mkdir(metaDir, { recursive: true });
   await writeFile(join(metaDir, `${name}.json`), JSON.stringify(result.metafile));
-  const bytes = (await stat(file)).size;
-  const gzipBytes = gzipSync(await readFile(file)).length;
-  return { name, file, bytes, gzipBytes, ms: performance.now() - started };
+  const bytes = (await stat(app)).size;
+  const gzipBytes = gzipSync(await readFile(app)).length;
+  return { name, file, bytes, gzipBytes, codeCacheBytes: 0, ms: performance.now() - started };
 }
 
 /** Builds the named functions (all by default) into `<outRoot>/<name>/` (default `dist/`). */
@@ -138,7 +161,7 @@ export async function buildFunctions(
   const unknown = names.filter((n) => !existsSync(join(FUNCTIONS_DIR, n, 'index.ts')));
   if (unknown.length > 0)
     throw new Error(`No such function: ${unknown.join(', ')} (looked for functions/<name>/index.ts)`);
-  return Promise.all(
+  const results = await Promise.all(
     names.map(async (n) => {
       const result = await bundleFunction(n, join(FUNCTIONS_DIR, n, 'index.ts'), join(outRoot, n), {
         workers: FUNCTION_WORKERS[n] ?? [],
@@ -150,6 +173,12 @@ export async function buildFunctions(
       return result;
     }),
   );
+  for (const cache of await writeCodeCaches(outRoot, names)) {
+    const result = results.find((r) => r.name === cache.name) as BundleResult;
+    result.codeCacheBytes = cache.bytes;
+    result.ms += cache.ms;
+  }
+  return results;
 }
 
 /** Worker-thread entries of a function, `functions/<name>/<worker>.ts`, bundled as `<worker>.js`. */
@@ -177,10 +206,12 @@ async function main(): Promise<void> {
     console.log('No functions to build (functions/<name>/index.ts).');
     return;
   }
-  console.log(`${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'time'.padStart(8)}`);
+  console.log(
+    `${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'code cache'.padStart(12)} ${'time'.padStart(8)}`,
+  );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(20)} ${kib(r.bytes).padStart(12)} ${kib(r.gzipBytes).padStart(12)} ${`${r.ms.toFixed(0)} ms`.padStart(8)}  ${relative(ROOT, r.file)}`,
+      `${r.name.padEnd(20)} ${kib(r.bytes).padStart(12)} ${kib(r.gzipBytes).padStart(12)} ${kib(r.codeCacheBytes).padStart(12)} ${`${r.ms.toFixed(0)} ms`.padStart(8)}  ${relative(ROOT, r.file)}`,
     );
   }
 }

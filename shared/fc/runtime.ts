@@ -14,6 +14,7 @@ import { describeError } from '../errors';
 import type { HttpApp, HttpRequest } from '../http/types';
 import { createLogger, type Logger, redactUrls } from '../log';
 import { resolveCredentials } from '../storage/credentials';
+import { codeCacheState } from './code-cache-state';
 import type { FcOssEvent, FcTimerEvent } from './events';
 import { requestFromEvent, resultFromResponse } from './http-app';
 import { parseHttpEvent, parseOssEvent, parseTimerEvent } from './parse';
@@ -64,6 +65,11 @@ export type EventRun<E, R> = (event: E, invocation: Invocation) => Promise<R> | 
 export function createFunctionRuntime(options: FunctionRuntimeOptions): FunctionRuntime {
   const now = options.now ?? Date.now;
   const logger = (options.logger ?? createLogger()).child({ fn: options.name });
+  // A cache built for this bundle that V8 refused means FC's Node differs from the build's: say so once
+  // per instance, since every cold start then compiles the bundle (docs/fc-runtime.md §8).
+  const cache = codeCacheState()?.status;
+  if (cache === 'rejected' || cache === 'stale')
+    logger.info('code cache not used; cold starts compile the bundle', { codeCache: cache, node: process.version });
   let latest: Credentials | undefined;
   return {
     name: options.name,

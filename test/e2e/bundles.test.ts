@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BundleResult, buildFunctions, functionNames } from '../../scripts/build';
+import { CODE_CACHE_FILE } from '../../shared/fc/code-cache';
 import { tokenDigest } from '../../shared/presign/auth';
 
 const env = {
@@ -19,7 +20,7 @@ function loadWithNode(
   file: string,
   extraEnv: Record<string, string> = {},
 ): { status: number | null; stdout: string; stderr: string } {
-  const script = `const m = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]))));`;
+  const script = `const m = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v])), codeCache: globalThis[Symbol.for('flink-artifact-lifecycle.code-cache')]?.status }));`;
   const run = spawnSync(process.execPath, ['-e', script], { cwd: '/', env: { ...env, ...extraEnv }, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -42,6 +43,14 @@ describe('function bundles', () => {
       const loaded = loadWithNode(r.file);
       expect(loaded.stderr).toBe('');
       expect(JSON.parse(loaded.stdout)).toMatchObject({ handler: 'function' });
+    }
+  });
+
+  it('each ships a code cache of its own bundle that this node uses', () => {
+    for (const r of results) {
+      expect(r.codeCacheBytes).toBeGreaterThan(10_000);
+      expect(statSync(join(outRoot, r.name, CODE_CACHE_FILE)).size).toBe(r.codeCacheBytes);
+      expect(JSON.parse(loadWithNode(r.file).stdout)).toMatchObject({ codeCache: 'used' });
     }
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PackError, ValidationError } from '../../../shared/errors';
+import { CODE_CACHE_STATE, type CodeCacheStatus } from '../../../shared/fc/code-cache-state';
 import {
   createFunctionRuntime,
   eventHandler,
@@ -79,6 +80,40 @@ describe('createFunctionRuntime: credentials', () => {
     const { runtime } = setup();
     runtime.begin(context('r1', { credentials: { accessKeyId: 'STS.x', accessKeySecret: '', securityToken: 't' } }));
     expect(runtime.credentials().accessKeyId).toBe('ENV-AK');
+  });
+});
+
+describe('createFunctionRuntime: cold start', () => {
+  const withCache = (status: CodeCacheStatus | undefined, run: () => void) => {
+    const global = globalThis as { [CODE_CACHE_STATE]?: unknown };
+    const before = global[CODE_CACHE_STATE];
+    global[CODE_CACHE_STATE] = status && { status, create: () => Buffer.alloc(0) };
+    try {
+      run();
+    } finally {
+      global[CODE_CACHE_STATE] = before;
+    }
+  };
+
+  it('says once when the code cache the build wrote was refused or is not this bundle’s', () => {
+    for (const status of ['rejected', 'stale'] as const)
+      withCache(status, () => {
+        const { lines } = setup();
+        expect(lines).toEqual([
+          expect.objectContaining({
+            level: 'info',
+            msg: 'code cache not used; cold starts compile the bundle',
+            fn: 'artifact-catalog',
+            codeCache: status,
+            node: process.version,
+          }),
+        ]);
+      });
+  });
+
+  it('says nothing when the cache was used, skipped for source maps, absent, or the entry is not in use', () => {
+    for (const status of ['used', 'skipped', 'absent', undefined] as const)
+      withCache(status, () => expect(setup().lines).toEqual([]));
   });
 });
 

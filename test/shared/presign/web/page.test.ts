@@ -56,7 +56,7 @@ describe('the built page', () => {
   });
 
   it('stays out of the presign-api bundle, so /v1 cold starts never parse it', () => {
-    const bundle = readFileSync(join(ROOT, 'dist/presign-api/index.js'), 'utf8');
+    const bundle = readFileSync(join(ROOT, 'dist/presign-api/app.js'), 'utf8');
     expect(bundle).not.toContain('Choose JAR files');
     expect(readFileSync(join(ROOT, 'dist/presign-api/web/index.html'), 'utf8')).toContain('Choose JAR files');
   });

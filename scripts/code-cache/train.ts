@@ -1,0 +1,271 @@
+/**
+ * Writes each built function's V8 code cache (`<dist>/<name>/app.cache`, read by `shared/fc/code-cache.ts`):
+ * a fresh instance of the function answers the requests a new instance typically starts with (each route
+ * of the API, an upload event, a pruning pass, a log batch) against a local OSS server, then saves the
+ * bytecode of everything that ran. Bytecode depends on the code only, never on the data it ran on.
+ *
+ * Each instance is plain `node` with no flags (scripts/code-cache/trainer.cjs): V8 only accepts a cache
+ * written under the same V8 version and flags.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../../local/oss';
+import { buildPayload } from '../../local/oss/events';
+import { toFcHttpEvent } from '../../local/runtime/http-event';
+import { loadConfig } from '../../shared/config';
+import type { FcHttpResult } from '../../shared/fc/types';
+import { tokenDigest } from '../../shared/presign/auth';
+import { OssHttpStore } from '../../shared/storage/oss-http-store';
+import { jobJar } from '../../test/support/jar-builder';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const TRAINER = join(HERE, 'trainer.cjs');
+const BUCKET = 'code-cache-training';
+const REGION = 'cn-hangzhou';
+const ACCOUNT_ID = '1234567890123456';
+const KEY = { accessKeyId: 'code-cache-key', accessKeySecret: 'code-cache-secret' };
+const TOKEN = 'code-cache-token';
+const PART = 100 * 1024;
+const CHECKPOINT = join(ROOT, 'test/fixtures/flink-metadata/flink1.17-v4-rocksdb-checkpoint/_metadata');
+
+/** One cache written. */
+export interface CodeCacheResult {
+  name: string;
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Trains and writes the code cache of each named function built under `outRoot`. A function without a
+ * workload here gets no cache (its entry then compiles the bundle, as any Node module is).
+ */
+export async function writeCodeCaches(outRoot: string, names: readonly string[]): Promise<CodeCacheResult[]> {
+  const trained = names.filter((n) => n in WORKLOADS);
+  if (trained.length === 0) return [];
+  const server = await startOssServer({ port: 0, accessKeys: [KEY], buckets: [BUCKET] });
+  try {
+    const env = functionEnv(server);
+    const config = loadConfig(env);
+    const store = new OssHttpStore({ config: config.oss, credentials: () => KEY });
+    const results: CodeCacheResult[] = [];
+    // One at a time: the instances share the bucket, and each one's cache is what matters, not the speed.
+    for (const name of trained) {
+      const started = performance.now();
+      const instance = await TrainingInstance.start(join(outRoot, name), name, env);
+      try {
+        await (WORKLOADS[name] as Workload)(instance, store);
+        results.push({ name, bytes: await instance.finish(), ms: performance.now() - started });
+      } finally {
+        instance.kill();
+      }
+    }
+    return results;
+  } finally {
+    await server.close();
+  }
+}
+
+function functionEnv(server: RunningOssServer): Record<string, string> {
+  return {
+    OSS_BUCKET: BUCKET,
+    OSS_REGION: REGION,
+    OSS_ENDPOINT: `http://localhost:${server.port}`,
+    OSS_PUBLIC_ENDPOINT: `http://localhost:${server.port}`,
+    OSS_PATH_STYLE: 'true',
+    OSS_SECURE: 'false',
+    OSS_INTERNAL: 'false',
+    OSS_CHUNK_SIZE: String(PART),
+    LOG_LEVEL: 'error',
+    API_TOKENS: JSON.stringify([{ id: 'training', sha256: tokenDigest(TOKEN), namespaces: '*', actions: '*' }]),
+  };
+}
+
+/** One fresh instance of a built function, invoked over IPC as FC invokes a handler. */
+class TrainingInstance {
+  private invocations = 0;
+  private stderr = '';
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly name: string,
+  ) {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+    });
+  }
+
+  static async start(dir: string, name: string, env: Record<string, string>): Promise<TrainingInstance> {
+    const child = fork(TRAINER, [dir], {
+      // No flags of this process (tsx's loader), none of V8: the cache must match a plain `node`.
+      execArgv: [],
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const instance = new TrainingInstance(child, name);
+    await instance.next('ready');
+    return instance;
+  }
+
+  /** Invokes the handler with `event`; resolves with what it returned. */
+  async invoke(event: unknown): Promise<unknown> {
+    this.invocations++;
+    const context = {
+      requestId: `code-cache-${this.invocations}`,
+      credentials: mintTemporaryCredentials(KEY, 3600),
+      function: { name: this.name, handler: 'index.handler', memory: 512, timeout: 60 },
+      service: { logProject: '', logStore: '', qualifier: 'LATEST', versionId: '' },
+      region: REGION,
+      accountId: ACCOUNT_ID,
+    };
+    this.child.send({ event, context, initialize: this.invocations === 1 });
+    const reply = await this.next('result');
+    if (reply['error']) throw new Error(`${this.name} threw while training its code cache: ${reply['error']}`);
+    return reply['result'];
+  }
+
+  /** An HTTP request through the function; fails unless it answers `status`. Resolves with the JSON body. */
+  async http(
+    status: number,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Record<string, unknown>> {
+    const payload = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+    const event = toFcHttpEvent(
+      {
+        method,
+        url,
+        httpVersion: '1.1',
+        rawHeaders: Object.entries({
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          ...headers,
+        }).flat(),
+        remoteAddress: '127.0.0.1',
+        body: Buffer.from(payload),
+      },
+      { requestId: randomUUID(), accountId: ACCOUNT_ID, domainPrefix: this.name, now: new Date() },
+    );
+    const result = (await this.invoke(event)) as FcHttpResult;
+    const text = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
+    if (result.statusCode !== status)
+      throw new Error(`${this.name}: ${method} ${url} answered ${result.statusCode}, not ${status}: ${text}`);
+    return text.startsWith('{') ? JSON.parse(text) : {};
+  }
+
+  /** Writes the cache; resolves with its size. */
+  async finish(): Promise<number> {
+    this.child.send({ t: 'finish' });
+    return (await this.next('written'))['bytes'] as number;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
+
+  private next(kind: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: Record<string, unknown>) => {
+        if (message['t'] !== kind) return;
+        this.child.off('exit', onExit);
+        this.child.off('message', onMessage);
+        resolve(message);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`${this.name} exited (${code}) while training its code cache: ${this.stderr.trim()}`));
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+    });
+  }
+}
+
+type Workload = (fn: TrainingInstance, store: OssHttpStore) => Promise<void>;
+
+/** Puts `size` bytes through a presigned URL, as a user's client would. */
+async function put(url: unknown, size: number, headers?: unknown): Promise<void> {
+  const res = await fetch(String(url), {
+    method: 'PUT',
+    headers: (headers ?? {}) as Record<string, string>,
+    body: Buffer.alloc(size, 7),
+  });
+  if (!res.ok) throw new Error(`PUT through a presigned URL answered ${res.status}: ${await res.text()}`);
+}
+
+function ossEvent(eventName: string, key: string, eTag: string, size: number): unknown {
+  return buildPayload(
+    {
+      eventName,
+      bucket: BUCKET,
+      key,
+      eTag,
+      size,
+      deltaSize: size,
+      time: new Date(),
+      requestId: randomUUID(),
+      sourceIp: '127.0.0.1',
+    },
+    { region: REGION, accountId: ACCOUNT_ID, ruleId: 'code-cache' },
+  );
+}
+
+const timerEvent = () => ({ triggerTime: new Date().toISOString(), triggerName: 'code-cache', payload: '' });
+
+/** What each function's training instance answers: every route or event kind it serves on its first requests. */
+const WORKLOADS: Record<string, Workload> = {
+  async 'presign-api'(fn) {
+    const ns = 'code-cache';
+    await fn.http(200, 'GET', '/healthz');
+    const single = await fn.http(201, 'POST', '/v1/uploads', { namespace: ns, name: 'job.jar', size: 1024 });
+    await put(single['url'], 1024, single['headers']);
+    await fn.http(201, 'POST', '/v1/uploads/form', { namespace: ns, name: 'form.jar', size: 1024 });
+    await fn.http(201, 'POST', '/v1/downloads', { namespace: ns, name: 'job.jar' });
+    await fn.http(200, 'GET', `/v1/artifacts?namespace=${ns}`);
+    await fn.http(200, 'GET', `/v1/artifacts/${ns}/job.jar`);
+    const plan = await fn.http(201, 'POST', '/v1/uploads', { namespace: ns, name: 'big.jar', size: PART + 1000 });
+    const uploadId = String(plan['uploadId']);
+    await fn.http(200, 'GET', `/v1/uploads/${uploadId}`);
+    for (const part of plan['parts'] as Array<{ url: string; size: number }>) await put(part.url, part.size);
+    await fn.http(200, 'POST', `/v1/uploads/${uploadId}/parts`, {});
+    await fn.http(200, 'POST', `/v1/uploads/${uploadId}/complete`, {});
+    const dropped = await fn.http(201, 'POST', '/v1/uploads', { namespace: ns, name: 'gone.jar', size: PART + 1000 });
+    await fn.http(204, 'DELETE', `/v1/uploads/${String(dropped['uploadId'])}`);
+    await fn.http(204, 'DELETE', `/v1/artifacts/${ns}/job.jar`);
+  },
+
+  async 'artifact-catalog'(fn, store) {
+    const key = 'artifacts/namespaces/code-cache/job.jar';
+    await store.put(key, jobJar());
+    const info = await store.head(key);
+    if (!info) throw new Error(`${key} vanished from the training bucket`);
+    await fn.invoke(ossEvent('ObjectCreated:PutObject', key, info.etag, info.size));
+    await store.delete(key);
+    await fn.invoke(ossEvent('ObjectRemoved:DeleteObject', key, info.etag, 0));
+    await fn.invoke({ reconcile: true });
+  },
+
+  async 'state-pruner'(fn, store) {
+    const job =
+      'flink-jobs/namespaces/code-cache/deployments/dep-1/checkpoints/jobs/0f3b6e3c-1d2a-4a57-9a0e-5c1f0e2b7d11/0f3b6e3c1d2a4a579a0e5c1f0e2b7d11';
+    for (const n of [1, 2]) {
+      await store.put(`${job}/chk-${n}/_metadata`, readFileSync(CHECKPOINT));
+      await store.put(`${job}/shared/${randomUUID()}`, Buffer.alloc(1024, n));
+    }
+    await fn.invoke(timerEvent());
+  },
+
+  async 'log-shipper'(fn) {
+    const records = Array.from(
+      { length: 20 },
+      (_, n) => `${JSON.stringify({ time: new Date().toISOString(), level: 'INFO', message: `record ${n}` })}\n`,
+    ).join('');
+    await fn.http(200, 'POST', '/v1/logs?namespace=code-cache&deployment=training', records, {
+      'content-type': 'application/x-ndjson',
+      'idempotency-key': randomUUID(),
+    });
+  },
+};
