@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../local/oss';
 import { buildFunctions, ROOT } from '../scripts/build';
+import { localFunctionEnv } from '../scripts/code-cache/train';
 import { loadConfig } from '../shared/config';
 import type { HttpApp } from '../shared/http/types';
 import { BucketLayout } from '../shared/layout';
 import { createLogger } from '../shared/log';
-import { tokenDigest } from '../shared/presign/auth';
 import { createPresignApp } from '../shared/presign/http/app';
 import { AliOssStore } from '../shared/storage/ali-oss-store';
 import { OssHttpStore } from '../shared/storage/oss-http-store';
@@ -61,19 +61,8 @@ interface RouteCase {
 }
 
 function envFor(server: RunningOssServer): Record<string, string> {
-  return {
-    OSS_BUCKET: BUCKET,
-    OSS_REGION: 'cn-hangzhou',
-    // A host name, as in FC: the first connection includes the name lookup.
-    OSS_ENDPOINT: `http://localhost:${server.port}`,
-    OSS_PUBLIC_ENDPOINT: `http://localhost:${server.port}`,
-    OSS_PATH_STYLE: 'true',
-    OSS_SECURE: 'false',
-    OSS_INTERNAL: 'false',
-    OSS_CHUNK_SIZE: String(PART),
-    LOG_LEVEL: 'error',
-    API_TOKENS: JSON.stringify([{ id: 'bench', sha256: tokenDigest('bench-token'), namespaces: '*', actions: '*' }]),
-  };
+  // A host name, as in FC: the first connection includes the name lookup.
+  return localFunctionEnv(server.port, BUCKET, { id: 'bench', secret: 'bench-token' });
 }
 
 /** The same API in this process, to set up state (plans, objects) before a probe. */

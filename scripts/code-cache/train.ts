@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mintTemporaryCredentials, type RunningOssServer, startOssServer } from '../../local/oss';
+import { mintTemporaryCredentials, startOssServer } from '../../local/oss';
 import { buildPayload } from '../../local/oss/events';
 import { toFcHttpEvent } from '../../local/runtime/http-event';
 import { loadConfig } from '../../shared/config';
@@ -48,7 +48,7 @@ export async function writeCodeCaches(outRoot: string, names: readonly string[])
   if (trained.length === 0) return [];
   const server = await startOssServer({ port: 0, accessKeys: [KEY], buckets: [BUCKET] });
   try {
-    const env = functionEnv(server);
+    const env = localFunctionEnv(server.port, BUCKET, { id: 'training', secret: TOKEN });
     const config = loadConfig(env);
     const store = new OssHttpStore({ config: config.oss, credentials: () => KEY });
     const results: CodeCacheResult[] = [];
@@ -69,18 +69,26 @@ export async function writeCodeCaches(outRoot: string, names: readonly string[])
   }
 }
 
-function functionEnv(server: RunningOssServer): Record<string, string> {
+/**
+ * The environment a built function runs with against a local OSS server on `port`: the bucket by host
+ * name (as FC reaches OSS), 100 KiB parts, errors only in the log, and one API token allowed everything.
+ */
+export function localFunctionEnv(
+  port: number,
+  bucket: string,
+  token: { id: string; secret: string },
+): Record<string, string> {
   return {
-    OSS_BUCKET: BUCKET,
+    OSS_BUCKET: bucket,
     OSS_REGION: REGION,
-    OSS_ENDPOINT: `http://localhost:${server.port}`,
-    OSS_PUBLIC_ENDPOINT: `http://localhost:${server.port}`,
+    OSS_ENDPOINT: `http://localhost:${port}`,
+    OSS_PUBLIC_ENDPOINT: `http://localhost:${port}`,
     OSS_PATH_STYLE: 'true',
     OSS_SECURE: 'false',
     OSS_INTERNAL: 'false',
     OSS_CHUNK_SIZE: String(PART),
     LOG_LEVEL: 'error',
-    API_TOKENS: JSON.stringify([{ id: 'training', sha256: tokenDigest(TOKEN), namespaces: '*', actions: '*' }]),
+    API_TOKENS: JSON.stringify([{ id: token.id, sha256: tokenDigest(token.secret), namespaces: '*', actions: '*' }]),
   };
 }
 
