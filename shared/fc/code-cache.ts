@@ -49,7 +49,9 @@ export function runBundle(dir: string, entry: NodeJS.Module, load: NodeJS.Requir
     cache.length > DIGEST_BYTES &&
     digestOf(bytes, cache.subarray(DIGEST_BYTES)).equals(cache.subarray(0, DIGEST_BYTES));
   const script = new Script(wrap(bytes.toString('utf8')), {
-    filename: file,
+    // Stack traces name the script as the cache was written, on the build machine: a name with no
+    // directory reads the same there, in FC and wherever the cache is not used.
+    filename: BUNDLE_FILE,
     // The wrapper's first line comes before the bundle's: positions (and source maps) stay the bundle's.
     lineOffset: -1,
     ...(belongs && { cachedData: cache.subarray(DIGEST_BYTES) }),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,12 +49,21 @@ describe('the code-cache entry', () => {
       beside: 'read from beside the bundle',
       strict: true,
       dirname: dir,
-      where: [join(dir, BUNDLE_FILE), String(line)],
+      where: [BUNDLE_FILE, String(line)],
     });
   });
 
   it('uses the cache the build wrote for this bundle', () => {
     expect(load(dir).status).toBe('used');
+  });
+
+  it('runs the same from another folder: no path of the build machine shows in a stack trace', () => {
+    const moved = join(mkdtempSync(join(tmpdir(), 'code-cache-moved-')), 'code');
+    cpSync(dir, moved, { recursive: true });
+    const loaded = load(moved);
+    expect(loaded.status).toBe('used');
+    expect(loaded.result['dirname']).toBe(moved);
+    expect(loaded.result['where']).toEqual([BUNDLE_FILE, expect.any(String)]);
   });
 
   it('never hands V8 a cache of another bundle, even one of the same length', async () => {
