@@ -24,11 +24,17 @@ import { jobJar } from '../../test/support/jar-builder';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const TRAINER = join(HERE, 'trainer.cjs');
-const BUCKET = 'code-cache-training';
 const REGION = 'cn-hangzhou';
 const ACCOUNT_ID = '1234567890123456';
-const KEY = { accessKeyId: 'code-cache-key', accessKeySecret: 'code-cache-secret' };
-const TOKEN = 'code-cache-token';
+/** The training run's bucket and secrets: none of them may end up in a cache (the bundle tests check). */
+export const TRAINING = {
+  bucket: 'code-cache-training',
+  key: { accessKeyId: 'code-cache-key', accessKeySecret: 'code-cache-secret' },
+  token: 'code-cache-token',
+} as const;
+const BUCKET = TRAINING.bucket;
+const KEY = TRAINING.key;
+const TOKEN = TRAINING.token;
 const PART = 100 * 1024;
 const CHECKPOINT = join(ROOT, 'test/fixtures/flink-metadata/flink1.17-v4-rocksdb-checkpoint/_metadata');
 

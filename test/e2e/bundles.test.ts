@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BundleResult, buildFunctions, functionNames } from '../../scripts/build';
+import { TRAINING } from '../../scripts/code-cache/train';
 import { CODE_CACHE_FILE } from '../../shared/fc/code-cache';
 import { tokenDigest } from '../../shared/presign/auth';
 
@@ -51,6 +52,17 @@ describe('function bundles', () => {
       expect(r.codeCacheBytes).toBeGreaterThan(10_000);
       expect(statSync(join(outRoot, r.name, CODE_CACHE_FILE)).size).toBe(r.codeCacheBytes);
       expect(JSON.parse(loadWithNode(r.file).stdout)).toMatchObject({ codeCache: 'used' });
+    }
+  });
+
+  it('a code cache holds bytecode only: no secret, bucket or path of the run that trained it', () => {
+    for (const r of results) {
+      const cache = readFileSync(join(outRoot, r.name, CODE_CACHE_FILE)).toString('latin1');
+      for (const secret of [TRAINING.key.accessKeySecret, TRAINING.key.accessKeyId, TRAINING.token, TRAINING.bucket])
+        expect(cache).not.toContain(secret);
+      expect(cache).not.toContain(outRoot);
+      // The bundle's own literals are in it, which shows the search looks at the right bytes.
+      expect(cache).toContain('x-oss-');
     }
   });
 
