@@ -344,6 +344,8 @@ describe('multipart uploads', () => {
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.json.error.code).toBe('STORAGE_UNAVAILABLE');
     expect(await uploads()).toEqual([]);
+    // Its part URLs were signed while the plan was being written, but never issued.
+    expect(logLines.filter((l) => l.event === 'url.issued' && String(l.key).endsWith('unsaved.jar'))).toEqual([]);
   });
 
   it('aborts an upload and forgets its plan', async () => {
