@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { BUNDLE_FILE } from '../shared/fc/code-cache';
 import { ARTIFACTS_PAGE_FILE, buildArtifactsPage } from './artifacts-page';
-import { writeCodeCaches } from './code-cache/train';
+import { codeCacheVersionWarning, writeCodeCaches } from './code-cache/train';
 
 /**
  * Packages a cold start should not parse: SDKs that cost tens of milliseconds to load (ali-oss drags in
@@ -206,6 +206,8 @@ async function main(): Promise<void> {
     console.log('No functions to build (functions/<name>/index.ts).');
     return;
   }
+  const warning = codeCacheVersionWarning();
+  if (warning) console.warn(`warning: ${warning}`);
   console.log(
     `${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'code cache'.padStart(12)} ${'time'.padStart(8)}`,
   );

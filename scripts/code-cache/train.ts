@@ -38,6 +38,19 @@ const TOKEN = TRAINING.token;
 const PART = 100 * 1024;
 const CHECKPOINT = join(ROOT, 'test/fixtures/flink-metadata/flink1.17-v4-rocksdb-checkpoint/_metadata');
 
+/** The Node.js major version of the functions' runtime (`runtime: nodejs20` in s.yaml). */
+export const RUNTIME_NODE_MAJOR = 20;
+
+/**
+ * A warning when this node is not the runtime's major version: V8 refuses a cache written by another
+ * version, so the deployed functions would compile at every cold start. Undefined when all is well.
+ */
+export function codeCacheVersionWarning(version: string = process.version): string | undefined {
+  const major = Number(/^v(\d+)\./.exec(version)?.[1]);
+  if (major === RUNTIME_NODE_MAJOR) return undefined;
+  return `Building with Node ${version}: the functions run on nodejs${RUNTIME_NODE_MAJOR}, whose V8 will refuse these code caches, so every cold start will compile the bundle. Build with Node ${RUNTIME_NODE_MAJOR} to deploy (docs/fc-runtime.md §8).`;
+}
+
 /** One cache written. */
 export interface CodeCacheResult {
   name: string;
