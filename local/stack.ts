@@ -95,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.build ?? true) {
     const built = await buildFunctions();
     log(`Built ${built.map((b) => `${b.name} (${(b.bytes / 1024).toFixed(0)} KiB)`).join(', ')}`);
+    for (const problem of built.flatMap((b) => b.codeCacheProblem ?? [])) log(`  (no code cache: ${problem})`);
   }
 
   const root = { accessKeyId: settings.accessKeyId, accessKeySecret: settings.accessKeySecret };

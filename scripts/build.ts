@@ -63,6 +63,8 @@ export interface BundleResult {
   gzipBytes: number;
   /** Size of its code cache (`app.cache`); 0 when none was written. */
   codeCacheBytes: number;
+  /** Why its code cache could not be written (the function works without it). */
+  codeCacheProblem?: string;
   ms: number;
 }
 
@@ -177,6 +179,7 @@ export async function buildFunctions(
     const result = results.find((r) => r.name === cache.name) as BundleResult;
     result.codeCacheBytes = cache.bytes;
     result.ms += cache.ms;
+    if (cache.problem) result.codeCacheProblem = cache.problem;
   }
   return results;
 }
@@ -190,6 +193,19 @@ const FUNCTION_WORKERS: Record<string, readonly string[]> = {
 const FUNCTION_ASSETS: Record<string, Record<string, () => Promise<string>>> = {
   'presign-api': { [ARTIFACTS_PAGE_FILE]: () => buildArtifactsPage(ROOT) },
 };
+
+/** What to tell whoever builds or deploys about the code caches: a node of another version, a failed training. */
+export function codeCacheWarnings(results: readonly BundleResult[]): string[] {
+  const version = codeCacheVersionWarning();
+  return [
+    ...(version ? [version] : []),
+    ...results.flatMap((r) =>
+      r.codeCacheProblem
+        ? [`${r.name} has no code cache, so its cold starts compile the bundle: ${r.codeCacheProblem}`]
+        : [],
+    ),
+  ];
+}
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -206,8 +222,7 @@ async function main(): Promise<void> {
     console.log('No functions to build (functions/<name>/index.ts).');
     return;
   }
-  const warning = codeCacheVersionWarning();
-  if (warning) console.warn(`warning: ${warning}`);
+  for (const warning of codeCacheWarnings(results)) console.warn(`warning: ${warning}`);
   console.log(
     `${'function'.padEnd(20)} ${'bundle'.padStart(12)} ${'gzip'.padStart(12)} ${'code cache'.padStart(12)} ${'time'.padStart(8)}`,
   );

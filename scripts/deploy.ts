@@ -3,8 +3,7 @@
  * s.yaml. Needs the `s` CLI (npm i -g @serverless-devs/s) and an access alias (`s config add`).
  */
 import { spawnSync } from 'node:child_process';
-import { buildFunctions, ROOT } from './build';
-import { codeCacheVersionWarning } from './code-cache/train';
+import { buildFunctions, codeCacheWarnings, ROOT } from './build';
 
 function hasServerlessDevs(): boolean {
   return spawnSync('s', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -19,8 +18,7 @@ async function main(): Promise<void> {
   }
   const results = await buildFunctions();
   for (const r of results) console.log(`built ${r.name}: ${(r.bytes / 1024).toFixed(1)} KiB`);
-  const warning = codeCacheVersionWarning();
-  if (warning) console.warn(`warning: ${warning}`);
+  for (const warning of codeCacheWarnings(results)) console.warn(`warning: ${warning}`);
   const deploy = spawnSync('s', ['deploy', '-y', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
   process.exit(deploy.status ?? 1);
 }

@@ -54,13 +54,18 @@ export function codeCacheVersionWarning(version: string = process.version): stri
 /** One cache written. */
 export interface CodeCacheResult {
   name: string;
+  /** 0 when no cache was written. */
   bytes: number;
   ms: number;
+  /** Why the training failed: the function then ships without a cache (it works, and compiles at cold start). */
+  problem?: string;
 }
 
 /**
  * Trains and writes the code cache of each named function built under `outRoot`. A function without a
- * workload here gets no cache (its entry then compiles the bundle, as any Node module is).
+ * workload here gets no cache (its entry then compiles the bundle, as any Node module is); neither does
+ * one whose training fails, which its result says, so a route broken while being worked on does not stop
+ * the build (the bundle tests then fail).
  */
 export async function writeCodeCaches(outRoot: string, names: readonly string[]): Promise<CodeCacheResult[]> {
   const trained = names.filter((n) => n in WORKLOADS);
@@ -74,12 +79,16 @@ export async function writeCodeCaches(outRoot: string, names: readonly string[])
     // One at a time: the instances share the bucket, and each one's cache is what matters, not the speed.
     for (const name of trained) {
       const started = performance.now();
-      const instance = await TrainingInstance.start(join(outRoot, name), name, env);
+      let instance: TrainingInstance | undefined;
       try {
+        instance = await TrainingInstance.start(join(outRoot, name), name, env);
         await (WORKLOADS[name] as Workload)(instance, store);
         results.push({ name, bytes: await instance.finish(), ms: performance.now() - started });
+      } catch (error) {
+        const problem = error instanceof Error ? error.message : String(error);
+        results.push({ name, bytes: 0, ms: performance.now() - started, problem });
       } finally {
-        instance.kill();
+        instance?.kill();
       }
     }
     return results;
@@ -204,11 +213,16 @@ class TrainingInstance {
         resolve(message);
       };
       const onExit = (code: number | null) =>
-        reject(new Error(`${this.name} exited (${code}) while training its code cache: ${this.stderr.trim()}`));
+        reject(new Error(`${this.name} exited (${code}) while training its code cache: ${firstLines(this.stderr, 8)}`));
       this.child.on('message', onMessage);
       this.child.once('exit', onExit);
     });
   }
+}
+
+/** The first `n` lines of a process's error output: the error and where it was thrown, not every frame. */
+function firstLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(0, n).join('\n');
 }
 
 type Workload = (fn: TrainingInstance, store: OssHttpStore) => Promise<void>;

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BundleResult, buildFunctions, functionNames } from '../../scripts/build';
-import { TRAINING } from '../../scripts/code-cache/train';
-import { CODE_CACHE_FILE } from '../../shared/fc/code-cache';
+import { type BundleResult, buildFunctions, codeCacheWarnings, functionNames } from '../../scripts/build';
+import { TRAINING, writeCodeCaches } from '../../scripts/code-cache/train';
+import { BUNDLE_FILE, CODE_CACHE_FILE } from '../../shared/fc/code-cache';
 import { tokenDigest } from '../../shared/presign/auth';
 
 const env = {
@@ -49,6 +49,7 @@ describe('function bundles', () => {
 
   it('each ships a code cache of its own bundle that this node uses', () => {
     for (const r of results) {
+      expect(r.codeCacheProblem).toBeUndefined();
       expect(r.codeCacheBytes).toBeGreaterThan(10_000);
       expect(statSync(join(outRoot, r.name, CODE_CACHE_FILE)).size).toBe(r.codeCacheBytes);
       expect(JSON.parse(loadWithNode(r.file).stdout)).toMatchObject({ codeCache: 'used' });
@@ -65,6 +66,24 @@ describe('function bundles', () => {
       expect(cache).toContain('x-oss-');
     }
   });
+
+  it('a function whose training fails ships without a cache, and the build says why instead of stopping', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bundles-broken-'));
+    cpSync(join(outRoot, 'presign-api'), join(root, 'presign-api'), { recursive: true });
+    rmSync(join(root, 'presign-api', CODE_CACHE_FILE));
+    writeFileSync(join(root, 'presign-api', BUNDLE_FILE), 'throw new Error("broken on purpose");\n');
+    const [result] = await writeCodeCaches(root, ['presign-api']);
+    expect(result).toMatchObject({
+      name: 'presign-api',
+      bytes: 0,
+      problem: expect.stringContaining('broken on purpose'),
+    });
+    expect(existsSync(join(root, 'presign-api', CODE_CACHE_FILE))).toBe(false);
+    const warnings = codeCacheWarnings([{ ...results[0]!, name: 'presign-api', codeCacheProblem: result!.problem! }]);
+    expect(warnings.at(-1)).toMatch(
+      /^presign-api has no code cache, so its cold starts compile the bundle: .*broken on purpose/s,
+    );
+  }, 60_000);
 
   it('side-bundled SDKs beside a function load too, so no require is left unresolved', () => {
     for (const r of results) {
