@@ -287,7 +287,14 @@ async function probe(
   bundle: string,
   env: Record<string, string>,
   request?: Invocation | 'connect' | 'connect-address',
-): Promise<{ ms: number; cpuMs: number; status: number; startedMs?: number; loadedMs?: number }> {
+): Promise<{
+  ms: number;
+  cpuMs: number;
+  status: number;
+  startedMs?: number;
+  loadedMs?: number;
+  codeCache?: string;
+}> {
   // FIRST_REQUEST_PROFILE_DIR=<dir> writes a CPU profile of every probe process there.
   const profileDir = process.env.FIRST_REQUEST_PROFILE_DIR;
   const name =
@@ -322,6 +329,7 @@ async function probe(
     status: number;
     startedMs?: number;
     loadedMs?: number;
+    codeCache?: string;
     body?: string;
   };
   if (typeof request === 'object' && parsed.status >= 300)
@@ -369,6 +377,8 @@ export default defineBenchmark({
       const bare = { wall: [] as number[], cpu: [] as number[] };
       const floor = { wall: [] as number[], cpu: [] as number[] };
       const floorByAddress = { wall: [] as number[], cpu: [] as number[] };
+      // How the entry fared with the code cache in this build's probes: `used` in every one, or the figures mislead.
+      const codeCaches = new Map<string, number>();
       const byRoute = new Map(
         cases.map((c) => [
           c.name,
@@ -405,12 +415,13 @@ export default defineBenchmark({
               }
             : undefined;
           const before = baselineFirst ? await other?.() : undefined;
-          const { ms, cpuMs, status, startedMs, loadedMs } = await probe(
+          const { ms, cpuMs, status, startedMs, loadedMs, codeCache } = await probe(
             bundles.get(route.fn)!,
             { ...env, PROBE_FUNCTION: route.fn },
             request,
           );
           if (status !== route.status) throw new Error(`${route.name} answered ${status}, expected ${route.status}`);
+          codeCaches.set(codeCache ?? 'unknown', (codeCaches.get(codeCache ?? 'unknown') ?? 0) + 1);
           const of = byRoute.get(route.name)!;
           of.wall.push(ms);
           of.cpu.push(cpuMs);
@@ -420,6 +431,9 @@ export default defineBenchmark({
           if (after) of.delta[baselineFirst ? 1 : 0].push(ms - after.ms);
         }
       }
+      const cacheUse = [...codeCaches].map(([state, n]) => `${state} ${n}×`).join(', ');
+      if (codeCaches.size > 1 || !codeCaches.has('used'))
+        log(`code cache not used in every probe of this build (${cacheUse}): these figures are not the deployed ones`);
       const bareMs = summarize(bare.wall).p50;
       const bareCpu = summarize(bare.cpu).p50;
       const metrics: Record<string, Metric> = {
@@ -505,6 +519,7 @@ export default defineBenchmark({
           "The floor is bare node making one plain node:http request to the same endpoint by host name: what any code that touches the bucket pays in a fresh process, whatever its bundle. By address, the same request to the resolved address with the TLS server name given, as the functions' client connects: Node then skips compiling its IPv6 pattern.",
           'Loading is require() of the bundle plus its initializer; answering is the handler until it returns. With FIRST_REQUEST_BASELINE, "vs baseline" averages the median paired difference of each order (this build first, the other first).',
           'CPU +ms is the probe process CPU time (user + system) over bare node: the figure to compare on a busy machine, where wall time mostly measures waiting for a core.',
+          `Code cache of this build, per probe: ${cacheUse}.`,
         ],
       };
     } finally {
