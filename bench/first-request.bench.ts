@@ -282,19 +282,24 @@ function eventCases(store: OssHttpStore): RouteCase[] {
 const run = promisify(execFile);
 let profiles = 0;
 
-/** One fresh process: ms from its start to the answer. Asynchronous: the OSS server runs in this process. */
-async function probe(
-  bundle: string,
-  env: Record<string, string>,
-  request?: Invocation | 'connect' | 'connect-address',
-): Promise<{
+/** What a probe prints on its `PROBE` line (bench/fixtures/first-request-probe.cjs). */
+interface ProbeResult {
   ms: number;
   cpuMs: number;
   status: number;
   startedMs?: number;
   loadedMs?: number;
+  /** How the entry fared with the code cache; absent for the floors and bare node. */
   codeCache?: string;
-}> {
+  body?: string;
+}
+
+/** One fresh process: ms from its start to the answer. Asynchronous: the OSS server runs in this process. */
+async function probe(
+  bundle: string,
+  env: Record<string, string>,
+  request?: Invocation | 'connect' | 'connect-address',
+): Promise<ProbeResult> {
   // FIRST_REQUEST_PROFILE_DIR=<dir> writes a CPU profile of every probe process there.
   const profileDir = process.env.FIRST_REQUEST_PROFILE_DIR;
   const name =
@@ -323,15 +328,7 @@ async function probe(
   // Function log lines share stdout; the probe's own line is marked.
   const line = stdout.split('\n').find((l) => l.startsWith('PROBE '));
   if (!line) throw new Error(`probe printed no result: ${stdout}${stderr}`);
-  const parsed = JSON.parse(line.slice('PROBE '.length)) as {
-    ms: number;
-    cpuMs: number;
-    status: number;
-    startedMs?: number;
-    loadedMs?: number;
-    codeCache?: string;
-    body?: string;
-  };
+  const parsed = JSON.parse(line.slice('PROBE '.length)) as ProbeResult;
   if (typeof request === 'object' && parsed.status >= 300)
     process.stderr.write(`${'path' in request ? `${request.method} ${request.path}` : 'event'}: ${parsed.body}\n`);
   return parsed;
