@@ -16,6 +16,8 @@ import { mintTemporaryCredentials, startOssServer } from '../../local/oss';
 import { buildPayload } from '../../local/oss/events';
 import { toFcHttpEvent } from '../../local/runtime/http-event';
 import { loadConfig } from '../../shared/config';
+import { CODE_CACHE_FILE } from '../../shared/fc/code-cache';
+import { CODE_CACHE_STATE } from '../../shared/fc/code-cache-state';
 import type { FcHttpResult } from '../../shared/fc/types';
 import { tokenDigest } from '../../shared/presign/auth';
 import { OssHttpStore } from '../../shared/storage/oss-http-store';
@@ -135,7 +137,7 @@ class TrainingInstance {
   }
 
   static async start(dir: string, name: string, env: Record<string, string>): Promise<TrainingInstance> {
-    const child = fork(TRAINER, [dir], {
+    const child = fork(TRAINER, [dir, join(dir, CODE_CACHE_FILE), CODE_CACHE_STATE.description as string], {
       // No flags of this process (tsx's loader), none of V8: the cache must match a plain `node`.
       execArgv: [],
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -3,19 +3,19 @@
 // writes must match what FC's node accepts). Loads `<dir>/index.js`, answers each invocation the parent
 // sends over IPC as FC would call the handler, and on `finish` writes `<dir>/app.cache` with everything
 // compiled by then. See scripts/code-cache/train.ts.
-// argv: <dir>
+// argv: <dir> <cache file> <description of the entry's state symbol>
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const dir = process.argv[2];
+const [dir, cacheFile, stateKey] = process.argv.slice(2);
 const fn = require(join(dir, 'index.js'));
-const state = globalThis[Symbol.for('flink-artifact-lifecycle.code-cache')];
+const state = globalThis[Symbol.for(stateKey)];
 
 process.on('message', async (message) => {
   if (message.t === 'finish') {
     if (!state) throw new Error(`${dir}/index.js is not the code-cache entry: nothing to write`);
     const cache = state.create();
-    writeFileSync(join(dir, 'app.cache'), cache);
+    writeFileSync(cacheFile, cache);
     process.send({ t: 'written', bytes: cache.length }, () => process.exit(0));
     return;
   }

@@ -18,10 +18,20 @@ export interface CodeCacheState {
   create(): Buffer;
 }
 
-/** Where the entry leaves its `CodeCacheState`: the runtime logs a cache that was not used. */
+/**
+ * Where the entry leaves its `CodeCacheState`: the runtime logs a cache that was not used. Plain JavaScript
+ * (the build's trainer, the first-request probe) finds it with `Symbol.for` and this symbol's description.
+ */
 export const CODE_CACHE_STATE = Symbol.for('flink-artifact-lifecycle.code-cache');
+
+type WithState = { [CODE_CACHE_STATE]?: CodeCacheState };
 
 /** The state the entry left, when the function was loaded through it. */
 export function codeCacheState(): CodeCacheState | undefined {
-  return (globalThis as { [CODE_CACHE_STATE]?: CodeCacheState })[CODE_CACHE_STATE];
+  return (globalThis as WithState)[CODE_CACHE_STATE];
+}
+
+/** Leaves `state` for the function and its runtime (the entry calls it before running the bundle). */
+export function setCodeCacheState(state: CodeCacheState): void {
+  (globalThis as WithState)[CODE_CACHE_STATE] = state;
 }

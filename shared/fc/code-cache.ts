@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { CODE_CACHE_STATE, type CodeCacheState, type CodeCacheStatus } from './code-cache-state';
+import { type CodeCacheStatus, setCodeCacheState } from './code-cache-state';
 
 /** The function's bundle, beside the entry. */
 export const BUNDLE_FILE = 'app.js';
@@ -31,7 +31,7 @@ export function runBundle(dir: string, entry: NodeJS.Module, load: NodeJS.Requir
   const file = join(dir, BUNDLE_FILE);
   // With --enable-source-maps (the local stack, or NODE_OPTIONS) readable stack traces matter more.
   if (process.sourceMapsEnabled) {
-    setState({
+    setCodeCacheState({
       status: 'skipped',
       create: () => {
         throw new Error('no code cache while source maps are enabled: the bundle was not compiled by this entry');
@@ -58,7 +58,7 @@ export function runBundle(dir: string, entry: NodeJS.Module, load: NodeJS.Requir
   });
   const status: CodeCacheStatus =
     cache === undefined ? 'absent' : !belongs ? 'stale' : script.cachedDataRejected ? 'rejected' : 'used';
-  setState({
+  setCodeCacheState({
     status,
     create: () => {
       const data = script.createCachedData();
@@ -72,10 +72,6 @@ export function runBundle(dir: string, entry: NodeJS.Module, load: NodeJS.Requir
 
 function digestOf(bundle: Buffer, data: Buffer): Buffer {
   return createHash('sha256').update(bundle).update(data).digest();
-}
-
-function setState(state: CodeCacheState): void {
-  (globalThis as { [CODE_CACHE_STATE]?: CodeCacheState })[CODE_CACHE_STATE] = state;
 }
 
 /** Node's own CommonJS wrapper, so the bundle sees exactly what a `require`d file sees. */

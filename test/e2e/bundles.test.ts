@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BundleResult, buildFunctions, codeCacheWarnings, functionNames } from '../../scripts/build';
 import { TRAINING, writeCodeCaches } from '../../scripts/code-cache/train';
 import { BUNDLE_FILE, CODE_CACHE_FILE } from '../../shared/fc/code-cache';
+import { CODE_CACHE_STATE } from '../../shared/fc/code-cache-state';
 import { tokenDigest } from '../../shared/presign/auth';
 
 const env = {
@@ -21,7 +22,7 @@ function loadWithNode(
   file: string,
   extraEnv: Record<string, string> = {},
 ): { status: number | null; stdout: string; stderr: string } {
-  const script = `const m = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v])), codeCache: globalThis[Symbol.for('flink-artifact-lifecycle.code-cache')]?.status }));`;
+  const script = `const m = require(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v])), codeCache: globalThis[Symbol.for(${JSON.stringify(CODE_CACHE_STATE.description)})]?.status }));`;
   const run = spawnSync(process.execPath, ['-e', script], { cwd: '/', env: { ...env, ...extraEnv }, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../../scripts/build';
 import { BUNDLE_FILE, CODE_CACHE_FILE } from '../../../shared/fc/code-cache';
+import { CODE_CACHE_STATE } from '../../../shared/fc/code-cache-state';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/code-cache-probe/index.ts');
 
@@ -12,7 +13,7 @@ const FIXTURE = join(import.meta.dirname, 'fixtures/code-cache-probe/index.ts');
 function load(dir: string, options: { flags?: string[]; writeCache?: boolean } = {}) {
   const script = `
     const fn = require(${JSON.stringify(join(dir, 'index.js'))});
-    const state = globalThis[Symbol.for('flink-artifact-lifecycle.code-cache')];
+    const state = globalThis[Symbol.for(${JSON.stringify(CODE_CACHE_STATE.description)})];
     fn.handler().then((result) => {
       if (${options.writeCache === true}) require('node:fs').writeFileSync(${JSON.stringify(join(dir, CODE_CACHE_FILE))}, state.create());
       process.stdout.write(JSON.stringify({ status: state.status, result }));
