@@ -20,13 +20,25 @@ const URL_SECRETS =
 
 export const REDACTED = '[redacted]';
 
-function normalise(name: string): string {
-  return name.toLowerCase().replace(/[-_]/g, '');
+/**
+ * Whether a field of this name holds a secret. The answers are kept: records repeat the same few names,
+ * and a first request (in V8's interpreter) would otherwise lowercase and rewrite each name every time.
+ */
+function isSecretField(name: string): boolean {
+  let secret = secretFieldNames.get(name);
+  if (secret === undefined) {
+    secret = SECRET_FIELDS.has(name.toLowerCase().replace(/[-_]/g, ''));
+    // Bounded: a logged object whose keys come from input must not grow the map for ever.
+    if (secretFieldNames.size < 1024) secretFieldNames.set(name, secret);
+  }
+  return secret;
 }
+const secretFieldNames = new Map<string, boolean>();
 
 /** Removes signatures, tokens and key ids from any URL inside a string. */
 export function redactUrls(text: string): string {
-  return text.replace(URL_SECRETS, `$1${REDACTED}`);
+  // Every secret parameter ends in "="; most logged strings have none and skip the pattern.
+  return text.includes('=') ? text.replace(URL_SECRETS, `$1${REDACTED}`) : text;
 }
 
 /**
@@ -45,6 +57,6 @@ export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELDS.has(normalise(k)) ? REDACTED : redact(v, seen);
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretField(k) ? REDACTED : redact(v, seen);
   return out;
 }

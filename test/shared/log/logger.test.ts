@@ -15,6 +15,26 @@ describe('redact', () => {
     expect(text).toContain('"accessKeyId":"AKID"');
   });
 
+  it('judges a field name the same way however often and in whatever spelling it recurs', () => {
+    for (let round = 0; round < 3; round++) {
+      const out = redact({ Security_Token: `a${round}`, 'SECURITY-TOKEN': `b${round}`, securityTokenId: 'kept' });
+      expect(out).toEqual({ Security_Token: '[redacted]', 'SECURITY-TOKEN': '[redacted]', securityTokenId: 'kept' });
+    }
+    // More distinct names than the remembered answers hold: the ones past the bound are still judged.
+    const many = Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`field${i}`, 'v']));
+    expect(redact({ ...many, Password: 'p' })).toMatchObject({ field1099: 'v', Password: '[redacted]' });
+    expect(redact({ 'pass-word': 'p' })).toEqual({ 'pass-word': '[redacted]' });
+  });
+
+  it('leaves strings without a parameter as they are, and redacts the same parameter however it is cased', () => {
+    expect(redactUrls('no parameters here: Signature, OSSAccessKeyId')).toBe(
+      'no parameters here: Signature, OSSAccessKeyId',
+    );
+    expect(redactUrls('http://h/k?signature=abc&SIGNATURE=def')).toBe(
+      'http://h/k?signature=[redacted]&SIGNATURE=[redacted]',
+    );
+  });
+
   it('strips signatures and key ids from presigned URLs, V1 and V4', () => {
     const v4 =
       'https://b.oss-cn-hangzhou.aliyuncs.com/k?x-oss-credential=AK%2F2026&x-oss-date=1&x-oss-signature=abcdef&x-oss-security-token=T';
