@@ -13,12 +13,18 @@ export class CursorError extends Error {
   }
 }
 
+/** A byte that plain ASCII in modified UTF-8 never holds: NUL (written as C0 80) or 0x80 and above. */
+const NOT_PLAIN_ASCII = /[^\x01-\x7f]/;
+
 export class ByteCursor {
   private pos = 0;
   private readonly view: DataView;
+  /** The same bytes as a Buffer, for its native Latin-1 slice. */
+  private readonly latin1: Buffer;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get offset(): number {
@@ -78,11 +84,18 @@ export class ByteCursor {
     return n;
   }
 
-  /** `DataOutputStream.writeUTF`: u16 byte length, then modified UTF-8. */
+  /**
+   * `DataOutputStream.writeUTF`: u16 byte length, then modified UTF-8. A string of plain ASCII (nearly
+   * every one: paths, names, ids) is read in one native step; only others are decoded byte by byte.
+   */
   utf(what = 'a string'): string {
-    const len = this.u16(`length of ${what}`);
+    if (this.pos + 2 > this.bytes.length)
+      throw new CursorError('TRUNCATED', `file ends inside the length of ${what} (needs 2 bytes)`, this.pos);
+    const len = this.view.getUint16(this.pos);
+    this.pos += 2;
     const at = this.need(len, what);
-    return decodeModifiedUtf8(this.bytes.subarray(at, at + len), at);
+    const text = this.latin1.toString('latin1', at, at + len);
+    return NOT_PLAIN_ASCII.test(text) ? decodeModifiedUtf8(this.bytes.subarray(at, at + len), at) : text;
   }
 }
 
@@ -90,18 +103,8 @@ export class ByteCursor {
  * Decodes Java's modified UTF-8 (1–3 byte forms only, NUL as C0 80, supplementary characters as
  * surrogate pairs). Anything else is `INVALID`: a corrupt `_metadata`, never a guess.
  */
-export function decodeModifiedUtf8(b: Uint8Array, base: number): string {
+function decodeModifiedUtf8(b: Uint8Array, base: number): string {
   let out = '';
-  let ascii = true;
-  // An index, not for-of: until the function is optimised, each step of an iterator allocates its result.
-  for (let i = 0; i < b.length; i++) {
-    const x = b[i] as number;
-    if (x === 0 || x >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
   const units: number[] = [];
   let i = 0;
   while (i < b.length) {

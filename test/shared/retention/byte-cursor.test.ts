@@ -38,7 +38,10 @@ describe('ByteCursor.utf (Java modified UTF-8)', () => {
     expect(failure(framed(0xe4, 0xbd))).toMatchObject({ reason: 'INVALID', offset: 2 });
   });
 
-  it('refuses a length longer than the rest of the file as TRUNCATED', () => {
+  it('refuses a length longer than the rest of the file, or a file ending inside the length, as TRUNCATED', () => {
     expect(failure(new Uint8Array([0, 5, 0x61]))).toMatchObject({ reason: 'TRUNCATED' });
+    const cut = failure(new Uint8Array([0]));
+    expect(cut).toMatchObject({ reason: 'TRUNCATED', offset: 0 });
+    expect(cut.message).toContain('length of a string');
   });
 });
