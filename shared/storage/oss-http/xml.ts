@@ -31,7 +31,12 @@ export function parseXml(document: string): XmlNode {
   let root: XmlNode | undefined;
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(document); m !== null; m = TOKEN.exec(document)) {
-    const [, closing, name, , selfClosing, cdata, text] = m;
+    // Indexes, not destructuring: until this loop is optimised, destructuring walks an iterator per match.
+    const closing = m[1];
+    const name = m[2];
+    const selfClosing = m[4];
+    const cdata = m[5];
+    const text = m[6];
     if (name !== undefined) {
       if (closing) {
         const open = stack.pop();
