@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { fingerprint, NameSet } from '../names/name-set';
+import { NameSet } from '../names/name-set';
 import { PackedNames } from '../names/packed-names';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
 import {
@@ -73,8 +73,8 @@ export interface JarFacts {
   /** Class-file major version → classes with it. */
   classMajors: Map<number, Sample>;
   /**
-   * Names of every entry, for looking up the entry class: by hash (`NameSet`), so a 50,000-entry JAR
-   * holds no 50,000 strings; a false yes comes about once in 2^64 lookups.
+   * Names of every entry, for looking up the entry class (`NameSet`): exact while few, by hash past
+   * 16,384, so a 50,000-entry JAR holds no 50,000 strings; a false yes then comes once in 2^64 lookups.
    */
   names: { has(name: string): boolean };
   embedded: EmbeddedModule[];
@@ -209,9 +209,8 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   const plan = (entry: ZipEntryInfo): void => {
     const name = entry.name;
     facts.entries++;
-    const print = fingerprint(name);
-    if (names.hasFingerprint(print)) note(facts.duplicates, name);
-    else names.addFingerprint(print, '');
+    if (names.has(name)) note(facts.duplicates, name);
+    else names.add(name, '');
     const unsafe = unsafePathReason(name);
     if (unsafe) note(facts.unsafePaths, `${name} (${unsafe})`);
     facts.declaredUncompressed += entry.uncompressedSize;

@@ -1,12 +1,13 @@
 /**
- * A set of names stored as two independent 32-bit hashes per name in an open-addressing table: about 12
- * bytes a name instead of a string and a map entry. The pruner holds the file names kept `_metadata` name
- * in it, so a bucket whose kept checkpoints name millions of files still fits the function's memory
- * (docs/state-pruner.md §4.5); the JAR inspection holds every entry name of a JAR in it.
+ * A set of names that stays small in memory however many it holds: past a few thousand names it keeps
+ * two independent 32-bit hashes per name in an open-addressing table, about 12 bytes a name instead of a
+ * string and a map entry. The pruner holds the file names kept `_metadata` name in it, so a bucket whose
+ * kept checkpoints name millions of files still fits the function's memory (docs/state-pruner.md §4.5);
+ * the JAR inspection holds every entry name of a JAR in it.
  *
  * A pair of hashes collides about once in 2^64: the set may answer yes for a name never added, never no
  * for one that was. The pruner only asks "is this name referenced?", so a yes keeps a file; nothing is
- * ever deleted because of a hash.
+ * ever deleted because of a hash. While the set is small it holds the names themselves and is exact.
  */
 
 /**
@@ -35,8 +36,40 @@ export function fingerprint(name: string): [number, number] {
   return [f >>> 0, m >>> 0 || 1];
 }
 
-/** Names (by fingerprint), each with the unit that named it first, for the report's "named by …". */
+/**
+ * Names a set holds as the names themselves, in a `Map`, before it turns to fingerprints. V8 hashes a
+ * string natively, so a small set costs next to nothing even on a cold instance, where `fingerprint` runs
+ * in the interpreter at about 10 µs a name (4 ms for the 180 names two small checkpoints hold). Past this
+ * many names, memory matters more: 16,384 names in a map are about 2 MiB.
+ */
+export const EXACT_NAMES_MAX = 16_384;
+
+/** A list of names kept for a later lookup: the names while few, their fingerprints when many. */
+export type NameList = readonly string[] | Uint32Array;
+
+/** Names up to this many are kept as they are in a `NameList`; a longer list is fingerprinted (8 bytes a name). */
+export const NAME_LIST_EXACT_MAX = 64;
+
+/** `names` as a `NameList`: as they are when few, as fingerprints (two numbers each) when many. */
+export function nameList(names: Iterable<string>): NameList {
+  const list = [...names];
+  if (list.length <= NAME_LIST_EXACT_MAX) return list;
+  const out = new Uint32Array(2 * list.length);
+  for (let i = 0; i < list.length; i++) {
+    const [a, b] = fingerprint(list[i] as string);
+    out[2 * i] = a;
+    out[2 * i + 1] = b;
+  }
+  return out;
+}
+
+/**
+ * Names, each with the unit that named it first, for the report's "named by …". Exact (a `Map` of the
+ * names) up to `EXACT_NAMES_MAX` names, by fingerprint beyond that or from the first fingerprint asked
+ * about; the move keeps every name and referrer.
+ */
 export class NameSet {
+  private exact: Map<string, number> | undefined = new Map();
   private table = new Uint32Array(2 * 1024);
   private owner = new Int32Array(1024);
   private used = 0;
@@ -44,15 +77,29 @@ export class NameSet {
   private readonly referrerIndex = new Map<string, number>();
 
   get size(): number {
-    return this.used;
+    return this.exact ? this.exact.size : this.used;
   }
 
   /** Adds `name` as named by `referrer` (a unit prefix); a name already present keeps its first referrer. */
   add(name: string, referrer: string): void {
-    this.addFingerprint(fingerprint(name), referrer);
+    const exact = this.exact;
+    if (!exact) return this.addFingerprint(fingerprint(name), referrer);
+    if (exact.has(name)) return;
+    exact.set(name, this.referrerId(referrer));
+    if (exact.size > EXACT_NAMES_MAX) this.toFingerprints();
+  }
+
+  /** Adds every name of `list`, as named by `referrer`. */
+  addAll(list: NameList, referrer: string): void {
+    if (!(list instanceof Uint32Array)) {
+      for (const name of list) this.add(name, referrer);
+      return;
+    }
+    for (let i = 0; i < list.length; i += 2) this.addFingerprint([list[i] as number, list[i + 1] as number], referrer);
   }
 
   addFingerprint([a, b]: readonly [number, number], referrer: string): void {
+    if (this.exact) this.toFingerprints();
     if ((this.used + 1) * 4 > this.owner.length * 3) this.grow();
     const slot = this.find(a, b);
     if (this.table[2 * slot + 1] !== 0) return;
@@ -64,6 +111,10 @@ export class NameSet {
 
   /** The unit that named `name`, or undefined when no kept `_metadata` names it. */
   referrerOf(name: string): string | undefined {
+    if (this.exact) {
+      const id = this.exact.get(name);
+      return id === undefined ? undefined : this.referrers[id];
+    }
     const [a, b] = fingerprint(name);
     return this.referrerOfFingerprint(a, b);
   }
@@ -78,9 +129,33 @@ export class NameSet {
 
   /** The unit that named the name with fingerprint (a, b), or undefined. */
   referrerOfFingerprint(a: number, b: number): string | undefined {
+    if (this.exact) this.toFingerprints();
     const slot = this.find(a, b);
     if (this.table[2 * slot + 1] === 0) return undefined;
     return this.referrers[this.owner[slot] as number];
+  }
+
+  /** The first referrer other than `except` of any name in `list`, or undefined. */
+  firstReferrerOf(list: NameList, except: string): string | undefined {
+    if (!(list instanceof Uint32Array)) {
+      for (const name of list) {
+        const by = this.referrerOf(name);
+        if (by !== undefined && by !== except) return by;
+      }
+      return undefined;
+    }
+    for (let i = 0; i < list.length; i += 2) {
+      const by = this.referrerOfFingerprint(list[i] as number, list[i + 1] as number);
+      if (by !== undefined && by !== except) return by;
+    }
+    return undefined;
+  }
+
+  /** From names to fingerprints, for good: past `EXACT_NAMES_MAX`, or when a fingerprint is asked about. */
+  private toFingerprints(): void {
+    const exact = this.exact as Map<string, number>;
+    this.exact = undefined;
+    for (const [name, id] of exact) this.addFingerprint(fingerprint(name), this.referrers[id] as string);
   }
 
   private referrerId(referrer: string): number {

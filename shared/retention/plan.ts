@@ -3,7 +3,7 @@
  * its reason out. Pure and deterministic. The rules and why each is safe are in docs/state-pruner.md §4.
  */
 
-import { fingerprint, NameSet } from '../names/name-set';
+import { type NameList, NameSet, nameList } from '../names/name-set';
 import {
   type CheckpointDir,
   type Discovery,
@@ -148,12 +148,12 @@ export interface PlanContext {
 /**
  * What the first pass over every owner leaves for the second, and all the planner keeps of the whole
  * bucket: the names kept `_metadata` hold, and for each complete unit the policy would delete, its file
- * names and the names its `_metadata` holds, as fingerprints (docs/state-pruner.md §4.5). A fingerprint
- * collision can only make a unit or a file look referenced, which keeps it.
+ * names and the names its `_metadata` holds, as fingerprints when many (docs/state-pruner.md §4.5). A
+ * fingerprint collision can only make a unit or a file look referenced, which keeps it.
  */
 export interface BucketAssessment {
   referenced: NameSet;
-  dropped: Map<string, { files: Uint32Array; refs: Uint32Array }>;
+  dropped: Map<string, { files: NameList; refs: NameList }>;
   /** Units the policy would delete that a kept `_metadata` names: unit → the unit naming it. */
   rescued: Map<string, string>;
   unreadable: Array<{ key: string; code: string; message: string }>;
@@ -276,7 +276,7 @@ export function assessOwner(
       continue;
     }
     const fileNames = u.files.map((f) => baseName(f.key)).filter((n) => n !== METADATA_FILE && n !== KEEP_MARKER);
-    into.dropped.set(u.prefix, { files: fingerprints(fileNames), refs: fingerprints(names) });
+    into.dropped.set(u.prefix, { files: nameList(fileNames), refs: nameList(names) });
   }
 }
 
@@ -286,11 +286,10 @@ export function closeOverReferences(a: BucketAssessment): void {
     changed = false;
     for (const [prefix, u] of a.dropped) {
       if (a.rescued.has(prefix)) continue;
-      const by = firstReferrer(a.referenced, u.files, prefix);
+      const by = a.referenced.firstReferrerOf(u.files, prefix);
       if (by === undefined) continue;
       a.rescued.set(prefix, by);
-      for (let i = 0; i < u.refs.length; i += 2)
-        a.referenced.addFingerprint([u.refs[i] as number, u.refs[i + 1] as number], prefix);
+      a.referenced.addAll(u.refs, prefix);
       changed = true;
     }
   }
@@ -549,22 +548,6 @@ function namedByOther(
     const name = baseName(f.key);
     if (name === METADATA_FILE || name === KEEP_MARKER) continue;
     const by = referrerOf(name);
-    if (by !== undefined && by !== self) return by;
-  }
-  return undefined;
-}
-
-/** Fingerprints of `names`, two numbers each, in one typed array. */
-function fingerprints(names: Iterable<string>): Uint32Array {
-  const list = [...names];
-  const out = new Uint32Array(2 * list.length);
-  for (const [i, n] of list.entries()) out.set(fingerprint(n), 2 * i);
-  return out;
-}
-
-function firstReferrer(set: NameSet, files: Uint32Array, self: string): string | undefined {
-  for (let i = 0; i < files.length; i += 2) {
-    const by = set.referrerOfFingerprint(files[i] as number, files[i + 1] as number);
     if (by !== undefined && by !== self) return by;
   }
   return undefined;

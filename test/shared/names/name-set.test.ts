@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, NameSet } from '../../../shared/names/name-set';
+import { EXACT_NAMES_MAX, fingerprint, NAME_LIST_EXACT_MAX, NameSet, nameList } from '../../../shared/names/name-set';
 
 /** FNV-1a (32 bits) over UTF-16 code units, written the textbook way. */
 function fnv1a(s: string): number {
@@ -56,5 +56,60 @@ describe('NameSet', () => {
     expect(set.referrerOf('file-1')).toBe('chk-1');
     expect(set.referrerOf('file-2')).toBe('chk-2');
     expect(set.has('file-5000')).toBe(false);
+  });
+
+  it('keeps every name and first referrer when it grows past the exact size into fingerprints', () => {
+    const set = new NameSet();
+    const count = EXACT_NAMES_MAX + 500;
+    for (let i = 0; i < count; i++) set.add(`n-${i}`, `unit-${i % 5}/`);
+    for (let i = 0; i < count; i += 97) set.add(`n-${i}`, 'later/');
+    expect(set.size).toBe(count);
+    for (let i = 0; i < count; i += 13) expect(set.referrerOf(`n-${i}`)).toBe(`unit-${i % 5}/`);
+    expect(set.has(`n-${count}`)).toBe(false);
+    // Now by fingerprint: asking with one gives the same answers.
+    const [a, b] = fingerprint('n-7');
+    expect(set.referrerOfFingerprint(a, b)).toBe('unit-2/');
+  });
+
+  it('answers a fingerprint question while still exact, and the same names afterwards', () => {
+    const set = new NameSet();
+    set.add('x', 'unit-x/');
+    set.add('y', 'unit-y/');
+    expect(set.hasFingerprint(fingerprint('x'))).toBe(true);
+    expect(set.hasFingerprint(fingerprint('z'))).toBe(false);
+    set.add('z', 'unit-z/');
+    expect([set.referrerOf('x'), set.referrerOf('y'), set.referrerOf('z'), set.size]).toEqual([
+      'unit-x/',
+      'unit-y/',
+      'unit-z/',
+      3,
+    ]);
+  });
+});
+
+describe('nameList', () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `file-${i}`);
+
+  it('keeps a short list as names and a long one as two fingerprint halves a name', () => {
+    expect(nameList(names(NAME_LIST_EXACT_MAX))).toEqual(names(NAME_LIST_EXACT_MAX));
+    const long = nameList(names(NAME_LIST_EXACT_MAX + 1));
+    expect(long).toBeInstanceOf(Uint32Array);
+    expect([long[0], long[1]]).toEqual(fingerprint('file-0'));
+    expect(long.length).toBe(2 * (NAME_LIST_EXACT_MAX + 1));
+  });
+
+  it('finds the first referrer other than the one excepted, and adds a list, in either form', () => {
+    for (const n of [3, NAME_LIST_EXACT_MAX + 10]) {
+      const set = new NameSet();
+      set.add('file-1', 'self/');
+      expect(set.firstReferrerOf(nameList(names(n)), 'self/'), `${n} names`).toBeUndefined();
+      set.add(`file-${n - 1}`, 'other/');
+      expect(set.firstReferrerOf(nameList(names(n)), 'self/'), `${n} names`).toBe('other/');
+      set.addAll(nameList(names(n)), 'rescued/');
+      expect(set.size).toBe(n);
+      expect(set.has('file-0')).toBe(true);
+      expect(set.has(`file-${n}`)).toBe(false);
+      expect(set.referrerOf('file-1')).toBe('self/');
+    }
   });
 });
