@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
+// Named imports only: a namespace import makes the bundle copy every export of node:crypto at load.
+import { createHash, createHmac, hash } from 'node:crypto';
 import { encodePath, encodeRfc3986, type QueryPairs } from './encode';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
@@ -60,7 +60,8 @@ export function v4StringToSign(timestamp: string, scope: string, canonicalReques
 }
 
 // crypto.hash (Node ≥ 20.12) hashes in one call, skipping the Hash object; signing is hot in presign-api.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+// Undefined on an older Node: the bundle reads the export from the module object, so that is no error.
+const oneShot = hash as typeof hash | undefined;
 function sha256Hex(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
