@@ -161,8 +161,26 @@ class Bits {
  * or `input` is only the start of the stream, `undefined` when the bytes are not valid DEFLATE.
  */
 export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefined {
+  const r = inflateUpTo(input, want);
+  return r && r.out.subarray(0, r.written);
+}
+
+/**
+ * The whole of a small raw DEFLATE stream that must inflate to exactly `size` bytes, or `undefined` when
+ * it does not: invalid, cut short, or longer or shorter than `size`. For a ZIP entry's few kilobytes this
+ * spares a fresh instance loading zlib and setting up its first stream (about 2 ms); a caller that gets
+ * `undefined` asks zlib, which then says what is wrong exactly as before.
+ */
+export function inflateWhole(input: Uint8Array, size: number): Buffer | undefined {
+  const r = inflateUpTo(input, size + 1);
+  return r?.ended && r.written === size ? r.out.subarray(0, size) : undefined;
+}
+
+/** Inflates until `want` bytes are out or the final block ends (`ended`); `undefined` when invalid. */
+function inflateUpTo(input: Uint8Array, want: number): { out: Buffer; written: number; ended: boolean } | undefined {
   const out = Buffer.alloc(want);
   let written = 0;
+  let ended = false;
   const bits = new Bits(input);
   try {
     let last = 0;
@@ -181,6 +199,7 @@ export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefin
         written += take;
         // A block cut short by the end of the input ends the loop: the next read finds nothing more.
         bits.position = at + 4 + take;
+        if (take === length && last === 1) ended = true;
         continue;
       }
       let lengthCode: Huffman;
@@ -196,9 +215,11 @@ export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefin
         const symbol = bits.decode(lengthCode);
         if (symbol < 256) {
           out[written++] = symbol;
-          if (written === want) return out;
-        } else if (symbol === 256) break;
-        else {
+          if (written === want) return { out, written, ended };
+        } else if (symbol === 256) {
+          if (last === 1) ended = true;
+          break;
+        } else {
           const l = symbol - 257;
           if (l >= 29) throw INVALID;
           const length = (LENGTH_BASE[l] as number) + bits.take(LENGTH_EXTRA[l] as number);
@@ -208,7 +229,7 @@ export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefin
           if (distance > written) throw INVALID; // refers before the start of the output
           for (let i = 0; i < length && written < want; i++, written++)
             out[written] = out[written - distance] as number;
-          if (written === want) return out;
+          if (written === want) return { out, written, ended };
         }
       }
     }
@@ -216,7 +237,7 @@ export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefin
     if (error === INVALID) return undefined;
     if (error !== OUT_OF_INPUT) throw error;
   }
-  return out.subarray(0, written);
+  return { out, written, ended };
 }
 
 /** The code-length code's longest codes (3-bit lengths, so at most 7 bits). */

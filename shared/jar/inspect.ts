@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 import { NameSet } from '../names/name-set';
 import { PackedNames } from '../names/packed-names';
 import { readCentralDirectory, type ZipEntryInfo } from './central-directory';
@@ -13,7 +12,7 @@ import {
   loggingKind,
   unsafePathReason,
 } from './entry-kinds';
-import { inflatePrefix } from './inflate-prefix';
+import { inflatePrefix, inflateWhole } from './inflate-prefix';
 import { parseManifest, parsePomProperties } from './manifest';
 import { bufferSource, type RandomAccessSource, withCentralDirectory } from './random-access';
 import { StreamReadAhead } from './read-ahead';
@@ -172,7 +171,8 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   const rowBytes: number[] = [];
   const rowFor: Want[] = [];
   const rowEntry = new Map<number, ZipEntryInfo>();
-  const nestedQueue: Array<{ path: string; entry: ZipEntryInfo; data: Buffer }> = [];
+  // Work on captured entries that waits for the stream pass: nested JARs, and entries zlib must inflate.
+  const later: Array<() => Promise<void>> = [];
   const readData = (entry: ZipEntryInfo, length: number, purpose: Want) => {
     if (purpose !== Want.ClassHeader) rowEntry.set(rowName.size, entry);
     rowName.add(entry.name);
@@ -196,14 +196,25 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
     const name = rowName.get(row);
     const entry = rowEntry.get(row) as ZipEntryInfo;
     if (purpose === Want.Manifest) {
-      const bytes = inflate(entry, data, MAX_MANIFEST_BYTES);
-      if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
-      else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
+      const manifest = (bytes: Buffer | undefined) => {
+        if (bytes) facts.manifest = parseManifest(bytes.toString('utf8'));
+        else note(facts.corruptEntries, `${name} (cannot be decompressed)`);
+      };
+      const bytes = inflateSmall(entry, data, MAX_MANIFEST_BYTES);
+      if (bytes) manifest(bytes);
+      else later.push(async () => manifest(await inflate(entry, data, MAX_MANIFEST_BYTES)));
     } else if (purpose === Want.Pom) {
-      const bytes = inflate(entry, data, MAX_POM_BYTES);
-      const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
-      if (coordinates) facts.embedded.push({ ...coordinates, path: name });
-    } else nestedQueue.push({ path: name, entry, data });
+      const pom = (bytes: Buffer | undefined) => {
+        const coordinates = bytes && parsePomProperties(bytes.toString('utf8'));
+        if (coordinates) facts.embedded.push({ ...coordinates, path: name });
+      };
+      const bytes = inflateSmall(entry, data, MAX_POM_BYTES);
+      if (bytes) pom(bytes);
+      else later.push(async () => pom(await inflate(entry, data, MAX_POM_BYTES)));
+    } else
+      later.push(async () => {
+        facts.nested.push(await inspectNested(name, entry, data, options));
+      });
   };
 
   const plan = (entry: ZipEntryInfo): void => {
@@ -305,12 +316,7 @@ export async function inspectJar(source: RandomAccessSource, options: InspectOpt
   try {
     for await (const bytes of stream.chunks()) {
       scanner.push(bytes);
-      while (nestedQueue.length > 0) {
-        const item = nestedQueue.shift() as (typeof nestedQueue)[number];
-        facts.nested.push(
-          await inspectNested(item.path, item.entry, item.data, options.deadline, options.maxNestedBytes),
-        );
-      }
+      for (let work = later.shift(); work; work = later.shift()) await work();
       if (Date.now() > options.deadline) {
         facts.timedOut = true;
         break;
@@ -331,14 +337,14 @@ async function inspectNested(
   path: string,
   entry: ZipEntryInfo,
   data: Buffer,
-  deadline: number,
-  maxBytes: number,
+  options: InspectOptions,
 ): Promise<NestedJar> {
-  const bytes = inflate(entry, data, maxBytes);
+  const maxBytes = options.maxNestedBytes;
+  const bytes = await inflate(entry, data, maxBytes);
   if (!bytes) return { path, size: entry.uncompressedSize, skipped: 'its compressed data cannot be decompressed' };
   const facts = await inspectJar(bufferSource(bytes), {
     openStream: async () => [bytes],
-    deadline,
+    deadline: options.deadline,
     maxNestedBytes: maxBytes,
     nested: false,
   });
@@ -347,8 +353,27 @@ async function inspectNested(
     : { path, size: bytes.length, sha256: facts.sha256, facts };
 }
 
-function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undefined {
+/** Entries up to this size are inflated here in JavaScript (`inflateWhole`); larger ones, by zlib. */
+const INLINE_INFLATE_MAX = 64 * 1024;
+
+/**
+ * A stored entry's bytes (at most `max`), or a small entry's when JavaScript inflates it to exactly its
+ * declared size; `undefined` sends it to zlib (`inflate`), which decides as it always has. zlib is loaded
+ * only for such an entry or a nested JAR.
+ */
+function inflateSmall(entry: ZipEntryInfo, data: Buffer, max: number): Buffer | undefined {
   if (entry.compressionMethod === 0) return data.subarray(0, Math.min(data.length, max));
+  if (entry.uncompressedSize > Math.min(INLINE_INFLATE_MAX, max)) return undefined;
+  return inflateWhole(data, entry.uncompressedSize);
+}
+
+let zlib: Promise<typeof import('node:zlib')> | undefined;
+
+/** The entry's bytes, at most `max`, or `undefined` when zlib cannot inflate them within that. */
+async function inflate(entry: ZipEntryInfo, data: Buffer, max: number): Promise<Buffer | undefined> {
+  if (entry.compressionMethod === 0) return data.subarray(0, Math.min(data.length, max));
+  zlib ??= import('node:zlib');
+  const { inflateRawSync } = await zlib;
   try {
     return inflateRawSync(data, { maxOutputLength: Math.max(1, max) });
   } catch {

@@ -1,7 +1,7 @@
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inflatePrefix } from '../../../shared/jar/inflate-prefix';
+import { inflatePrefix, inflateWhole } from '../../../shared/jar/inflate-prefix';
 
 // zlib is the oracle: what it inflates from the same (possibly cut) input, up to the bytes asked for.
 function zlibPrefix(input: Buffer, want: number): Buffer {
@@ -132,5 +132,36 @@ describe('inflatePrefix', () => {
   it('an empty input gives no bytes, and asking for 8 of a shorter stream gives what there is', () => {
     expect(inflatePrefix(Buffer.alloc(0), 8)?.length).toBe(0);
     expect(inflatePrefix(deflateRawSync(Buffer.from('abc')), 8)?.toString()).toBe('abc');
+  });
+});
+
+describe('inflateWhole', () => {
+  it('gives exactly what zlib gives for a whole stream, and nothing for a wrong size or a cut stream', () => {
+    fc.assert(
+      fc.property(
+        payload,
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(...STRATEGIES),
+        fc.integer({ min: 1, max: 9 }),
+        (data, level, strategy, memLevel) => {
+          const deflated = deflateRawSync(data, { level, strategy, memLevel });
+          const whole = inflateWhole(deflated, data.length);
+          expect(whole?.equals(inflateRawSync(deflated))).toBe(true);
+          expect(inflateWhole(deflated, data.length + 1)).toBeUndefined();
+          if (data.length > 0) expect(inflateWhole(deflated, data.length - 1)).toBeUndefined();
+          // Without its last byte the stream's final block never ends: zlib fails it too.
+          const cut = deflated.subarray(0, deflated.length - 1);
+          expect(() => inflateRawSync(cut)).toThrow();
+          expect(inflateWhole(cut, data.length)).toBeUndefined();
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('answers undefined for bytes that are not DEFLATE', () => {
+    expect(inflateWhole(Buffer.from([0b111]), 0)).toBeUndefined();
+    expect(inflateWhole(Buffer.from([1, 5, 0, 0, 0, 1, 2, 3, 4, 5]), 5)).toBeUndefined();
+    expect(inflateWhole(fixedBlock('0000001', '00000'), 3)).toBeUndefined();
   });
 });

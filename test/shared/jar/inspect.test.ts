@@ -68,3 +68,46 @@ describe('inspectJar: the streaming read', () => {
     ).rejects.toThrow(/replaced/);
   });
 });
+
+describe('inspectJar: entries it inflates', () => {
+  const inspect = (jar: Buffer) =>
+    inspectJar(
+      bufferSource(jar),
+      options(async () => Readable.from([jar])),
+    );
+  const manifestOf = (extra: string) => `Manifest-Version: 1.0\r\nMain-Class: a.B\r\n${extra}\r\n`;
+  const pom = 'groupId=org.example\nartifactId=lib\nversion=1.2.3\n';
+
+  it('reads a small manifest and pom.properties, a large manifest, and one whose declared size is wrong', async () => {
+    const long = Array.from({ length: 3000 }, (_, i) => `X-Line-${i}: ${'v'.repeat(20)}\r\n`).join('');
+    expect(Buffer.byteLength(manifestOf(long))).toBeGreaterThan(64 * 1024);
+    for (const [label, manifest, declaredSize] of [
+      ['small', manifestOf(''), undefined],
+      ['larger than 64 KiB', manifestOf(long), undefined],
+      ['declared 10 bytes larger', manifestOf(''), Buffer.byteLength(manifestOf('')) + 10],
+    ] as const) {
+      const jar = buildZip([
+        { name: 'META-INF/MANIFEST.MF', data: manifest, method: 'deflate', ...(declaredSize ? { declaredSize } : {}) },
+        { name: 'META-INF/maven/org.example/lib/pom.properties', data: pom.repeat(3), method: 'deflate' },
+      ]);
+      const facts = await inspect(jar);
+      expect(facts.manifest?.['Main-Class'], label).toBe('a.B');
+      expect(facts.corruptEntries.count + facts.corruptEntries.examples.length, label).toBe(0);
+      expect(
+        facts.embedded.map((e) => `${e.groupId}:${e.artifactId}:${e.version}`),
+        label,
+      ).toEqual(['org.example:lib:1.2.3']);
+    }
+  });
+
+  it('reports a manifest whose compressed bytes are not DEFLATE as an entry it cannot decompress', async () => {
+    const jar = buildZip([{ name: 'META-INF/MANIFEST.MF', data: manifestOf(''), method: 'deflate' }]);
+    // The data starts after the 30-byte local header and the name: make its first block type 3 (reserved).
+    const at = 30 + 'META-INF/MANIFEST.MF'.length;
+    jar[at] = 0b111;
+    const facts = await inspect(jar);
+    expect(facts.manifestPresent).toBe(true);
+    expect(facts.manifest).toBeUndefined();
+    expect(facts.corruptEntries.examples).toEqual(['META-INF/MANIFEST.MF (cannot be decompressed)']);
+  });
+});
