@@ -50,6 +50,20 @@ function sideBundles(used: Set<string>): Plugin {
   };
 }
 
+/** Gives yauzl a zlib that loads on first use (`scripts/build-stubs/lazy-zlib.cjs`). */
+function lazyZlibForYauzl(): Plugin {
+  return {
+    name: 'lazy-zlib-for-yauzl',
+    setup(b) {
+      b.onResolve({ filter: /^zlib$/ }, (args) =>
+        /[\\/]node_modules[\\/]yauzl[\\/]/.test(args.importer)
+          ? { path: join(ROOT, 'scripts/build-stubs/lazy-zlib.cjs') }
+          : undefined,
+      );
+    },
+  };
+}
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FUNCTIONS_DIR = join(ROOT, 'functions');
 export const DIST_DIR = join(ROOT, 'dist');
@@ -122,7 +136,7 @@ export async function bundleFunction(
     ...common,
     entryPoints: [entry],
     outfile: app,
-    plugins: options.sideBundles === false ? [] : [sideBundles(used)],
+    plugins: [lazyZlibForYauzl(), ...(options.sideBundles === false ? [] : [sideBundles(used)])],
     banner: { js: '"use strict";' },
     define: { __PACK_VERSION__: JSON.stringify(packageVersion()) },
   });
