@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import type { ArtifactArea, BucketLayout } from '../layout/bucket-layout';
 import type { Logger } from '../log/logger';
 import type { ObjectStore } from '../storage/port';
@@ -56,7 +57,7 @@ export async function reconcileCatalog(deps: {
   const saved = deps.restart ? undefined : await readCursor(store, stateKey);
   const cursor: ReconcileCursor = saved ?? {
     phase: 'artifacts',
-    startedAt: now().toISOString(),
+    startedAt: isoTime(now()),
     runs: 0,
     counts: { seen: 0, catalogued: 0, removed: 0 },
   };

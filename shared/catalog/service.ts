@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import type { BucketLayout } from '../layout/bucket-layout';
 import type { Logger } from '../log/logger';
 import type { ObjectInfo, ObjectStore } from '../storage/port';
@@ -101,7 +102,7 @@ export class ArtifactCatalog {
 
     // Validation ends with the verdict; what follows is writing it down.
     const validateMs = Math.round((performance.now() - started) * 10) / 10;
-    const catalogedAt = this.now().toISOString();
+    const catalogedAt = isoTime(this.now());
     const status = statusOf(analysis.findings);
     const record: CatalogRecord = {
       schemaVersion: CATALOG_SCHEMA_VERSION,
@@ -112,7 +113,7 @@ export class ArtifactCatalog {
       size: info.size,
       etag: info.etag,
       sha256: analysis.sha256,
-      lastModified: info.lastModified.toISOString(),
+      lastModified: isoTime(info.lastModified),
       catalogedAt,
       status,
       findings: analysis.findings,

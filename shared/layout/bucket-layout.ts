@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors';
+import { isoTime } from '../iso-time';
 import { artifactNameProblem, assertArtifactName, assertNamespace, MAX_KEY_BYTES, quote, utf8Length } from './names';
 import { formatOssUri } from './oss-uri';
 
@@ -225,7 +226,7 @@ export class BucketLayout {
   reportKey(tool: string, at: Date, runId: string): string {
     assertSegment(tool, 'tool');
     assertSegment(runId, 'runId');
-    const iso = at.toISOString();
+    const iso = isoTime(at);
     return `${this.areaPrefix('logs')}_reports/${tool}/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${runId}.json`;
   }
 

@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import { redact, redactUrls } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -28,7 +29,7 @@ export function createLogger(base: Record<string, unknown> = {}, options: Logger
   const now = options.now ?? (() => new Date());
   const emit = (lvl: LogLevel, fields: Record<string, unknown>, message: string, extra?: Record<string, unknown>) => {
     if (RANK[lvl] < RANK[level]) return;
-    const record = redact({ time: now().toISOString(), level: lvl, msg: redactUrls(message), ...fields, ...extra });
+    const record = redact({ time: isoTime(now()), level: lvl, msg: redactUrls(message), ...fields, ...extra });
     write(JSON.stringify(record));
   };
   const make = (fields: Record<string, unknown>): Logger => ({

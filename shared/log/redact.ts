@@ -1,4 +1,6 @@
 /** Field names whose values are secrets wherever they appear (compared lowercase, without - and _). */
+import { isoTime } from '../iso-time';
+
 const SECRET_FIELDS = new Set([
   'accesskeysecret',
   'securitytoken',
@@ -52,7 +54,7 @@ export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
     const code = (value as { code?: unknown }).code;
     return { name: value.name, ...(code !== undefined && { code }), message: redactUrls(value.message) };
   }
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoTime(value);
   if (seen.has(value)) return '[cycle]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, seen));

@@ -12,6 +12,7 @@
  * then run again, neither loses nor duplicates a record.
  */
 import { createGzip, gunzipSync } from 'node:zlib';
+import { isoTime } from '../iso-time';
 import { StorageError } from '../storage/errors';
 import type { Encryption, ObjectStore } from '../storage/port';
 import { type CompactionPolicy, isClosed, type Merge, planPartition, type StoredObject } from './compaction-plan';
@@ -215,7 +216,7 @@ async function readIntent(store: ObjectStore, key: string): Promise<Intent | und
  * window on: one listing per deployment, started after the window's first date, so old history is not read.
  */
 async function* closedPartitions(o: CompactionOptions, now: number): AsyncGenerator<[Partition, StoredObject[]]> {
-  const from = new Date(now - o.lookbackMs).toISOString().slice(0, 10);
+  const from = isoTime(now - o.lookbackMs).slice(0, 10);
   for await (const nsPrefix of listPrefixes(o.store, o.keys.shippedPrefix())) {
     if (nsPrefix.endsWith(`/${COMPACTION_DIR}/`)) continue;
     for await (const depPrefix of listPrefixes(o.store, nsPrefix)) {

@@ -10,6 +10,7 @@
  * Partition folders are Hive style (`name=value`), so DuckDB, Spark, Trino and MaxCompute prune by them.
  */
 import { ValidationError } from '../errors';
+import { isoTime } from '../iso-time';
 import { assertNamespace } from '../layout/names';
 import { labelProblem } from './labels';
 
@@ -41,7 +42,7 @@ export interface Partition {
 
 /** The hour partition a moment falls in (UTC). */
 export function partitionOf(namespace: string, deployment: string, at: Date | number): Partition {
-  const iso = new Date(at).toISOString();
+  const iso = isoTime(at);
   return { namespace, deployment, date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
@@ -120,7 +121,7 @@ export class LogKeys {
 
   /** The key of one batch of audit events: `…/function=<fn>/date=<d>/hour=<h>/<name>.ndjson.gz`. */
   auditKey(fn: string, at: Date | number, name: string): string {
-    const iso = new Date(at).toISOString();
+    const iso = isoTime(at);
     return `${this.auditPrefix(fn)}date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${name}${OBJECT_SUFFIX}`;
   }
 }

@@ -8,6 +8,8 @@
  * which would only repeat the message (it is most of a log record's bytes), so nothing is lost by
  * normalising and nothing is stored twice.
  */
+
+import { isoTime } from '../iso-time';
 import type { RawRecord } from './body';
 import { TEXT_LEVEL_CHARS } from './fields';
 import type { MemberSpan, ScannedObject } from './json-scan';
@@ -510,7 +512,7 @@ export function formatMicros(us: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+    lastSecondText = isoTime(second * 1000).slice(0, 20);
   }
   return `${lastSecondText}${String(us - second * 1_000_000).padStart(6, '0')}Z`;
 }

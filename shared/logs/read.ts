@@ -3,6 +3,7 @@
  * touches are listed, their objects read and filtered. What `npm run logs` uses.
  */
 import { gunzipSync } from 'node:zlib';
+import { isoTime } from '../iso-time';
 import type { ObjectStore } from '../storage/port';
 import { type LogKeys, OBJECT_SUFFIX } from './keys';
 
@@ -47,7 +48,7 @@ export async function* matchingObjects(
   } else {
     throw new Error('a query names a namespace or an audit trail');
   }
-  const fromDate = new Date(q.sinceMs).toISOString().slice(0, 10);
+  const fromDate = isoTime(q.sinceMs).slice(0, 10);
   const found: Array<{ key: string; lastModified: Date; size: number; hour: number }> = [];
   for (const root of roots) {
     // Partitions sort by date then hour, so listing starts at the range's first day.

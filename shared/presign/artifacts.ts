@@ -1,4 +1,5 @@
 import { type CatalogRecord, parseCatalogRecord } from '../catalog/record';
+import { isoTime } from '../iso-time';
 import type { ObjectInfo, ObjectSummary } from '../storage/port';
 import { authorize, type Caller } from './auth';
 import type { PresignServiceDeps } from './context';
@@ -115,7 +116,7 @@ function baseSummary(deps: PresignServiceDeps, info: ObjectInfo): ArtifactSummar
     name: ref?.name ?? info.key,
     size: info.size,
     etag: info.etag,
-    lastModified: info.lastModified.toISOString(),
+    lastModified: isoTime(info.lastModified),
     status: 'pending',
   };
 }

@@ -1,4 +1,5 @@
 import type { ApiAction, Config } from '../config';
+import { isoTime } from '../iso-time';
 import type { BucketLayout } from '../layout';
 import type { ObjectStore } from '../storage/port';
 import type { UrlSigner } from '../storage/url-signer';
@@ -53,6 +54,6 @@ export function auditIssued(
 ): void {
   deps.audit({
     event: 'url.issued',
-    fields: { tokenId: caller.tokenId, action, method, key, expiresAt: expiresAt.toISOString(), ...extra },
+    fields: { tokenId: caller.tokenId, action, method, key, expiresAt: isoTime(expiresAt), ...extra },
   });
 }

@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import { authorize, type Caller } from './auth';
 import { auditIssued, type PresignServiceDeps } from './context';
 import { ApiError } from './errors';
@@ -46,6 +47,6 @@ export async function createDownload(
     url: signed.url,
     size: info.size,
     etag: info.etag,
-    expiresAt: signed.expiresAt.toISOString(),
+    expiresAt: isoTime(signed.expiresAt),
   };
 }

@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import { authorize, type Caller } from './auth';
 import { auditIssued, type PresignServiceDeps } from './context';
 import { contentTypeFor } from './media-types';
@@ -61,7 +62,7 @@ export function createForm(deps: PresignServiceDeps, caller: Caller, req: FormRe
     ossPath: deps.layout.ossPath(key),
     url: post.url,
     fields: post.fields,
-    expiresAt: post.expiresAt.toISOString(),
+    expiresAt: isoTime(post.expiresAt),
     maxSize: range.max,
   };
 }

@@ -1,5 +1,6 @@
 import type { ApiAction } from '../config';
 import { ValidationError } from '../errors';
+import { isoTime } from '../iso-time';
 import { StorageError } from '../storage/errors';
 import type { UploadedPart } from '../storage/port';
 import { authorize, type Caller } from './auth';
@@ -100,7 +101,7 @@ export async function startMultipartUpload(
     contentType: req.contentType,
     overwrite: req.overwrite ?? false,
     tokenId: caller.tokenId,
-    createdAt: new Date().toISOString(),
+    createdAt: isoTime(Date.now()),
   };
   try {
     await plansOf(deps).save(plan);
@@ -298,5 +299,5 @@ function signPartUrls(
     auditIssued(deps, caller, 'upload', 'PUT', plan.key, signed.expiresAt, { partNumber, uploadId: plan.uploadId });
     return { partNumber, url: signed.url, size };
   });
-  return { parts, expiresAt: expiresAt.toISOString() };
+  return { parts, expiresAt: isoTime(expiresAt) };
 }

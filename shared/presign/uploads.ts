@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time';
 import { authorize, type Caller } from './auth';
 import { auditIssued, type PresignServiceDeps } from './context';
 import { contentTypeFor } from './media-types';
@@ -76,6 +77,6 @@ export async function createUpload(
     url: signed.url,
     headers: signed.headers,
     size: req.size,
-    expiresAt: signed.expiresAt.toISOString(),
+    expiresAt: isoTime(signed.expiresAt),
   };
 }

@@ -5,6 +5,8 @@
  * one steps back. Two runs may both step back; they can never both go on. A crashed run's lease stops
  * being live at its `expiresAt`, and belongs to a slot later runs do not use.
  */
+
+import { isoTime } from '../iso-time';
 import { StorageError } from '../storage/errors';
 import type { ObjectStore } from '../storage/port';
 
@@ -30,7 +32,7 @@ export async function acquireLease(store: ObjectStore, options: LeaseOptions): P
   const slot = Math.floor(options.now / options.ttlMs);
   const key = `${options.dir}${slot}.json`;
   const expiresAt = options.now + options.ttlMs;
-  const body = JSON.stringify({ holder: options.holder, acquiredAt: new Date(options.now).toISOString(), expiresAt });
+  const body = JSON.stringify({ holder: options.holder, acquiredAt: isoTime(options.now), expiresAt });
   try {
     await store.put(key, body, { forbidOverwrite: true, contentType: 'application/json' });
   } catch (error) {

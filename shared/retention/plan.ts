@@ -3,6 +3,7 @@
  * its reason out. Pure and deterministic. The rules and why each is safe are in docs/state-pruner.md §4.
  */
 
+import { isoTime } from '../iso-time';
 import { type NameList, NameSet, nameList } from '../names/name-set';
 import {
   type CheckpointDir,
@@ -202,7 +203,7 @@ export function planPrune(input: PlanInput): PrunePlan {
   }
   const all = [...sortDeletions(meta), ...sortDeletions(files)];
   return {
-    asOf: new Date(input.now).toISOString(),
+    asOf: isoTime(input.now),
     deletions: all,
     metadataDeletions: meta.length,
     skipped,

@@ -3,6 +3,8 @@
  * one-paragraph summary for the function log. Pure: plan, execution and context in, JSON out.
  * Field meanings are in docs/state-pruner.md §6.
  */
+
+import { isoTime } from '../iso-time';
 import type { DeletedEntry } from './deleted-log';
 import type { StreamResult } from './execute';
 import type { PrunePlan, PruneScope } from './plan';
@@ -141,9 +143,9 @@ export function buildReport(
     tool: 'state-pruner',
     runId: ctx.runId,
     bucket: ctx.bucket,
-    startedAt: new Date(ctx.startedAt).toISOString(),
-    finishedAt: new Date(ctx.finishedAt).toISOString(),
-    asOf: plan?.asOf ?? new Date(ctx.startedAt).toISOString(),
+    startedAt: isoTime(ctx.startedAt),
+    finishedAt: isoTime(ctx.finishedAt),
+    asOf: plan?.asOf ?? isoTime(ctx.startedAt),
     dryRun: ctx.dryRun,
     scope: ctx.scope,
     outcome,

@@ -6,6 +6,7 @@
 import type { PruneConfig } from '../config';
 import { describeError, ValidationError } from '../errors';
 import type { FunctionInvoker } from '../fc/invoker';
+import { isoTime } from '../iso-time';
 import { assertNamespace, type BucketLayout } from '../layout';
 import type { Logger } from '../log';
 import type { ObjectStore } from '../storage/port';
@@ -331,7 +332,7 @@ async function planBucket(
     await handOn(deletions, p.owners[0]?.namespace ?? '_');
   }
   return {
-    asOf: new Date(ctx.now).toISOString(),
+    asOf: isoTime(ctx.now),
     skipped,
     unreadable: assessment.unreadable,
     owners: owners.sort((a, b) => (a.owner < b.owner ? -1 : 1)),

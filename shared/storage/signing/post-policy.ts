@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Credentials } from '../../config';
+import { isoTime } from '../../iso-time';
 import { v4Timestamp } from './encode';
 import { V4_ALGORITHM, v4Scope, v4SigningKey } from './v4';
 
@@ -77,5 +78,5 @@ export function signPostPolicy(req: PostPolicyRequest): PostPolicy {
 }
 
 function encodePolicy(expiration: Date, conditions: PolicyCondition[]): string {
-  return Buffer.from(JSON.stringify({ expiration: expiration.toISOString(), conditions }), 'utf8').toString('base64');
+  return Buffer.from(JSON.stringify({ expiration: isoTime(expiration), conditions }), 'utf8').toString('base64');
 }
