@@ -323,8 +323,15 @@ async function probe(
   if (typeof request === 'string') args.push(request);
   else if (request === undefined) args.push('bare');
   else if ('event' in request) args.push('event', JSON.stringify(request.event));
-  else args.push('request', JSON.stringify(request));
-  const { stdout, stderr } = await run(process.execPath, args, { env: { PATH: process.env.PATH, ...env } });
+  // The event's time comes with it, as FC writes it: formatting a date would cost the probe's own process.
+  else
+    args.push('request', JSON.stringify({ ...request, time: new Date().toISOString(), timeEpoch: String(Date.now()) }));
+  // FIRST_REQUEST_NODE_OPTIONS=<options> is every probe's NODE_OPTIONS: a `--require` of a tracing script,
+  // say (V8 flags would make Node refuse its own code cache, and the figures with it).
+  const nodeOptions = process.env.FIRST_REQUEST_NODE_OPTIONS;
+  const { stdout, stderr } = await run(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env },
+  });
   // Function log lines share stdout; the probe's own line is marked.
   const line = stdout.split('\n').find((l) => l.startsWith('PROBE '));
   if (!line) throw new Error(`probe printed no result: ${stdout}${stderr}`);
