@@ -17,3 +17,9 @@ export function isoTime(time: Date | number): string {
   const y = String(year).padStart(4, '0');
   return `${y}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
+
+/** `20261122T013224Z`: ISO 8601's basic format, to the second (V4 signatures, audit object names). */
+export function compactIsoTime(time: Date | number): string {
+  const iso = isoTime(time);
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}

@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import { describeError } from '../errors';
-import { isoTime } from '../iso-time';
+import { compactIsoTime } from '../iso-time';
 import type { Logger } from '../log/logger';
 import { redact } from '../log/redact';
 import type { ObjectStore, PutOptions } from '../storage/port';
@@ -79,9 +79,7 @@ export class AuditTrail {
     const lines = events.map(({ ts, event, ...fields }) =>
       JSON.stringify({ ts, function: this.o.fn, ...(requestId && { requestId }), event, ...fields }),
     );
-    const stamp = isoTime(at)
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
+    const stamp = compactIsoTime(at);
     const key = this.o.keys.auditKey(this.o.fn, at, `${stamp}-${randomBytes(6).toString('hex')}`);
     try {
       await this.o.put(key, await gzip(Buffer.from(`${lines.join('\n')}\n`)), {

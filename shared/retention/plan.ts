@@ -536,8 +536,9 @@ export function referencedNames(refs: readonly StateReference[]): Set<string> {
 }
 
 function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--; // trailing "/"s
+  return path.slice(path.lastIndexOf('/', end - 1) + 1, end);
 }
 
 function namedByOther(

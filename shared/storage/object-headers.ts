@@ -7,7 +7,10 @@ import type { ObjectInfo, PutOptions } from './port';
 
 /** `"ABC"` → `ABC`: OSS quotes ETags in headers; events and records carry them bare. */
 export function unquoteEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
+  // String tests, not a pattern: each pattern a fresh instance first uses is compiled then (~0.1 ms).
+  let text = etag ?? '';
+  if (text.startsWith('"')) text = text.slice(1);
+  return text.endsWith('"') ? text.slice(0, -1) : text;
 }
 
 /** The request headers of a write (PutObject, InitiateMultipartUpload) with these options. */

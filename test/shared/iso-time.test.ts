@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../shared/iso-time';
+import { compactIsoTime, isoTime } from '../../shared/iso-time';
 
 describe('isoTime', () => {
   it('writes any time exactly as toISOString does, from a Date or from epoch milliseconds', () => {
@@ -33,5 +33,12 @@ describe('isoTime', () => {
   it('throws the same RangeError for an invalid date', () => {
     expect(() => isoTime(new Date(Number.NaN))).toThrow(RangeError);
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('compactIsoTime', () => {
+  it('is the ISO 8601 basic format to the second', () => {
+    expect(compactIsoTime(new Date('2026-11-22T01:32:24.999Z'))).toBe('20261122T013224Z');
+    expect(compactIsoTime(Date.UTC(2026, 0, 2, 3, 4, 5))).toBe('20260102T030405Z');
   });
 });

@@ -106,7 +106,9 @@ export class OssHttpClient {
     this.base = serviceEndpoint(options.config);
     const host = this.base.style === 'virtual-hosted' ? `${this.bucket}.${this.base.host}` : this.base.host;
     const url = new URL(`${this.base.protocol}//${host}`);
-    this.hostname = url.hostname.replace(/^\[|\]$/g, '');
+    // An IPv6 literal's brackets go: the socket wants the bare address.
+    const name = url.hostname;
+    this.hostname = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
     this.port = url.port === '' ? undefined : Number(url.port);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.address = new ConnectAddress(this.hostname, options.resolve4 ? { resolve4: options.resolve4 } : {});

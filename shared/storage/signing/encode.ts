@@ -3,7 +3,7 @@
  * `encodeURIComponent` leaves `!'()*` alone, so those are added here; `URLSearchParams` would turn a
  * space into "+", which OSS would sign as a literal plus.
  */
-import { isoTime } from '../../iso-time';
+import { compactIsoTime } from '../../iso-time';
 export function encodeRfc3986(text: string): string {
   // Most names, values and keys need no escaping at all; skip the slow path for them.
   if (UNRESERVED.test(text)) return text;
@@ -72,8 +72,7 @@ let lastStamp = '';
 export function v4Timestamp(date: Date): string {
   const second = Math.floor(date.getTime() / 1000);
   if (second !== lastStampSecond) {
-    const iso = isoTime(date);
-    lastStamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+    lastStamp = compactIsoTime(date);
     lastStampSecond = second;
   }
   return lastStamp;
