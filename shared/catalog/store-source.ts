@@ -1,8 +1,8 @@
 import { PackError } from '../errors';
 import { bufferSource, cachedSource, type RandomAccessSource } from '../jar/random-access';
-import { readBody } from '../storage/attributes';
 import { StorageError } from '../storage/errors';
 import type { ObjectInfo, ObjectStore } from '../storage/port';
+import { readStream } from '../storage/read-stream';
 
 /**
  * Artifacts of at most this size (as the event or listing says) are read whole by the first request,
@@ -61,7 +61,7 @@ export async function readFirst(store: ObjectStore, key: string, sizeHint?: numb
   }
   if (!object) return undefined;
   // Read to the end even when unused: dropping a response half-read would close its kept-alive connection.
-  const bytes = await readBody(object.body);
+  const bytes = await readStream(object.body);
   return bytes.length === object.info.size ? { info: object.info, bytes } : { info: object.info };
 }
 

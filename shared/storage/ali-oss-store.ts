@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Credentials, OssConfig } from '../config';
-import {
-  awaitsRestore,
-  checkAddressable,
-  checkTags,
-  parseRestoreHeader,
-  parseStorageClass,
-  readBody,
-} from './attributes';
+import { awaitsRestore, checkAddressable, checkTags, parseRestoreHeader, parseStorageClass } from './attributes';
 import { type CredentialsProvider, sameCredentials } from './credentials';
 import { deleteInBatches } from './delete-batches';
 import { serviceEndpoint } from './endpoints';
@@ -29,6 +22,7 @@ import type {
   PutResult,
   UploadedPart,
 } from './port';
+import { readStream } from './read-stream';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
 /** The part of the ali-oss client this adapter uses (ali-oss 6.23; its typings lag behind its options). */
@@ -169,7 +163,7 @@ export class AliOssStore implements ObjectStore {
     return this.idempotent('GetObject', key, async () => {
       const found = await this.get(key, options);
       if (!found) return undefined;
-      return readBody(found.body);
+      return readStream(found.body);
     });
   }
 

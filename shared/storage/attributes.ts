@@ -78,10 +78,3 @@ export function checkTags(key: string, tags: ObjectTags): void {
     if (value.length > 256) throw refuse(`the value of tag ${JSON.stringify(name)} is longer than 256 characters`);
   }
 }
-
-/** Reads a whole object body into memory (for `getBuffer`): chunks as they come, joined once. */
-export async function readBody(body: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
-}

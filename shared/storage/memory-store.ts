@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { awaitsRestore, checkObjectKey, checkTags, readBody } from './attributes';
+import { awaitsRestore, checkObjectKey, checkTags } from './attributes';
 import { deleteInBatches } from './delete-batches';
 import { ossAnswerError, type StorageError } from './errors';
 import { MAX_PARTS, MIN_PART_SIZE } from './limits';
@@ -22,6 +22,7 @@ import type {
   StorageClass,
   UploadedPart,
 } from './port';
+import { readStream } from './read-stream';
 
 /** The OSS operation names the store's methods map to; `failNext` takes them. */
 export type StoreOperation =
@@ -150,14 +151,14 @@ export class MemoryStore implements ObjectStore {
   async getBuffer(key: string, options: { range?: ByteRange } = {}): Promise<Buffer | undefined> {
     const found = await this.get(key, options);
     if (!found) return undefined;
-    return readBody(found.body);
+    return readStream(found.body);
   }
 
   async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<PutResult> {
     this.enter('PutObject', key);
     let bytes: Buffer;
     if (body instanceof Readable) {
-      bytes = await readBody(body);
+      bytes = await readStream(body);
     } else bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
     if (options.contentMd5 !== undefined && createHash('md5').update(bytes).digest('base64') !== options.contentMd5)
       throw ossAnswerError('PutObject', key, 400, 'InvalidDigest');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { OssConfig } from '../config';
-import { checkAddressable, checkTags, parseStorageClass, readBody } from './attributes';
+import { checkAddressable, checkTags, parseStorageClass } from './attributes';
 import type { CredentialsProvider } from './credentials';
 import { deleteInBatches } from './delete-batches';
 import { StorageError, toStorageError } from './errors';
@@ -24,6 +24,7 @@ import type {
   PutResult,
   UploadedPart,
 } from './port';
+import { readStream } from './read-stream';
 import { DEFAULT_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
 export interface OssHttpStoreOptions {
@@ -84,7 +85,7 @@ export class OssHttpStore implements ObjectStore {
     return this.idempotent('GetObject', key, async () => {
       const found = await this.get(key, options);
       if (!found) return undefined;
-      return readBody(found.body);
+      return readStream(found.body);
     });
   }
 

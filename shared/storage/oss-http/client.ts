@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { OssConfig } from '../../config';
 import type { CredentialsProvider } from '../credentials';
 import { serviceEndpoint, type UrlBase } from '../endpoints';
+import { readStream } from '../read-stream';
 import { encodePath, formatQuery, type QueryPairs, v4Timestamp } from '../signing/encode';
 import { v1Signature, v1StringToSign } from '../signing/v1';
 import {
@@ -117,7 +118,7 @@ export class OssHttpClient {
   /** Sends a request and reads the whole answer; an OSS error answer rejects with `OssResponseError`. */
   async request(call: OssCall): Promise<OssReply> {
     const res = await this.send(call);
-    const body = await readBody(res, Number.POSITIVE_INFINITY);
+    const body = await readStream(res);
     if (res.statusCode! >= 300) throw errorFrom(res, body, call.method);
     return { status: res.statusCode!, headers: flatHeaders(res), body };
   }
@@ -125,7 +126,7 @@ export class OssHttpClient {
   /** Sends a request and hands back the answer's body as a stream (GetObject). */
   async stream(call: OssCall): Promise<OssStreamReply> {
     const res = await this.send(call);
-    if (res.statusCode! >= 300) throw errorFrom(res, await readBody(res, MAX_ERROR_BODY), call.method);
+    if (res.statusCode! >= 300) throw errorFrom(res, await readStream(res, MAX_ERROR_BODY), call.method);
     return { status: res.statusCode!, headers: flatHeaders(res), body: res };
   }
 
@@ -240,16 +241,6 @@ function flatHeaders(res: IncomingMessage): Record<string, string> {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-async function readBody(res: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The error for an OSS error answer: `Code`, `Message` and `RequestId` from its XML when it has one. */
