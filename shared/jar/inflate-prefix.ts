@@ -162,7 +162,7 @@ class Bits {
  */
 export function inflatePrefix(input: Uint8Array, want: number): Buffer | undefined {
   const r = inflateUpTo(input, want);
-  return r && r.out.subarray(0, r.written);
+  return r?.out.subarray(0, r.written);
 }
 
 /**

@@ -83,7 +83,10 @@ export class NameSet {
   /** Adds `name` as named by `referrer` (a unit prefix); a name already present keeps its first referrer. */
   add(name: string, referrer: string): void {
     const exact = this.exact;
-    if (!exact) return this.addFingerprint(fingerprint(name), referrer);
+    if (!exact) {
+      this.addFingerprint(fingerprint(name), referrer);
+      return;
+    }
     if (exact.has(name)) return;
     exact.set(name, this.referrerId(referrer));
     if (exact.size > EXACT_NAMES_MAX) this.toFingerprints();
