@@ -2,7 +2,7 @@
  * `Date.prototype.toISOString`, written out. V8's own date formatting costs a fresh instance about
  * 0.6 ms the first time (each kind of date string once), and every function formats a date on its first
  * request: the signing timestamp, a record's time, a report's key. Measured on the pruner's first event,
- * formatting them here saved 2.6 ms.
+ * formatting them here saved 2.6 ms (docs/fc-runtime.md §9).
  */
 
 const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
