@@ -1,6 +1,6 @@
-/** Field names whose values are secrets wherever they appear (compared lowercase, without - and _). */
 import { isoTime } from '../iso-time';
 
+/** Field names whose values are secrets wherever they appear (compared lowercase, without - and _). */
 const SECRET_FIELDS = new Set([
   'accesskeysecret',
   'securitytoken',

@@ -55,11 +55,7 @@ export function nameList(names: Iterable<string>): NameList {
   const list = [...names];
   if (list.length <= NAME_LIST_EXACT_MAX) return list;
   const out = new Uint32Array(2 * list.length);
-  for (let i = 0; i < list.length; i++) {
-    const [a, b] = fingerprint(list[i] as string);
-    out[2 * i] = a;
-    out[2 * i + 1] = b;
-  }
+  for (let i = 0; i < list.length; i++) out.set(fingerprint(list[i] as string), 2 * i);
   return out;
 }
 
@@ -124,10 +120,6 @@ export class NameSet {
 
   has(name: string): boolean {
     return this.referrerOf(name) !== undefined;
-  }
-
-  hasFingerprint([a, b]: readonly [number, number]): boolean {
-    return this.referrerOfFingerprint(a, b) !== undefined;
   }
 
   /** The unit that named the name with fingerprint (a, b), or undefined. */

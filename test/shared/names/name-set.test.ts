@@ -75,8 +75,8 @@ describe('NameSet', () => {
     const set = new NameSet();
     set.add('x', 'unit-x/');
     set.add('y', 'unit-y/');
-    expect(set.hasFingerprint(fingerprint('x'))).toBe(true);
-    expect(set.hasFingerprint(fingerprint('z'))).toBe(false);
+    expect(set.referrerOfFingerprint(...fingerprint('x'))).toBe('unit-x/');
+    expect(set.referrerOfFingerprint(...fingerprint('z'))).toBeUndefined();
     set.add('z', 'unit-z/');
     expect([set.referrerOf('x'), set.referrerOf('y'), set.referrerOf('z'), set.size]).toEqual([
       'unit-x/',
